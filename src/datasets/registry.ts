@@ -1,0 +1,445 @@
+/**
+ * Registry of public dataset files: where each comes from, its checksum and version, and where it sits in
+ * an offline mirror laid out like ../shared/datasets.
+ *
+ * Resolution order for a file:
+ *   1. EVALKIT_DATA_DIR (offline mirror) — if set, the file MUST be there (no network fallback) and match sha256.
+ *   2. cache dir (EVALKIT_CACHE_DIR, default ~/.cache/evalkit/datasets/<id>/<file>) — used if checksum matches.
+ *   3. download from `url`, verify sha256, write atomically into the cache.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import type { DatasetUse } from '../types.js';
+import { EvalkitError } from '../util/errors.js';
+
+export interface DatasetFile {
+  /** Registry id, e.g. "humanevalplus-v0.1.10". */
+  id: string;
+  /** Benchmark family / folder in the mirror, e.g. "humanevalplus". */
+  family: string;
+  version: string;
+  /** Path relative to the mirror root (EVALKIT_DATA_DIR), e.g. "humanevalplus/HumanEvalPlus.jsonl.gz". */
+  mirrorPath: string;
+  /** Public download URL. */
+  url: string;
+  /** Accepted sha256 values of the file bytes (first is canonical). */
+  sha256: string[];
+  format: 'jsonl' | 'jsonl.gz' | 'json' | 'zip';
+  /** Records expected (sanity check), if known. */
+  records?: number;
+  notes?: string;
+}
+
+const GH = 'https://github.com';
+const RAW = 'https://raw.githubusercontent.com';
+
+export const DATASET_FILES: DatasetFile[] = [
+  {
+    id: 'humaneval',
+    family: 'humaneval',
+    version: 'openai/human-eval@6d43fb98',
+    mirrorPath: 'humaneval/HumanEval.jsonl.gz',
+    url: `${RAW}/openai/human-eval/6d43fb980f9fee3c892a914eda09951f772ad10d/data/HumanEval.jsonl.gz`,
+    sha256: ['b796127e635a67f93fb35c04f4cb03cf06f38c8072ee7cee8833d7bee06979ef'],
+    format: 'jsonl.gz',
+    records: 164,
+  },
+  {
+    id: 'humanevalplus-v0.1.10',
+    family: 'humanevalplus',
+    version: 'v0.1.10',
+    mirrorPath: 'humanevalplus/HumanEvalPlus.jsonl.gz',
+    url: `${GH}/evalplus/humanevalplus_release/releases/download/v0.1.10/HumanEvalPlus.jsonl.gz`,
+    sha256: ['272720b90ac375502c8ed23cd791c2a93dfb22a911641a494da74a426c09f101'],
+    format: 'jsonl.gz',
+    records: 164,
+    notes: 'md5 of the uncompressed file (EvalPlus "hash") is fe585eb4df8c88d844eeb463ea4d0302',
+  },
+  {
+    id: 'humanevalplus-mini-v0.1.10',
+    family: 'humanevalplus',
+    version: 'v0.1.10',
+    mirrorPath: 'humanevalplus/HumanEvalPlus-Mini.jsonl.gz',
+    url: `${GH}/evalplus/humanevalplus_release/releases/download/v0.1.10/HumanEvalPlus-Mini.jsonl.gz`,
+    sha256: ['91486741f1627101021fbe50523df08eebb5b0bf5e804b633dcd5ca3c14dbd2f'],
+    format: 'jsonl.gz',
+    records: 164,
+  },
+  {
+    id: 'humanevalplus-noextreme-v0.1.10',
+    family: 'humanevalplus',
+    version: 'v0.1.10',
+    mirrorPath: 'humanevalplus/HumanEvalPlus-NoExtreme.jsonl.gz',
+    url: `${GH}/evalplus/humanevalplus_release/releases/download/v0.1.10/HumanEvalPlus-NoExtreme.jsonl.gz`,
+    sha256: ['298f79977b2663b8b8ab6b5fa50b17d6f23a92603d24f39e26203fe58c37eeda'],
+    format: 'jsonl.gz',
+    records: 164,
+  },
+  {
+    id: 'humanevalplus-originfmt-v0.1.10',
+    family: 'humanevalplus',
+    version: 'v0.1.10',
+    mirrorPath: 'humanevalplus/HumanEvalPlus-OriginFmt.jsonl.gz',
+    url: `${GH}/evalplus/humanevalplus_release/releases/download/v0.1.10/HumanEvalPlus-OriginFmt.jsonl.gz`,
+    sha256: ['daa7661c8189924068069b0872a440b491edb60f8bdf431d5957adc88d18bae5'],
+    format: 'jsonl.gz',
+    records: 164,
+  },
+  {
+    id: 'mbpp',
+    family: 'mbpp',
+    version: 'google-research/mbpp@30adf0ec',
+    mirrorPath: 'mbpp/mbpp.jsonl',
+    url: `${RAW}/google-research/google-research/30adf0ec5f35f9609c2f1d896005e184195d9146/mbpp/mbpp.jsonl`,
+    // The mirror copy lacks upstream's final newline; the content is otherwise identical.
+    sha256: ['0b5e07b5b40fedd01c57b7c9177b79f8b2eebd72c304c928605d91a7237d2f33'],
+    format: 'jsonl',
+    records: 974,
+    notes: 'upstream file has a trailing newline the mirror copy lacks; add the upstream sha256 once it is measured',
+  },
+  {
+    id: 'mbpp-sanitized',
+    family: 'mbpp',
+    version: 'google-research/mbpp@30adf0ec',
+    mirrorPath: 'mbpp/sanitized-mbpp.json',
+    url: `${RAW}/google-research/google-research/30adf0ec5f35f9609c2f1d896005e184195d9146/mbpp/sanitized-mbpp.json`,
+    sha256: ['ca95deaa9a01ef0a6f439f88bcf0dd3db3563d22f22aad6cae04ebb9a8d8c8e9'],
+    format: 'json',
+    records: 427,
+  },
+  {
+    id: 'mbppplus-v0.2.0',
+    family: 'mbppplus',
+    version: 'v0.2.0',
+    mirrorPath: 'mbppplus/v0.2.0/MbppPlus.jsonl.gz',
+    url: `${GH}/evalplus/mbppplus_release/releases/download/v0.2.0/MbppPlus.jsonl.gz`,
+    sha256: ['af43697e8791c4c149bdfd6b489d8b5412507551ac20e28a439f650b8225db63'],
+    format: 'jsonl.gz',
+    records: 378,
+    notes: 'md5 of the uncompressed file (EvalPlus "hash") is ee43ecabebf20deef4bb776a405ac5b1',
+  },
+  {
+    id: 'mbppplus-noextreme-v0.2.0',
+    family: 'mbppplus',
+    version: 'v0.2.0',
+    mirrorPath: 'mbppplus/v0.2.0/MbppPlus-NoExtreme.jsonl.gz',
+    url: `${GH}/evalplus/mbppplus_release/releases/download/v0.2.0/MbppPlus-NoExtreme.jsonl.gz`,
+    sha256: ['72d32acaea73d5606cb97041b30d45bbda9435a675369d3e31965513ee94e564'],
+    format: 'jsonl.gz',
+    records: 378,
+  },
+  {
+    id: 'mbppplus-v0.1.0',
+    family: 'mbppplus',
+    version: 'v0.1.0',
+    mirrorPath: 'mbppplus/v0.1.0/MbppPlus.jsonl.gz',
+    url: `${GH}/evalplus/mbppplus_release/releases/download/v0.1.0/MbppPlus.jsonl.gz`,
+    sha256: ['57d639e77667d88930052b2b07212011c25c0bab94dfc1f19d15e1f7f558bfa9'],
+    format: 'jsonl.gz',
+    records: 399,
+  },
+  {
+    id: 'gsm8k-test',
+    family: 'gsm8k',
+    version: 'openai/grade-school-math@3101c7d5',
+    mirrorPath: 'gsm8k/test.jsonl',
+    url: `${RAW}/openai/grade-school-math/3101c7d5072418e28b9008a6636bde82a006892c/grade_school_math/data/test.jsonl`,
+    sha256: ['3730d312f6e3440559ace48831e51066acaca737f6eabec99bccb9e4b3c39d14'],
+    format: 'jsonl',
+    records: 1319,
+  },
+  {
+    id: 'gsm8k-train',
+    family: 'gsm8k',
+    version: 'openai/grade-school-math@3101c7d5',
+    mirrorPath: 'gsm8k/train.jsonl',
+    url: `${RAW}/openai/grade-school-math/3101c7d5072418e28b9008a6636bde82a006892c/grade_school_math/data/train.jsonl`,
+    sha256: ['17f347dc51477c50d4efb83959dbb7c56297aba886e5544ee2aaed3024813465'],
+    format: 'jsonl',
+    records: 7473,
+  },
+  {
+    id: 'math500',
+    family: 'math500',
+    version: 'openai/prm800k@00811d6d',
+    mirrorPath: 'math500/test.jsonl',
+    // Git LFS object in openai/prm800k (oid sha256:35dc4108…); media URL serves the LFS content.
+    url: `https://media.githubusercontent.com/media/openai/prm800k/00811d6de065642a6967b9017d4cee59550c0ef4/prm800k/math_splits/test.jsonl`,
+    sha256: ['35dc41080a3680858b27fa7e0533d2d547825316fc5dafe5d316f4ccc5a06132'],
+    format: 'jsonl',
+    records: 500,
+  },
+  {
+    id: 'aime24',
+    family: 'aime',
+    version: 'QwenLM/Qwen2.5-Math@a45202bd',
+    mirrorPath: 'aime/aime24_test.jsonl',
+    url: `${RAW}/QwenLM/Qwen2.5-Math/a45202bd16f1ec06f433442dc1152d0074773465/evaluation/data/aime24/test.jsonl`,
+    sha256: ['af2b8bd2aa911b6333ad0df32f3ca05c7ae8ed10f1731f4372c8ae26990bf7ac'],
+    format: 'jsonl',
+    records: 30,
+  },
+  {
+    id: 'aime25',
+    family: 'aime',
+    version: 'Zhuofeng-Li/math-evaluation-harness@a0448031',
+    mirrorPath: 'aime/aime25_test.jsonl',
+    url: `${RAW}/Zhuofeng-Li/math-evaluation-harness/a0448031ca940fa85ebc55a461a047874ea5ac5f/data/aime25/test.jsonl`,
+    sha256: ['5ee6e9fb9b8c0408c8e3591709b6927063abf73ed238c029167a7eff7376cca0'],
+    format: 'jsonl',
+    records: 30,
+  },
+  {
+    id: 'gpqa',
+    family: 'gpqa',
+    version: 'idavidrein/gpqa@91ee9cd5',
+    mirrorPath: 'gpqa/dataset.zip',
+    url: `${GH}/idavidrein/gpqa/raw/91ee9cd5b63abc4929b1af4c2955cdc30d321dce/dataset.zip`,
+    sha256: ['461ae7329f15a3e35f8184d2dac24b990f34fdf12f366ca4062d8e6638cd08dc'],
+    format: 'zip',
+    notes: 'ZipCrypto, password published in the upstream README: deserted-untie-orchid',
+  },
+  {
+    id: 'mmlu-pro-test-2024-10',
+    family: 'mmlu-pro',
+    version: '2024-10',
+    mirrorPath: 'mmlu-pro/test.jsonl.gz',
+    url: 'https://huggingface.co/datasets/TIGER-Lab/MMLU-Pro (state of 2024-10; see PROVENANCE)',
+    sha256: ['8c84688aab36e4581ac998a4cf72ad58f3225b9c3cdd2b9ba2840725f2172dd9'],
+    format: 'jsonl.gz',
+    records: 12032,
+  },
+  {
+    id: 'mmlu-pro-test-2026-02',
+    family: 'mmlu-pro',
+    version: '2026-02',
+    mirrorPath: 'mmlu-pro/test.2026-02.jsonl.gz',
+    url: 'https://huggingface.co/datasets/TIGER-Lab/MMLU-Pro (state of 2026-02; see PROVENANCE)',
+    sha256: ['3935d419ea11c62c3037f75abb9d8e85d83922cb2bd8fecb79b7b19dc35cbe86'],
+    format: 'jsonl.gz',
+    records: 12030,
+  },
+  {
+    id: 'mmlu-pro-validation',
+    family: 'mmlu-pro',
+    version: '2024-07',
+    mirrorPath: 'mmlu-pro/validation.jsonl',
+    url: 'https://huggingface.co/datasets/TIGER-Lab/MMLU-Pro (validation split)',
+    sha256: ['50ef14ad63d937da78d5e4d544a0d7363c17cac791daeea152eb7a92be923c55'],
+    format: 'jsonl',
+    records: 70,
+  },
+  {
+    id: 'ifeval-input',
+    family: 'ifeval',
+    version: 'google-research/instruction_following_eval@19638399',
+    mirrorPath: 'ifeval/input_data.jsonl',
+    url: `${RAW}/google-research/google-research/19638399cc9e03623c5b9087a1d6fa8813974ce9/instruction_following_eval/data/input_data.jsonl`,
+    sha256: ['67ffeee0fcb87c317c5b08a2de85557b4a7e96ada6178aa645b4954fe4b53d49'],
+    format: 'jsonl',
+    records: 541,
+  },
+  {
+    id: 'ifeval-gpt4-responses',
+    family: 'ifeval',
+    version: 'google-research/instruction_following_eval@19638399',
+    mirrorPath: 'ifeval/input_response_data_gpt4_20231107_145030.jsonl',
+    url: `${RAW}/google-research/google-research/19638399cc9e03623c5b9087a1d6fa8813974ce9/instruction_following_eval/data/input_response_data_gpt4_20231107_145030.jsonl`,
+    sha256: ['0cff1d1469b774e80296bee20ca696894df35f3c6d6539f2c886d67c07599dcb'],
+    format: 'jsonl',
+    records: 541,
+  },
+  {
+    id: 'eqbench-v2',
+    family: 'eqbench',
+    version: 'v2 (171 questions)',
+    mirrorPath: 'eqbench/eq_bench_v2_questions_171.json',
+    url: `${RAW}/EQ-bench/EQ-Bench/main/data/eq_bench_v2_questions_171.json`,
+    sha256: ['b4e9bf11df7e88bc12381efab18565f8b0ff0d4743fe8708c4482df91c4e617a'],
+    format: 'json',
+    records: 171,
+  },
+  {
+    id: 'mtbench-questions',
+    family: 'mtbench',
+    version: 'lm-sys/FastChat',
+    mirrorPath: 'mtbench/question.jsonl',
+    url: `${RAW}/lm-sys/FastChat/main/fastchat/llm_judge/data/mt_bench/question.jsonl`,
+    sha256: ['119565adbab82227089cefdb44c8d7e2cf04dc0a0ec233634c82e7d4e2a944f7'],
+    format: 'jsonl',
+    records: 80,
+  },
+];
+
+export function datasetFile(id: string): DatasetFile {
+  const f = DATASET_FILES.find((d) => d.id === id);
+  if (!f) throw new EvalkitError(`unknown dataset id "${id}" (known: ${DATASET_FILES.map((d) => d.id).join(', ')})`);
+  return f;
+}
+
+export function sha256Hex(buf: Buffer | string): string {
+  return createHash('sha256').update(buf).digest('hex');
+}
+
+export interface ResolvedFile {
+  bytes: Buffer;
+  use: DatasetUse;
+  /** Path on disk the bytes came from (mirror or cache). */
+  path: string;
+}
+
+export interface DatasetResolverOptions {
+  /** Offline mirror root; defaults to $EVALKIT_DATA_DIR. */
+  dataDir?: string;
+  /** Cache root; defaults to $EVALKIT_CACHE_DIR or ~/.cache/evalkit. */
+  cacheDir?: string;
+  /** Injected for tests. */
+  fetchImpl?: typeof fetch;
+}
+
+/** Resolves dataset files from mirror, cache or network, always verifying checksums. */
+export class DatasetResolver {
+  readonly dataDir: string | undefined;
+  readonly cacheDir: string;
+  private readonly fetchImpl: typeof fetch;
+  private readonly memo = new Map<string, Promise<ResolvedFile>>();
+
+  constructor(opts: DatasetResolverOptions = {}) {
+    const envDir = process.env.EVALKIT_DATA_DIR;
+    this.dataDir = opts.dataDir ?? (envDir ? resolve(envDir) : undefined);
+    this.cacheDir = opts.cacheDir ?? defaultCacheDir();
+    this.fetchImpl = opts.fetchImpl ?? fetch;
+  }
+
+  /** Raw bytes of a registered file (memoised per resolver). */
+  resolve(id: string): Promise<ResolvedFile> {
+    let p = this.memo.get(id);
+    if (!p) {
+      p = this.resolveUncached(datasetFile(id));
+      this.memo.set(id, p);
+      p.catch(() => this.memo.delete(id));
+    }
+    return p;
+  }
+
+  /** Decoded text (gunzipped when the format is .gz). */
+  async text(id: string): Promise<{ text: string; use: DatasetUse; path: string }> {
+    const r = await this.resolve(id);
+    const f = datasetFile(id);
+    const buf = f.format === 'jsonl.gz' ? gunzipSync(r.bytes) : r.bytes;
+    return { text: buf.toString('utf8'), use: r.use, path: r.path };
+  }
+
+  /** Parsed JSONL records; a malformed line is reported with file, line number and reason. */
+  async jsonl<T = Record<string, unknown>>(id: string): Promise<{ records: T[]; use: DatasetUse; path: string }> {
+    const { text, use, path } = await this.text(id);
+    return { records: parseJsonl<T>(text, path), use, path };
+  }
+
+  /** Parsed JSON document. */
+  async json<T = unknown>(id: string): Promise<{ value: T; use: DatasetUse; path: string }> {
+    const { text, use, path } = await this.text(id);
+    try {
+      return { value: JSON.parse(text) as T, use, path };
+    } catch (e) {
+      throw new EvalkitError(`${path}: invalid JSON: ${(e as Error).message}`);
+    }
+  }
+
+  private async resolveUncached(f: DatasetFile): Promise<ResolvedFile> {
+    if (this.dataDir) {
+      const p = join(this.dataDir, f.mirrorPath);
+      if (!existsSync(p)) {
+        throw new EvalkitError(
+          `dataset "${f.id}": not found in the offline mirror EVALKIT_DATA_DIR=${this.dataDir} (expected ${p})`,
+        );
+      }
+      const bytes = await readFile(p);
+      this.verify(f, bytes, p);
+      return { bytes, path: p, use: { id: f.id, version: f.version, sha256: sha256Hex(bytes), source: p } };
+    }
+    const cachePath = join(this.cacheDir, 'datasets', f.mirrorPath);
+    if (existsSync(cachePath)) {
+      const bytes = await readFile(cachePath);
+      if (f.sha256.includes(sha256Hex(bytes))) {
+        return { bytes, path: cachePath, use: { id: f.id, version: f.version, sha256: sha256Hex(bytes), source: cachePath } };
+      }
+    }
+    if (!/^https?:\/\//.test(f.url) || f.url.includes(' ')) {
+      throw new EvalkitError(
+        `dataset "${f.id}" has no direct download URL (${f.url}); put the file in an offline mirror and set EVALKIT_DATA_DIR (expected at <dir>/${f.mirrorPath})`,
+      );
+    }
+    let res: Response;
+    try {
+      res = await this.fetchImpl(f.url, { redirect: 'follow' });
+    } catch (e) {
+      throw new EvalkitError(
+        `dataset "${f.id}": download from ${f.url} failed (${(e as Error).message}); offline? set EVALKIT_DATA_DIR to a mirror`,
+      );
+    }
+    if (!res.ok) throw new EvalkitError(`dataset "${f.id}": download from ${f.url} failed: HTTP ${res.status}`);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    this.verify(f, bytes, f.url);
+    await mkdir(dirname(cachePath), { recursive: true });
+    const tmp = `${cachePath}.tmp-${process.pid}`;
+    await writeFile(tmp, bytes);
+    await rename(tmp, cachePath);
+    return { bytes, path: cachePath, use: { id: f.id, version: f.version, sha256: sha256Hex(bytes), source: f.url } };
+  }
+
+  private verify(f: DatasetFile, bytes: Buffer, where: string): void {
+    const got = sha256Hex(bytes);
+    if (!f.sha256.includes(got)) {
+      throw new EvalkitError(
+        `dataset "${f.id}": checksum mismatch for ${where}: sha256 ${got}, expected ${f.sha256.join(' or ')}`,
+      );
+    }
+  }
+}
+
+export function defaultCacheDir(): string {
+  return resolve(process.env.EVALKIT_CACHE_DIR ?? join(homedir(), '.cache', 'evalkit'));
+}
+
+/** Parse JSONL text; errors name the file and 1-based line number. Blank lines are skipped. */
+export function parseJsonl<T = Record<string, unknown>>(text: string, file: string): T[] {
+  const out: T[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (!line) continue;
+    try {
+      out.push(JSON.parse(line) as T);
+    } catch (e) {
+      throw new EvalkitError(`${file}:${i + 1}: malformed JSON line: ${(e as Error).message}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Assert that a record has a field of the given type, else throw an error naming file, line and field.
+ * `line` is 1-based (for JSON arrays, pass the element index + 1 and say so in `file`).
+ */
+export function requireField<T>(
+  rec: Record<string, unknown>,
+  field: string,
+  type: 'string' | 'number' | 'array' | 'object',
+  file: string,
+  line: number,
+): T {
+  const v = rec[field];
+  const ok =
+    type === 'array' ? Array.isArray(v) : type === 'object' ? v !== null && typeof v === 'object' : typeof v === type;
+  if (!ok) {
+    throw new EvalkitError(
+      `${file}:${line}: field "${field}" ${v === undefined ? 'is missing' : `has type ${Array.isArray(v) ? 'array' : typeof v}`}, expected ${type}`,
+    );
+  }
+  return v as T;
+}

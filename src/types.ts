@@ -1,0 +1,235 @@
+/**
+ * evalkit's public types: the plain values that flow between pipeline stages.
+ *
+ *   RunSpec → TaskVariant.loadItems → Item[] → TaskVariant.buildPrompt → RequestRecord (requests.jsonl)
+ *     → ModelProvider.generate → GenerationRecord (generations.jsonl)
+ *     → Scorer.score → VerdictRecord (verdicts.jsonl)
+ *     → TaskVariant.aggregate → TaskMetrics (metrics.json)
+ *
+ * Every record is JSON-serialisable. Stage N can always be re-entered from the files of stage N-1.
+ */
+
+// ───────────────────────────── datasets / items ─────────────────────────────
+
+/** One benchmark item (problem/question), after loading and normalising the dataset record. */
+export interface Item<D = Record<string, unknown>> {
+  /** Stable id, unique within the task, e.g. "HumanEval/0", "Mbpp/2", "gsm8k/17". */
+  id: string;
+  /** Task-specific payload (prompt parts, tests, reference answer, …). */
+  data: D;
+  /** Optional categories for per-category breakdowns, e.g. { subject: "Algebra", level: "5" }. */
+  categories?: Record<string, string>;
+}
+
+/** A dataset file that a task variant read, recorded in the manifest. */
+export interface DatasetUse {
+  id: string; // registry id, e.g. "humanevalplus-v0.1.10"
+  version: string;
+  sha256: string;
+  source: string; // where it was read from: mirror path, cache path or URL
+}
+
+// ───────────────────────────── prompts / requests ─────────────────────────────
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/** A prompt exactly as sent to the model. `completion` prompts are byte-exact strings. */
+export type Prompt = { kind: 'completion'; text: string } | { kind: 'chat'; messages: ChatMessage[] };
+
+export interface GenerationParams {
+  /** Number of samples per item. */
+  n: number;
+  temperature: number;
+  top_p: number;
+  max_tokens: number;
+  /** Stop strings; the provider also cuts client-side at the first stop string found. */
+  stop: string[];
+  seed?: number;
+  /** Provider-specific extra body fields (e.g. OLMES parity: add_special_tokens=false). */
+  extra_body?: Record<string, unknown>;
+}
+
+/** One line of requests.jsonl: one item of one task variant, asking for `params.n` samples. */
+export interface RequestRecord {
+  /** `${task}|${itemId}` — unique in a run. */
+  requestId: string;
+  task: string;
+  itemId: string;
+  prompt: Prompt;
+  params: GenerationParams;
+}
+
+// ───────────────────────────── generations ─────────────────────────────
+
+/** One line of generations.jsonl: one sample (sampleIndex in [0, n)). */
+export interface GenerationRecord {
+  requestId: string;
+  task: string;
+  itemId: string;
+  sampleIndex: number;
+  /** The generated text after client-side stop truncation; null when the request errored. */
+  text: string | null;
+  finishReason?: string | null;
+  /** Set when the provider gave up after its retry budget: the sample is errored, not failed. */
+  error?: string;
+  /** Sum of token log-probabilities, when requested. */
+  logprobSum?: number;
+  usage?: { promptTokens?: number; completionTokens?: number };
+  latencyMs?: number;
+  /** Which endpoint/provider produced it (for audit). */
+  source?: string;
+}
+
+// ───────────────────────────── providers ─────────────────────────────
+
+export interface GenerateOptions {
+  signal?: AbortSignal;
+}
+
+/** A model provider: turns one RequestRecord into `params.n` GenerationRecords. */
+export interface ModelProvider {
+  /** Stable identity of the model (used in manifests and cache keys), e.g. "openai:http://h:8000/v1#my-ckpt". */
+  readonly id: string;
+  readonly description: Record<string, unknown>;
+  /**
+   * Generate samples `sampleIndices` (default: all of 0..n-1) of a request. Never throws for server/HTTP
+   * failures: after the retry budget the affected samples come back with `error` set and `text: null`.
+   */
+  generate(req: RequestRecord, sampleIndices?: number[], opts?: GenerateOptions): Promise<GenerationRecord[]>;
+  close?(): Promise<void>;
+}
+
+// ───────────────────────────── scoring ─────────────────────────────
+
+/**
+ * One line of verdicts.jsonl. `scores` holds per-sample numeric outcomes (0/1 for pass/fail metrics),
+ * keyed by metric base name, e.g. { base: 1, plus: 0 } for HumanEval+, { exact_match: 1 } for GSM8K.
+ */
+export interface VerdictRecord {
+  requestId: string;
+  task: string;
+  itemId: string;
+  sampleIndex: number;
+  /** null when the generation errored (not scored, excluded from metrics and counted separately). */
+  scores: Record<string, number> | null;
+  /** Human-readable reason for failure (first failing input, expected vs got, timeout, crash…). */
+  reason?: string;
+  /** What the scorer extracted: the answer string, or the executed program for code tasks. */
+  extracted?: string;
+  /** Scorer-specific structured detail (per-test statuses, per-instruction results, …). */
+  details?: Record<string, unknown>;
+  /** Sample errored upstream (copied from the generation's error). */
+  error?: string;
+}
+
+export interface ScoreContext {
+  /** Run-wide options such as --test-details, --unsafe-no-sandbox, cache dirs. */
+  options: RunOptions;
+  signal?: AbortSignal;
+}
+
+export interface Scorer<D = any> {
+  /** Score one sample. Must not throw for bad model output: report it as a failing verdict with a reason. */
+  score(item: Item<D>, generation: GenerationRecord, ctx: ScoreContext): Promise<Omit<VerdictRecord, 'requestId' | 'task' | 'itemId' | 'sampleIndex'>>;
+  /** Release pooled resources (sandbox workers). */
+  close?(): Promise<void>;
+}
+
+// ───────────────────────────── metrics ─────────────────────────────
+
+export interface MetricValue {
+  value: number;
+  /** 95% confidence interval [lo, hi]. */
+  ci95?: [number, number];
+  stderr?: number;
+  /** How it was computed, e.g. "unbiased pass@k, bootstrap over problems (seed 1234, 2000 resamples)". */
+  method?: string;
+}
+
+export interface TaskMetrics {
+  task: string;
+  /** Name of the headline metric, a key of `metrics`. */
+  primary: string;
+  metrics: Record<string, MetricValue>;
+  /** Per-category breakdowns: dimension → category → metric name → value. */
+  breakdowns?: Record<string, Record<string, Record<string, MetricValue>>>;
+  counts: { items: number; samples: number; scored: number; errored: number; missingItems?: number };
+  /** Item ids with no scored sample (e.g. a replay file covering a subset). */
+  missingItems?: string[];
+}
+
+// ───────────────────────────── tasks ─────────────────────────────
+
+/** Everything about a variant that determines its numbers; recorded in full in the manifest. */
+export interface VariantSettings {
+  /** 'completion' for base-model prompts, 'chat' for instruct models. */
+  format: 'completion' | 'chat';
+  shots: number;
+  /** How shots are chosen, e.g. "fixed: OLMES gsm8k CoT exemplars" or "test-set shots, seed 1234". */
+  fewShotSource?: string;
+  generation: GenerationParams;
+  /** Headline metric, e.g. "pass@1". */
+  primaryMetric: string;
+  /** Free-form extra settings (extraction rule, timeouts, what is executed…). */
+  [key: string]: unknown;
+}
+
+export interface TaskLoadContext {
+  /** Resolved dataset loader (mirror/cache/network). */
+  datasets: import('./datasets/registry.js').DatasetResolver;
+  options: RunOptions;
+}
+
+export interface TaskVariant<D = any> {
+  /** Unique name; OLMES aliases are used verbatim, e.g. "codex_humanevalplus:temp0.8". */
+  name: string;
+  /** Benchmark family, e.g. "humaneval", "mbpp", "gsm8k". */
+  family: string;
+  description: string;
+  /** Reference this variant reproduces, e.g. "OLMES codex_humanevalplus:temp0.8". */
+  reproduces?: string;
+  settings: VariantSettings;
+  /** Load items; `datasets` records which files were read (with checksums) for the manifest. */
+  loadItems(ctx: TaskLoadContext): Promise<{ items: Item<D>[]; datasets: DatasetUse[] }>;
+  /** Build the byte-exact prompt for one item (few-shot context included). `items` = all items (for test-set shots). */
+  buildPrompt(item: Item<D>, items: Item<D>[]): Prompt;
+  /** Create the scorer (may start sandbox workers). */
+  createScorer(ctx: TaskLoadContext): Scorer<D> | Promise<Scorer<D>>;
+  /** Aggregate verdicts into metrics with confidence intervals. */
+  aggregate(items: Item<D>[], verdicts: VerdictRecord[], options: RunOptions): TaskMetrics;
+}
+
+// ───────────────────────────── runs ─────────────────────────────
+
+export interface RunOptions {
+  /** Run code without isolation (prints a warning). */
+  unsafeNoSandbox?: boolean;
+  /** Keep executing after the first failing test input and record per-input statuses. */
+  testDetails?: boolean;
+  /** Worker processes for sandboxed execution. */
+  sandboxWorkers?: number;
+  /** Seed for bootstrap CIs and any shuffling. */
+  seed?: number;
+  /** Directory for caches (datasets, ground-truth timings, request cache). */
+  cacheDir?: string;
+  /** Restrict to the first N items (smoke runs). */
+  limit?: number;
+  [key: string]: unknown;
+}
+
+export interface RunManifest {
+  evalkit: { version: string; gitCommit: string | null };
+  runId: string;
+  createdAt: string;
+  startedAt: string;
+  endedAt: string | null;
+  status: 'running' | 'completed' | 'failed' | 'interrupted';
+  model: { provider: string; id: string; name?: string; endpoint?: string; [key: string]: unknown };
+  tasks: Array<{ name: string; family: string; reproduces?: string; settings: VariantSettings; datasets: DatasetUse[]; items: number }>;
+  options: RunOptions;
+  /** Each time the run was (re)started. */
+  sessions: Array<{ startedAt: string; endedAt: string | null; command: string; host: string; pid: number }>;
+}
