@@ -15,6 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { DatasetUse } from '../types.js';
 import { EvalkitError } from '../util/errors.js';
+import { parsePythonJson } from '../util/pyjson.js';
 
 export interface DatasetFile {
   /** Registry id, e.g. "humanevalplus-v0.1.10". */
@@ -406,7 +407,10 @@ export function defaultCacheDir(): string {
   return resolve(process.env.EVALKIT_CACHE_DIR ?? join(homedir(), '.cache', 'evalkit'));
 }
 
-/** Parse JSONL text; errors name the file and 1-based line number. Blank lines are skipped. */
+/**
+ * Parse JSONL text (Python-style NaN/Infinity allowed); errors name the file and 1-based line number.
+ * Blank lines are skipped.
+ */
 export function parseJsonl<T = Record<string, unknown>>(text: string, file: string): T[] {
   const out: T[] = [];
   const lines = text.split('\n');
@@ -414,7 +418,7 @@ export function parseJsonl<T = Record<string, unknown>>(text: string, file: stri
     const line = lines[i].trim();
     if (!line) continue;
     try {
-      out.push(JSON.parse(line) as T);
+      out.push(parsePythonJson<T>(line));
     } catch (e) {
       throw new EvalkitError(`${file}:${i + 1}: malformed JSON line: ${(e as Error).message}`);
     }

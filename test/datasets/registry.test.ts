@@ -1,0 +1,58 @@
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DATASET_FILES, DatasetResolver, parseJsonl, requireField } from '../../src/datasets/registry.js';
+import { SHARED_DATASETS } from '../helpers/paths.js';
+
+describe('dataset registry', () => {
+  it('every registered file is present in the offline mirror with the registered checksum', async () => {
+    const r = new DatasetResolver({ dataDir: SHARED_DATASETS });
+    for (const f of DATASET_FILES) {
+      const res = await r.resolve(f.id);
+      expect(f.sha256).toContain(res.use.sha256);
+      if (f.format === 'jsonl' || f.format === 'jsonl.gz') {
+        const { records } = await r.jsonl(f.id);
+        if (f.records) expect(records.length, f.id).toBe(f.records);
+      }
+    }
+  });
+
+  it('rejects a mirror file whose checksum does not match, naming the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'evalkit-mirror-'));
+    mkdirSync(join(dir, 'gsm8k'));
+    writeFileSync(join(dir, 'gsm8k', 'test.jsonl'), '{"question":"x","answer":"#### 1"}\n');
+    const r = new DatasetResolver({ dataDir: dir });
+    await expect(r.resolve('gsm8k-test')).rejects.toThrow(/checksum mismatch for .*gsm8k\/test\.jsonl/);
+  });
+
+  it('downloads into the cache with checksum verification when no mirror is set, then reuses the cache', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'evalkit-cache-'));
+    const mirror = new DatasetResolver({ dataDir: SHARED_DATASETS });
+    const bytes = (await mirror.resolve('aime24')).bytes;
+    let calls = 0;
+    const fetchImpl = (async () => {
+      calls++;
+      return new Response(bytes);
+    }) as typeof fetch;
+    const r1 = new DatasetResolver({ dataDir: undefined, cacheDir, fetchImpl });
+    (r1 as any).dataDir = undefined;
+    const a = await r1.jsonl('aime24');
+    expect(a.records.length).toBe(30);
+    expect(calls).toBe(1);
+    const r2 = new DatasetResolver({ cacheDir, fetchImpl });
+    (r2 as any).dataDir = undefined;
+    await r2.resolve('aime24');
+    expect(calls).toBe(1);
+    const bad = new DatasetResolver({ cacheDir: mkdtempSync(join(tmpdir(), 'c-')), fetchImpl: (async () => new Response('tampered')) as typeof fetch });
+    (bad as any).dataDir = undefined;
+    await expect(bad.resolve('aime24')).rejects.toThrow(/checksum mismatch/);
+  });
+
+  it('reports a malformed line with file and line number, and a bad field with its name', () => {
+    expect(() => parseJsonl('{"a":1}\n{"a":\n', 'data.jsonl')).toThrow('data.jsonl:2: malformed JSON line');
+    expect(() => requireField({ task_id: 3 }, 'task_id', 'string', 'data.jsonl', 7)).toThrow(
+      'data.jsonl:7: field "task_id" has type number, expected string',
+    );
+  });
+});
