@@ -1,0 +1,47 @@
+/**
+ * What the user asked for with --model/--endpoint/... : parsed by the CLI, turned into a ModelProvider by
+ * `createProvider(spec)` in src/models/index.ts.
+ *
+ *   openai:http://127.0.0.1:8000/v1     any OpenAI-compatible server (completions + chat)
+ *   vllm:/path/to/checkpoint            managed `vllm serve` child process (src/models/vllm)
+ *   gguf:/path/model.gguf               embedded llama.cpp in a child process (src/models/llama-cpp)
+ *   gguf:hf:<owner>/<repo>/<file.gguf>  same, downloaded into the cache first
+ */
+export interface ModelSpec {
+  /** The --model string as given. */
+  model: string;
+  /** Model name sent in the request body (`model` field) and recorded in the manifest. */
+  modelName?: string;
+  /** Extra endpoints (repeated --endpoint): requests are balanced across all of them. */
+  endpoints?: string[];
+  /** API key for the server (or $OPENAI_API_KEY). */
+  apiKey?: string;
+  /** Max requests in flight (across endpoints). */
+  concurrency?: number;
+  /** Retry budget per request on 429/5xx/reset/timeout. */
+  maxRetries?: number;
+  /** Per-request timeout in ms. */
+  requestTimeoutMs?: number;
+  /** Use server-sent-events streaming. */
+  stream?: boolean;
+  /** Serve identical requests from the request cache (across runs). */
+  cache?: boolean;
+  cacheDir?: string;
+  /** OLMES-parity request shaping for base-model completion tasks (no BOS, EOS in stops, left truncation). */
+  olmesParity?: boolean;
+  /** OLMES max_length (prompt + generation) used for left truncation; default 4096. */
+  maxLength?: number;
+  /** Managed vLLM options. */
+  vllm?: {
+    tensorParallelSize?: number;
+    dataParallelSize?: number;
+    maxModelLen?: number;
+    extraArgs?: string[];
+    healthTimeoutMs?: number;
+    executable?: string;
+  };
+  /** Embedded engine options. */
+  gguf?: { threads?: number; contextSize?: number; gpuLayers?: number };
+  /** Run directory (managed servers write their logs here). */
+  runDir?: string;
+}
