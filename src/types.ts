@@ -81,6 +81,11 @@ export interface GenerationRecord {
   latencyMs?: number;
   /** Which endpoint/provider produced it (for audit). */
   source?: string;
+  /**
+   * Replay only: the text is a complete program/answer as EvalPlus's `solution` field (not a continuation of
+   * the prompt, which is what `completion` and live generations are).
+   */
+  textIsSolution?: boolean;
 }
 
 // ───────────────────────────── providers ─────────────────────────────
@@ -99,6 +104,11 @@ export interface ModelProvider {
    * failures: after the retry budget the affected samples come back with `error` set and `text: null`.
    */
   generate(req: RequestRecord, sampleIndices?: number[], opts?: GenerateOptions): Promise<GenerationRecord[]>;
+  /**
+   * Replay providers (pre-generated samples) hold a fixed number of samples per item, which overrides the
+   * variant's n; 0 means the item is missing from the samples file (reported, not fatal).
+   */
+  sampleCount?(task: string, itemId: string): number;
   close?(): Promise<void>;
 }
 
@@ -230,6 +240,8 @@ export interface RunManifest {
   model: { provider: string; id: string; name?: string; endpoint?: string; [key: string]: unknown };
   tasks: Array<{ name: string; family: string; reproduces?: string; settings: VariantSettings; datasets: DatasetUse[]; items: number }>;
   options: RunOptions;
+  /** Set when this directory holds one deterministic shard of a larger run (`--shard i/N`). */
+  shard?: { index: number; count: number };
   /** Each time the run was (re)started. */
   sessions: Array<{ startedAt: string; endedAt: string | null; command: string; host: string; pid: number }>;
 }

@@ -1,0 +1,94 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import type { ModelSpec } from '../../models/spec.js';
+import { createProgress } from '../../runner/progress.js';
+import { runEvaluation } from '../../runner/run.js';
+import { parseShard } from '../../runner/shard.js';
+import { EvalkitError } from '../../util/errors.js';
+import { exportResults } from '../export.js';
+import { addScoringOptions, collect, formatMetrics, positiveInt, runOptionsFrom } from '../shared-options.js';
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('run')
+    .description(
+      'evaluate a model on task variants; resumes when --run-dir already holds a run\n' +
+        'models: openai:<base-url> (any OpenAI-compatible server), vllm:<checkpoint-dir> (managed vllm serve),\n' +
+        '        gguf:<file.gguf> or gguf:hf:<owner>/<repo>/<file.gguf> (embedded llama.cpp)',
+    )
+    .requiredOption('--model <spec>', 'openai:<url> | vllm:<checkpoint> | gguf:<path>')
+    .option('--model-name <name>', 'model name sent to the server and recorded in the manifest')
+    .requiredOption('--task <variant>', 'task variant (repeatable); see `evalkit list tasks`', collect)
+    .requiredOption('--run-dir <dir>', 'run directory (created, or resumed if it exists)')
+    .option('--endpoint <url>', 'additional OpenAI-compatible endpoint serving the same model (repeatable; load-balanced)', collect)
+    .option('--concurrency <n>', 'max requests in flight (default 128)', positiveInt('--concurrency'))
+    .option('--max-retries <n>', 'retries per request on 429/5xx/reset/timeout before the sample is marked errored', positiveInt('--max-retries'))
+    .option('--request-timeout <ms>', 'per-request timeout in milliseconds', positiveInt('--request-timeout'))
+    .option('--stream', 'use streaming (server-sent events) responses')
+    .option('--cache', 'serve identical requests from the request cache (across runs)')
+    .option('--olmes-parity', 'shape completion requests like OLMES (no BOS, EOS in stops, left truncation)')
+    .option('--max-length <n>', 'OLMES max_length (prompt + generation tokens) for left truncation', positiveInt('--max-length'))
+    .option('--shard <i/N>', 'evaluate only shard i of N (deterministic by request); combine with `evalkit merge`')
+    .option('--tensor-parallel-size <n>', 'vllm: tensor parallel size', positiveInt('--tensor-parallel-size'))
+    .option('--data-parallel-size <n>', 'vllm: data parallel size', positiveInt('--data-parallel-size'))
+    .option('--max-model-len <n>', 'vllm: max model length', positiveInt('--max-model-len'))
+    .option('--vllm-arg <arg>', 'vllm: extra argument passed to `vllm serve` (repeatable)', collect)
+    .option('--threads <n>', 'gguf: CPU threads for llama.cpp (default 1)', positiveInt('--threads'));
+  addScoringOptions(cmd).action(async (o: Record<string, any>) => {
+    const options = runOptionsFrom(o);
+    const model: ModelSpec = {
+      model: o.model,
+      modelName: o.modelName,
+      endpoints: o.endpoint,
+      concurrency: o.concurrency,
+      maxRetries: o.maxRetries,
+      requestTimeoutMs: o.requestTimeout,
+      stream: o.stream,
+      cache: o.cache,
+      olmesParity: o.olmesParity,
+      maxLength: o.maxLength,
+      vllm: {
+        tensorParallelSize: o.tensorParallelSize,
+        dataParallelSize: o.dataParallelSize,
+        maxModelLen: o.maxModelLen,
+        extraArgs: o.vllmArg,
+      },
+      gguf: { threads: o.threads },
+    };
+    if (!/^(openai|vllm|gguf):/.test(model.model)) {
+      throw new EvalkitError(`--model must start with openai:, vllm: or gguf: (got "${model.model}")`);
+    }
+    const controller = new AbortController();
+    let interrupts = 0;
+    const onSigint = () => {
+      interrupts++;
+      if (interrupts > 1) process.exit(130);
+      process.stderr.write('\nevalkit: interrupted; finishing records in flight (Ctrl-C again to quit now). Resume with the same command.\n');
+      controller.abort();
+    };
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigint);
+    try {
+      const result = await runEvaluation({
+        runDir: o.runDir,
+        model,
+        tasks: o.task,
+        options,
+        shard: o.shard ? parseShard(o.shard) : undefined,
+        progress: createProgress(process.stderr, o.quiet),
+        command: ['evalkit', ...process.argv.slice(2)].join(' '),
+        signal: controller.signal,
+      });
+      if (result.status === 'interrupted') {
+        process.exitCode = 130;
+        return;
+      }
+      process.stdout.write(formatMetrics(result.metrics));
+      if (o.export) await exportResults(o.export, resolve(o.runDir));
+      process.stdout.write(`run directory: ${resolve(o.runDir)}\n`);
+    } finally {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigint);
+    }
+  });
+}

@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { createProgress } from '../../runner/progress.js';
+import { ReplayProvider } from '../../runner/replay-provider.js';
+import { rescoreRun } from '../../runner/rescore.js';
+import { loadTasks, runEvaluation } from '../../runner/run.js';
+import { EvalkitError } from '../../util/errors.js';
+import { exportResults } from '../export.js';
+import { addScoringOptions, collect, formatMetrics, runOptionsFrom } from '../shared-options.js';
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('score')
+    .description(
+      'score pre-generated samples (EvalPlus sample files: .jsonl with task_id + solution|completion, or\n' +
+        'the <task>/<n>.py directory form) into a run directory; without --samples, re-score the generations\n' +
+        'already in --run-dir with the current scorers (no inference)',
+    )
+    .option('--task <variant>', 'task variant (repeatable); for --samples exactly one, e.g. humanevalplus or mbppplus', collect)
+    .option('--samples <path>', 'samples file or directory to score')
+    .requiredOption('--run-dir <dir>', 'run directory to write (or to re-score)');
+  addScoringOptions(cmd).action(async (o: Record<string, any>) => {
+    const options = runOptionsFrom(o);
+    const progress = createProgress(process.stderr, o.quiet);
+    let metrics;
+    if (o.samples) {
+      if (!o.task || o.task.length !== 1) throw new EvalkitError('score --samples needs exactly one --task (e.g. humanevalplus)');
+      // TODO(lead): static import once src/models/replay lands
+      const replayModule = '../../models/replay/evalplus-samples.js';
+      const { readSamples } = (await import(replayModule)) as {
+        readSamples: (p: string) => Promise<{ samples: import('../../runner/replay-provider.js').ReplaySample[]; source: string }>;
+      };
+      const { samples, source } = await readSamples(resolve(o.samples));
+      const provider = new ReplayProvider(source, samples);
+      const { loaded } = await loadTasks(o.task, options);
+      const known = new Set(loaded[0].items.map((it) => it.id));
+      const unknown = provider.taskIds.filter((id) => !known.has(id));
+      if (unknown.length) {
+        throw new EvalkitError(
+          `${source}: ${unknown.length} task ids are not in ${o.task[0]} (first: ${unknown.slice(0, 3).join(', ')}); wrong --task?`,
+        );
+      }
+      const missing = loaded[0].items.filter((it) => provider.sampleCount(o.task[0], it.id) === 0);
+      if (missing.length) {
+        process.stderr.write(
+          `evalkit: ${source} covers ${loaded[0].items.length - missing.length} of ${loaded[0].items.length} tasks; ` +
+            `${missing.length} missing (e.g. ${missing.slice(0, 3).map((m) => m.id).join(', ')}) are reported, not scored\n`,
+        );
+      }
+      const result = await runEvaluation({
+        runDir: o.runDir,
+        model: { model: `replay:${source}` },
+        provider,
+        tasks: o.task,
+        options,
+        progress,
+        command: ['evalkit', ...process.argv.slice(2)].join(' '),
+      });
+      metrics = result.metrics;
+    } else {
+      metrics = await rescoreRun(o.runDir, options, { tasks: o.task, progress });
+    }
+    process.stdout.write(formatMetrics(metrics));
+    if (o.export) await exportResults(o.export, resolve(o.runDir));
+    process.stdout.write(`run directory: ${resolve(o.runDir)}\n`);
+  });
+}

@@ -1,0 +1,60 @@
+/** Options shared by `evalkit run` and `evalkit score`, and the metrics table they print. */
+import type { Command } from 'commander';
+import type { RunOptions, TaskMetrics } from '../types.js';
+import { EvalkitError } from '../util/errors.js';
+
+export const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export function positiveInt(name: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new EvalkitError(`${name} must be a positive integer, got "${v}"`);
+    return n;
+  };
+}
+
+export function addScoringOptions(cmd: Command): Command {
+  return cmd
+    .option('--sandbox-workers <n>', 'parallel sandboxed Python workers for code execution (default: CPU count)', positiveInt('--sandbox-workers'))
+    .option('--test-details', 'run every test input instead of stopping at the first failure; record per-input status')
+    .option('--unsafe-no-sandbox', 'execute model code WITHOUT isolation (bubblewrap). Only for trusted code; prints a warning')
+    .option('--seed <n>', 'seed for bootstrap CIs and option shuffling', positiveInt('--seed'), 1234)
+    .option('--limit <n>', 'only the first N items of each task (smoke runs)', positiveInt('--limit'))
+    .option('--export <format>', 'also write results in another tool\'s format: evalplus (eval_results.json per HumanEval+/MBPP+ task)')
+    .option('--quiet', 'no progress output');
+}
+
+export function runOptionsFrom(o: Record<string, unknown>): RunOptions {
+  if (o.unsafeNoSandbox) {
+    process.stderr.write(
+      'evalkit: WARNING: --unsafe-no-sandbox: model-generated code will run on this machine without isolation.\n',
+    );
+  }
+  const opts: RunOptions = { seed: (o.seed as number | undefined) ?? 1234 };
+  if (o.unsafeNoSandbox) opts.unsafeNoSandbox = true;
+  if (o.testDetails) opts.testDetails = true;
+  if (o.sandboxWorkers) opts.sandboxWorkers = o.sandboxWorkers as number;
+  if (o.limit) opts.limit = o.limit as number;
+  return opts;
+}
+
+const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(1) : 'n/a');
+
+/** One line per metric: value and 95% CI, in percent for [0,1] metrics. */
+export function formatMetrics(metrics: Record<string, TaskMetrics>): string {
+  const lines: string[] = [];
+  for (const [task, m] of Object.entries(metrics)) {
+    const c = m.counts;
+    lines.push(
+      `${task}  (${c.items} items, ${c.scored} samples scored${c.errored ? `, ${c.errored} ERRORED (excluded)` : ''}` +
+        `${c.missingItems ? `, ${c.missingItems} items missing` : ''})`,
+    );
+    const names = Object.keys(m.metrics).sort((a, b) => (a === m.primary ? -1 : b === m.primary ? 1 : a.localeCompare(b)));
+    for (const name of names) {
+      const v = m.metrics[name];
+      const ci = v.ci95 ? `  95% CI [${pct(v.ci95[0])}, ${pct(v.ci95[1])}]` : '';
+      lines.push(`  ${name === m.primary ? '*' : ' '} ${name.padEnd(22)} ${pct(v.value).padStart(6)}${ci}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,351 @@
+/**
+ * The evaluation pipeline: tasks → requests → generations → verdicts → metrics, streaming and resumable.
+ *
+ *  - Requests are dispatched lazily with back-pressure (at most `concurrency` in flight), so memory does not
+ *    grow with the number of requests.
+ *  - Each generation is appended to generations.jsonl and handed to the scorer at once: code execution
+ *    overlaps generation.
+ *  - Re-running on the same directory resumes: samples with a successful generation are not requested
+ *    again; generations without a verdict are scored; errored generations are retried.
+ */
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DatasetResolver } from '../datasets/registry.js';
+import type { ModelSpec } from '../models/spec.js';
+import { loadRunState, openRunLogs, readManifest, RUN_FILES, sampleKey, writeJsonAtomic } from '../store/run-dir.js';
+import { getTask } from '../tasks/registry.js';
+import type {
+  DatasetUse,
+  GenerationRecord,
+  Item,
+  ModelProvider,
+  RequestRecord,
+  RunManifest,
+  RunOptions,
+  Scorer,
+  TaskLoadContext,
+  TaskMetrics,
+  TaskVariant,
+  VerdictRecord,
+} from '../types.js';
+import { EvalkitError } from '../util/errors.js';
+import { Limiter } from '../util/limiter.js';
+import { evalkitGitCommit, evalkitVersion } from '../util/version.js';
+import { computeRunMetrics } from './metrics.js';
+import { createProgress, type ProgressCounts, type ProgressSink } from './progress.js';
+import { acquireRunLock } from './run-lock.js';
+import { shardOfRequest } from './shard.js';
+
+export interface RunSpec {
+  runDir: string;
+  model: ModelSpec;
+  tasks: string[];
+  options: RunOptions;
+  /** Evaluate only the requests of shard `index` of `count` (deterministic by request id). */
+  shard?: { index: number; count: number };
+  /** Inject a provider (tests, replay). Otherwise created from `model` via src/models/index.ts. */
+  provider?: ModelProvider;
+  /** Max requests dispatched at once (the provider applies its own HTTP limit too). Default 256. */
+  dispatchConcurrency?: number;
+  /** Max samples being scored at once. Default 64. */
+  scoreConcurrency?: number;
+  progress?: ProgressSink;
+  /** Command line recorded in the manifest's sessions. */
+  command?: string;
+  /** Abort the run (Ctrl-C). Finished records stay on disk; the manifest says "interrupted". */
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  runDir: string;
+  metrics: Record<string, TaskMetrics>;
+  counts: ProgressCounts;
+  status: RunManifest['status'];
+}
+
+export interface LoadedTask {
+  task: TaskVariant;
+  items: Item[];
+  datasets: DatasetUse[];
+}
+
+export async function loadTasks(names: string[], options: RunOptions): Promise<{ loaded: LoadedTask[]; ctx: TaskLoadContext }> {
+  const ctx: TaskLoadContext = { datasets: new DatasetResolver({ cacheDir: options.cacheDir }), options };
+  const loaded: LoadedTask[] = [];
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const task = await getTask(name);
+    const { items, datasets } = await task.loadItems(ctx);
+    loaded.push({ task, items: options.limit ? items.slice(0, options.limit) : items, datasets });
+  }
+  return { loaded, ctx };
+}
+
+function describeModel(spec: ModelSpec, provider: ModelProvider): RunManifest['model'] {
+  const [kind] = spec.model.split(':', 1);
+  return {
+    provider: kind,
+    id: provider.id,
+    name: spec.modelName,
+    endpoint: spec.model.slice(kind.length + 1),
+    endpoints: spec.endpoints,
+    ...provider.description,
+  };
+}
+
+/** Settings that must not change between sessions of one run directory. */
+function identity(t: RunManifest['tasks'][number]) {
+  return JSON.stringify({ name: t.name, settings: t.settings, datasets: t.datasets.map((d) => d.sha256) });
+}
+
+async function openManifest(
+  runDir: string,
+  spec: RunSpec,
+  provider: ModelProvider,
+  loaded: LoadedTask[],
+): Promise<RunManifest> {
+  const now = new Date().toISOString();
+  const session = {
+    startedAt: now,
+    endedAt: null,
+    command: spec.command ?? 'evalkit run',
+    host: hostname(),
+    pid: process.pid,
+  };
+  const tasks = loaded.map((l) => ({
+    name: l.task.name,
+    family: l.task.family,
+    reproduces: l.task.reproduces,
+    settings: l.task.settings,
+    datasets: l.datasets,
+    items: l.items.length,
+  }));
+  const manifestPath = join(runDir, RUN_FILES.manifest);
+  if (existsSync(manifestPath)) {
+    const m = await readManifest(runDir);
+    if (m.model.id !== provider.id) {
+      throw new EvalkitError(
+        `${manifestPath}: this run directory belongs to model "${m.model.id}", not "${provider.id}"; use another --run-dir`,
+      );
+    }
+    if (JSON.stringify(m.shard ?? null) !== JSON.stringify(spec.shard ?? null)) {
+      throw new EvalkitError(`${manifestPath}: shard ${JSON.stringify(m.shard ?? null)} differs from --shard ${JSON.stringify(spec.shard ?? null)}`);
+    }
+    for (const t of tasks) {
+      const old = m.tasks.find((x) => x.name === t.name);
+      if (old && identity(old) !== identity(t)) {
+        throw new EvalkitError(
+          `${manifestPath}: task "${t.name}" was run with different settings or data (evalkit changed?); ` +
+            `resuming would mix two definitions. Use a new --run-dir.`,
+        );
+      }
+      if (!old) m.tasks.push(t);
+    }
+    m.status = 'running';
+    m.endedAt = null;
+    m.sessions.push(session);
+    await writeJsonAtomic(manifestPath, m);
+    return m;
+  }
+  const m: RunManifest = {
+    evalkit: { version: evalkitVersion(), gitCommit: evalkitGitCommit() },
+    runId: runDir.split('/').filter(Boolean).pop() ?? 'run',
+    createdAt: now,
+    startedAt: now,
+    endedAt: null,
+    status: 'running',
+    model: describeModel(spec.model, provider),
+    tasks,
+    options: spec.options,
+    ...(spec.shard ? { shard: spec.shard } : {}),
+    sessions: [session],
+  };
+  await writeJsonAtomic(manifestPath, m);
+  return m;
+}
+
+async function finishManifest(runDir: string, status: RunManifest['status']): Promise<void> {
+  const m = await readManifest(runDir);
+  const now = new Date().toISOString();
+  m.status = status;
+  m.endedAt = now;
+  const s = m.sessions[m.sessions.length - 1];
+  if (s) s.endedAt = now;
+  await writeJsonAtomic(join(runDir, RUN_FILES.manifest), m);
+}
+
+function erroredVerdict(g: GenerationRecord): VerdictRecord {
+  return {
+    requestId: g.requestId,
+    task: g.task,
+    itemId: g.itemId,
+    sampleIndex: g.sampleIndex,
+    scores: null,
+    error: g.error ?? 'generation failed',
+    reason: `not scored: generation errored (${g.error ?? 'unknown error'})`,
+  };
+}
+
+/** Score one generation; scorer exceptions become a clearly-labelled errored verdict, never a crash. */
+export async function scoreGeneration(
+  scorer: Scorer,
+  item: Item,
+  g: GenerationRecord,
+  options: RunOptions,
+  signal?: AbortSignal,
+): Promise<VerdictRecord> {
+  if (g.text === null || g.error) return erroredVerdict(g);
+  const base = { requestId: g.requestId, task: g.task, itemId: g.itemId, sampleIndex: g.sampleIndex };
+  try {
+    const v = await scorer.score(item, g, { options, signal });
+    return { ...base, ...v };
+  } catch (e) {
+    return { ...base, scores: null, error: `scorer error: ${(e as Error).message}`, reason: `scorer error: ${(e as Error).message}` };
+  }
+}
+
+async function createProviderFor(model: ModelSpec, runDir: string): Promise<ModelProvider> {
+  const modelsIndex = '../models/index.js';
+  const { createProvider } = (await import(modelsIndex)) as {
+    createProvider: (spec: ModelSpec) => Promise<ModelProvider>;
+  };
+  return createProvider({ ...model, runDir });
+}
+
+export async function runEvaluation(spec: RunSpec): Promise<RunResult> {
+  const runDir = resolve(spec.runDir);
+  const release = await acquireRunLock(runDir);
+  const progress = spec.progress ?? createProgress(process.stderr);
+  const options = spec.options;
+  let provider: ModelProvider | undefined;
+  const scorers = new Map<string, Scorer>();
+  let logs: Awaited<ReturnType<typeof openRunLogs>> | undefined;
+  let status: RunManifest['status'] = 'failed';
+  const counts: ProgressCounts = { total: 0, generated: 0, scored: 0, errored: 0, skipped: 0 };
+  try {
+    const { loaded, ctx } = await loadTasks(spec.tasks, options);
+    const theProvider: ModelProvider = spec.provider ?? (await createProviderFor(spec.model, runDir));
+    provider = theProvider;
+    await openManifest(runDir, spec, theProvider, loaded);
+    const state = await loadRunState(runDir, { tasks: new Set(loaded.map((l) => l.task.name)) });
+    logs = await openRunLogs(runDir);
+    const theLogs = logs;
+
+    const dispatch = new Limiter(spec.dispatchConcurrency ?? 256);
+    const scoring = new Limiter(spec.scoreConcurrency ?? 64);
+    const failures: unknown[] = [];
+    const aborted = () => spec.signal?.aborted === true;
+
+    const scorerFor = async (l: LoadedTask): Promise<Scorer> => {
+      let s = scorers.get(l.task.name);
+      if (!s) {
+        s = await l.task.createScorer(ctx);
+        scorers.set(l.task.name, s);
+      }
+      return s;
+    };
+
+    const submitScore = async (l: LoadedTask, item: Item, g: GenerationRecord) => {
+      await scoring.acquire();
+      void (async () => {
+        try {
+          const v = g.error || g.text === null ? erroredVerdict(g) : await scoreGeneration(await scorerFor(l), item, g, options, spec.signal);
+          theLogs.verdicts.append(v);
+          counts.scored++;
+          if (v.scores === null) counts.errored++;
+          progress.update(counts, 'run');
+        } catch (e) {
+          failures.push(e);
+        } finally {
+          scoring.release();
+        }
+      })();
+    };
+
+    const samplesFor = (l: LoadedTask, item: Item) =>
+      theProvider.sampleCount ? theProvider.sampleCount(l.task.name, item.id) : l.task.settings.generation.n;
+    for (const l of loaded) {
+      for (const item of l.items) {
+        const requestId = `${l.task.name}|${item.id}`;
+        if (spec.shard && shardOfRequest(requestId, spec.shard.count) !== spec.shard.index) continue;
+        counts.total += samplesFor(l, item);
+      }
+    }
+    progress.update(counts, 'run');
+
+    outer: for (const l of loaded) {
+      for (const item of l.items) {
+        if (aborted() || failures.length) break outer;
+        const requestId = `${l.task.name}|${item.id}`;
+        if (spec.shard && shardOfRequest(requestId, spec.shard.count) !== spec.shard.index) continue;
+        const n = samplesFor(l, item);
+        if (n === 0) continue; // replay file without this item: reported as missing by the aggregate
+        const params = n === l.task.settings.generation.n ? l.task.settings.generation : { ...l.task.settings.generation, n };
+        const prompt = l.task.buildPrompt(item, l.items);
+        const req: RequestRecord = { requestId, task: l.task.name, itemId: item.id, prompt, params };
+        const old = state.requests.get(requestId);
+        if (!old) theLogs.requests.append(req);
+        else if (JSON.stringify(old.prompt) !== JSON.stringify(prompt) || JSON.stringify(old.params) !== JSON.stringify(params)) {
+          throw new EvalkitError(
+            `${join(runDir, RUN_FILES.requests)}: request ${requestId} was recorded with a different prompt or parameters; ` +
+              `resuming would mix two prompt definitions. Use a new --run-dir.`,
+          );
+        }
+        const missing: number[] = [];
+        for (let i = 0; i < params.n; i++) {
+          const key = sampleKey(requestId, i);
+          const g = state.generations.get(key);
+          if (g && !g.error && g.text !== null) {
+            if (state.verdicts.has(key)) counts.skipped++;
+            else {
+              counts.generated++;
+              await submitScore(l, item, g);
+            }
+          } else missing.push(i);
+        }
+        if (!missing.length) continue;
+        await dispatch.acquire();
+        void (async () => {
+          try {
+            const gens = await theProvider.generate(req, missing, { signal: spec.signal });
+            for (const g of gens) {
+              theLogs.generations.append(g);
+              counts.generated++;
+            }
+            progress.update(counts, 'run');
+            for (const g of gens) await submitScore(l, item, g);
+          } catch (e) {
+            failures.push(e);
+          } finally {
+            dispatch.release();
+          }
+        })();
+      }
+    }
+    await dispatch.idle();
+    await scoring.idle();
+    if (failures.length) throw failures[0];
+    progress.done(counts, aborted() ? 'interrupted' : 'run');
+    if (aborted()) {
+      status = 'interrupted';
+      return { runDir, metrics: {}, counts, status };
+    }
+    theLogs.close();
+    logs = undefined;
+    const metrics = await computeRunMetrics(runDir, loaded, options);
+    status = 'completed';
+    return { runDir, metrics, counts, status };
+  } catch (e) {
+    if (spec.signal?.aborted) status = 'interrupted';
+    throw e;
+  } finally {
+    logs?.close();
+    await Promise.allSettled([...scorers.values()].map((s) => s.close?.()));
+    if (!spec.provider) await provider?.close?.().catch(() => undefined);
+    if (existsSync(join(runDir, RUN_FILES.manifest))) await finishManifest(runDir, status).catch(() => undefined);
+    release();
+  }
+}
