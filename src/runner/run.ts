@@ -40,7 +40,8 @@ import { shardOfRequest } from './shard.js';
 export interface RunSpec {
   runDir: string;
   model: ModelSpec;
-  tasks: string[];
+  /** Registered variant names, or TaskVariant objects (programmatic use, tests). */
+  tasks: Array<string | TaskVariant>;
   options: RunOptions;
   /** Evaluate only the requests of shard `index` of `count` (deterministic by request id). */
   shard?: { index: number; count: number };
@@ -70,14 +71,14 @@ export interface LoadedTask {
   datasets: DatasetUse[];
 }
 
-export async function loadTasks(names: string[], options: RunOptions): Promise<{ loaded: LoadedTask[]; ctx: TaskLoadContext }> {
+export async function loadTasks(names: Array<string | TaskVariant>, options: RunOptions): Promise<{ loaded: LoadedTask[]; ctx: TaskLoadContext }> {
   const ctx: TaskLoadContext = { datasets: new DatasetResolver({ cacheDir: options.cacheDir }), options };
   const loaded: LoadedTask[] = [];
   const seen = new Set<string>();
-  for (const name of names) {
-    if (seen.has(name)) continue;
-    seen.add(name);
-    const task = await getTask(name);
+  for (const entry of names) {
+    const task = typeof entry === 'string' ? await getTask(entry) : entry;
+    if (seen.has(task.name)) continue;
+    seen.add(task.name);
     const { items, datasets } = await task.loadItems(ctx);
     loaded.push({ task, items: options.limit ? items.slice(0, options.limit) : items, datasets });
   }
