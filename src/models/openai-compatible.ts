@@ -1,0 +1,481 @@
+/**
+ * ModelProvider for any OpenAI-compatible server (vLLM, SGLang, llama.cpp server, OpenAI itself):
+ * `completion` prompts → POST /v1/completions, `chat` prompts → POST /v1/chat/completions.
+ *
+ * Behaviour that the numbers depend on:
+ *  - Samples: `generate(req, indices)` asks for exactly the missing samples in ONE call with `n = indices.length`
+ *    and maps choice j to `indices[j]`. (A resumed request therefore draws fresh samples for the missing indices;
+ *    sampled outputs are exchangeable, and greedy outputs are identical either way.)
+ *  - Stops are sent to the server AND applied client-side: the text is cut at the earliest stop string, because
+ *    not every server honours `stop` (and OLMES cuts client-side too).
+ *  - Failures never throw: 429 (Retry-After honoured), 408, 5xx, connection refused/reset, malformed bodies and
+ *    timeouts are retried with exponential backoff + jitter; after `maxRetries` retries every requested sample
+ *    comes back with `text: null` and `error` naming the endpoint, status and the server's last message.
+ *    Other 4xx (400/401/404 …) fail at once with the server's message: retrying cannot help.
+ *  - Concurrency: at most `concurrency` HTTP generation calls in flight across all endpoints (default 128, enough
+ *    to keep a vLLM batch full); backoff sleeps do not hold a slot.
+ *  - Several endpoints: least-loaded choice, failed requests move to another endpoint, broken endpoints are
+ *    ejected and probed (see endpoint-pool.ts).
+ *  - OLMES parity (completion prompts only): see olmes-shaping.ts.
+ *  - Cache: successful samples stored per sample index (request-cache.ts); errors never cached.
+ */
+import type { GenerateOptions, GenerationRecord, ModelProvider, RequestRecord } from '../types.js';
+import { EvalkitError } from '../util/errors.js';
+import { Limiter } from '../util/limiter.js';
+import { EndpointPool, normalizeBaseUrl, type Endpoint } from './endpoint-pool.js';
+import { HttpAttemptError, HttpClient } from './http-client.js';
+import { cutAtStop, mayExceed, resolveEosToken, rootUrlOf } from './olmes-shaping.js';
+import { RequestCache } from './request-cache.js';
+
+export interface OpenAICompatibleOptions {
+  /** Primary base URL, e.g. http://127.0.0.1:8000/v1 (a missing /v1 is appended). */
+  baseUrl: string;
+  /** More replicas of the same model; requests are balanced across all of them. */
+  endpoints?: string[];
+  /** `model` in request bodies. Default: the first id of GET /v1/models on the first reachable endpoint. */
+  modelName?: string;
+  /** Bearer token (default: $OPENAI_API_KEY when set). */
+  apiKey?: string;
+  /** Stable provider id for manifests and cache keys. Default `openai:<baseUrl>#<modelName>`. */
+  id?: string;
+  /** Max generation calls in flight across endpoints. Default 128. */
+  concurrency?: number;
+  /** Retries per call after the first attempt. Default 6. */
+  maxRetries?: number;
+  /** Per-attempt timeout (whole response). Default 600000 ms. */
+  requestTimeoutMs?: number;
+  /** Use SSE streaming. Default false. */
+  stream?: boolean;
+  /** Backoff: delay before retry k (1-based) is min(maxMs, baseMs·2^(k-1)) scaled by a jitter in [0.5, 1]. */
+  backoff?: { baseMs?: number; maxMs?: number };
+  /** Longest Retry-After honoured (longer values are capped). Default 120000 ms. */
+  maxRetryAfterMs?: number;
+  /** Endpoint health: consecutive faults before ejection (only with ≥2 endpoints), first probe cool-down. */
+  endpointFailureThreshold?: number;
+  endpointCooldownMs?: number;
+  /** Request log-probabilities and record GenerationRecord.logprobSum. Default: on with olmesParity. */
+  logprobs?: boolean;
+  /** OLMES-parity shaping for completion prompts. */
+  olmesParity?: boolean;
+  /** OLMES max_length (prompt + generation) for left truncation. Default 4096. */
+  maxLength?: number;
+  /** EOS string added to stops in parity mode; otherwise discovered (olmes-shaping.ts resolveEosToken). */
+  eosToken?: string;
+  /** Checkpoint directory (managed vLLM) used to find the EOS token. */
+  checkpointDir?: string;
+  /**
+   * How a too-long prompt is sent after left truncation. 'token-ids' (default): the kept token ids as the
+   * `prompt` (what OLMES hands vLLM; exact). 'text': /detokenize the kept ids and send the text (for servers
+   * that do not accept token-id prompts; re-tokenisation may differ at the cut).
+   */
+  truncation?: 'token-ids' | 'text';
+  /** Request cache directory (rows under <cacheDir>/requests/). Unset = no cache. */
+  cacheDir?: string;
+}
+
+/** Counters for tests, benchmarks and the run summary. */
+export interface ProviderStats {
+  /** HTTP generation attempts sent. */
+  attempts: number;
+  retries: number;
+  cacheHits: number;
+  erroredSamples: number;
+  truncatedPrompts: number;
+  tokenizeCalls: number;
+}
+
+interface ParsedChoice {
+  text: string;
+  finishReason: string | null;
+  logprobSum?: number;
+  tokenCount?: number;
+}
+
+interface CallResult {
+  choices: ParsedChoice[];
+  usage?: { prompt_tokens?: number; completion_tokens?: number };
+  endpoint: string;
+  latencyMs: number;
+}
+
+class CallFailure {
+  constructor(readonly message: string) {}
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+function sumLogprobs(lp: any): { sum: number; count: number } | undefined {
+  if (!lp) return undefined;
+  const arr: unknown[] | undefined = Array.isArray(lp.token_logprobs)
+    ? lp.token_logprobs
+    : Array.isArray(lp.content)
+      ? lp.content.map((c: any) => c?.logprob)
+      : undefined;
+  if (!arr) return undefined;
+  let sum = 0;
+  let count = 0;
+  for (const v of arr) {
+    if (typeof v === 'number' && Number.isFinite(v)) {
+      sum += v;
+      count++;
+    }
+  }
+  return { sum, count };
+}
+
+export class OpenAICompatibleProvider implements ModelProvider {
+  readonly id: string;
+  readonly description: Record<string, unknown>;
+  readonly stats: ProviderStats = { attempts: 0, retries: 0, cacheHits: 0, erroredSamples: 0, truncatedPrompts: 0, tokenizeCalls: 0 };
+  readonly pool: EndpointPool;
+  private readonly client: HttpClient;
+  private readonly limiter: Limiter;
+  private readonly cache?: RequestCache;
+  private readonly modelName: string;
+  private readonly eos?: string;
+  private readonly o: Required<Pick<OpenAICompatibleOptions, 'maxRetries' | 'requestTimeoutMs' | 'stream' | 'maxLength' | 'truncation' | 'maxRetryAfterMs'>> & {
+    logprobs: boolean;
+    olmesParity: boolean;
+    baseMs: number;
+    maxMs: number;
+  };
+
+  /** Use `OpenAICompatibleProvider.create` (it discovers the model name and the EOS token). */
+  private constructor(opts: OpenAICompatibleOptions, client: HttpClient, modelName: string, eos: { eos: string; from: string } | undefined) {
+    const urls = [opts.baseUrl, ...(opts.endpoints ?? [])].map(normalizeBaseUrl);
+    this.client = client;
+    this.modelName = modelName;
+    this.eos = eos?.eos;
+    const concurrency = opts.concurrency ?? 128;
+    this.limiter = new Limiter(concurrency);
+    this.pool = new EndpointPool(urls, client, { failureThreshold: opts.endpointFailureThreshold, cooldownMs: opts.endpointCooldownMs });
+    const olmesParity = opts.olmesParity ?? false;
+    this.o = {
+      maxRetries: opts.maxRetries ?? 6,
+      requestTimeoutMs: opts.requestTimeoutMs ?? 600_000,
+      stream: opts.stream ?? false,
+      maxLength: opts.maxLength ?? 4096,
+      truncation: opts.truncation ?? 'token-ids',
+      maxRetryAfterMs: opts.maxRetryAfterMs ?? 120_000,
+      logprobs: opts.logprobs ?? olmesParity,
+      olmesParity,
+      baseMs: opts.backoff?.baseMs ?? 1000,
+      maxMs: opts.backoff?.maxMs ?? 30_000,
+    };
+    this.id = opts.id ?? `openai:${urls[0]}#${modelName}`;
+    if (opts.cacheDir) this.cache = new RequestCache(opts.cacheDir);
+    this.description = {
+      modelName,
+      endpoints: this.pool.endpoints.map((e) => e.url),
+      concurrency,
+      stream: this.o.stream,
+      maxRetries: this.o.maxRetries,
+      olmesParity,
+      ...(olmesParity ? { maxLength: this.o.maxLength, eosToken: eos?.eos, eosTokenSource: eos?.from, truncation: this.o.truncation } : {}),
+      logprobs: this.o.logprobs,
+      cache: this.cache ? this.cache.path : false,
+    };
+  }
+
+  /**
+   * Create a provider. Throws EvalkitError (before any generation) when the model name cannot be discovered
+   * or, in OLMES-parity mode, when no EOS token can be found.
+   */
+  static async create(opts: OpenAICompatibleOptions): Promise<OpenAICompatibleProvider> {
+    const urls = [opts.baseUrl, ...(opts.endpoints ?? [])].map((u) => {
+      try {
+        return normalizeBaseUrl(u);
+      } catch (e) {
+        throw new EvalkitError(`--model/--endpoint: ${(e as Error).message}`);
+      }
+    });
+    const client = new HttpClient({ maxSockets: opts.concurrency ?? 128, apiKey: opts.apiKey ?? process.env.OPENAI_API_KEY });
+    const probeTimeout = Math.min(opts.requestTimeoutMs ?? 30_000, 30_000);
+    let modelName = opts.modelName;
+    if (!modelName) {
+      const problems: string[] = [];
+      for (const u of urls) {
+        try {
+          const models = await client.get(`${u}/models`, probeTimeout);
+          const id = models?.data?.[0]?.id;
+          if (typeof id === 'string' && id) {
+            modelName = id;
+            break;
+          }
+          problems.push(`${u}/models lists no model`);
+        } catch (e) {
+          problems.push((e as Error).message);
+        }
+      }
+      if (!modelName) {
+        client.close();
+        throw new EvalkitError(`cannot determine the model name (pass --model-name): ${problems.join('; ')}`);
+      }
+    }
+    let eos: { eos: string; from: string } | undefined;
+    if (opts.olmesParity) {
+      eos = await resolveEosToken(client, urls, { explicit: opts.eosToken, checkpointDir: opts.checkpointDir, timeoutMs: probeTimeout });
+      if (!eos) {
+        client.close();
+        throw new EvalkitError(
+          `OLMES parity needs the tokenizer's EOS string (added to the stop sequences) but none was found: ` +
+            `${urls[0]} serves no /tokenizer_info (start vLLM with --enable-tokenizer-info-endpoint) and no readable ` +
+            `tokenizer_config.json was found; set EVALKIT_EOS_TOKEN (e.g. "<|endoftext|>").`,
+        );
+      }
+    }
+    return new OpenAICompatibleProvider(opts, client, modelName, eos);
+  }
+
+  async generate(req: RequestRecord, sampleIndices?: number[], opts: GenerateOptions = {}): Promise<GenerationRecord[]> {
+    const n = req.params.n;
+    const indices = sampleIndices ?? Array.from({ length: n }, (_, i) => i);
+    const records = new Map<number, GenerationRecord>();
+    const base = { requestId: req.requestId, task: req.task, itemId: req.itemId };
+    const parity = this.o.olmesParity && req.prompt.kind === 'completion';
+    const stops = [...req.params.stop];
+    if (parity && this.eos && !stops.includes(this.eos)) stops.push(this.eos);
+
+    // 1. cache
+    const identity = this.cache
+      ? {
+          model: this.id,
+          prompt: req.prompt,
+          params: req.params,
+          shaping: { parity, maxLength: parity ? this.o.maxLength : undefined, eos: parity ? this.eos : undefined, logprobs: this.o.logprobs },
+        }
+      : undefined;
+    let missing = indices;
+    if (this.cache) {
+      missing = [];
+      for (const i of indices) {
+        const hit = this.cache.get(RequestCache.key(identity, i));
+        if (hit) {
+          this.stats.cacheHits++;
+          records.set(i, { ...base, sampleIndex: i, text: hit.text, finishReason: hit.finishReason, logprobSum: hit.logprobSum, usage: hit.usage, latencyMs: 0, source: `cache:${hit.source ?? ''}` });
+        } else missing.push(i);
+      }
+    }
+
+    if (missing.length) {
+      const result = await this.callForSamples(req, missing, stops, parity, opts.signal);
+      if (result instanceof CallFailure) {
+        for (const i of missing) records.set(i, { ...base, sampleIndex: i, text: null, error: result.message });
+        this.stats.erroredSamples += missing.length;
+      } else {
+        missing.forEach((sampleIndex, j) => {
+          const c = result.choices[j];
+          const { text, cut } = cutAtStop(c.text, stops);
+          const completionTokens = c.tokenCount ?? (result.choices.length === 1 ? result.usage?.completion_tokens : undefined);
+          const rec: GenerationRecord = {
+            ...base,
+            sampleIndex,
+            text,
+            finishReason: cut ? 'stop' : c.finishReason,
+            ...(c.logprobSum !== undefined ? { logprobSum: c.logprobSum } : {}),
+            usage: { promptTokens: result.usage?.prompt_tokens, completionTokens },
+            latencyMs: result.latencyMs,
+            source: result.endpoint,
+          };
+          records.set(sampleIndex, rec);
+          this.cache?.put(RequestCache.key(identity, sampleIndex), {
+            text,
+            finishReason: rec.finishReason,
+            logprobSum: rec.logprobSum,
+            usage: rec.usage,
+            source: result.endpoint,
+          });
+        });
+      }
+    }
+    return indices.map((i) => records.get(i)!);
+  }
+
+  /** Build the body and run it through the retry loop. */
+  private async callForSamples(req: RequestRecord, samples: number[], stops: string[], parity: boolean, signal?: AbortSignal): Promise<CallResult | CallFailure> {
+    const p = req.params;
+    const chat = req.prompt.kind === 'chat';
+    const path = chat ? '/chat/completions' : '/completions';
+    const body: Record<string, unknown> = {
+      model: this.modelName,
+      n: samples.length,
+      temperature: p.temperature,
+      top_p: p.top_p,
+      max_tokens: p.max_tokens,
+    };
+    if (stops.length) body.stop = stops;
+    if (p.seed !== undefined) body.seed = p.seed;
+    if (this.o.logprobs) body.logprobs = chat ? true : 1;
+    if (req.prompt.kind === 'chat') body.messages = req.prompt.messages;
+    else body.prompt = req.prompt.text;
+    if (parity) {
+      body.add_special_tokens = false;
+      body.skip_special_tokens = false;
+      body.spaces_between_special_tokens = false;
+    }
+    Object.assign(body, p.extra_body ?? {});
+    if (this.o.stream) {
+      body.stream = true;
+      body.stream_options = { include_usage: true };
+    }
+    if (parity && req.prompt.kind === 'completion') {
+      const maxCtx = this.o.maxLength - p.max_tokens;
+      if (maxCtx <= 0) return new CallFailure(`OLMES parity: max_tokens (${p.max_tokens}) >= maxLength (${this.o.maxLength}); no room for the prompt`);
+      if (mayExceed(req.prompt.text, maxCtx)) {
+        const shaped = await this.withRetries('/tokenize', signal, (ep) => this.truncate(ep, req.prompt.kind === 'completion' ? req.prompt.text : '', maxCtx, signal));
+        if (shaped instanceof CallFailure) return shaped;
+        if (shaped !== null) {
+          body.prompt = shaped;
+          this.stats.truncatedPrompts++;
+        }
+      }
+    }
+    return this.withRetries(path, signal, async (ep) => {
+      const t0 = Date.now();
+      const r = await this.postGeneration(ep, path, body, samples.length, signal);
+      return { ...r, endpoint: ep.url, latencyMs: Date.now() - t0 };
+    });
+  }
+
+  /** Left-truncate via the server's tokenizer. Returns null when the prompt fits. */
+  private async truncate(ep: Endpoint, text: string, maxCtx: number, signal?: AbortSignal): Promise<number[] | string | null> {
+    const root = rootUrlOf(ep.url);
+    this.stats.tokenizeCalls++;
+    const tok = await this.client.post(`${root}/tokenize`, { model: this.modelName, prompt: text, add_special_tokens: false }, { timeoutMs: this.o.requestTimeoutMs, signal });
+    const tokens: unknown = tok?.tokens;
+    if (!Array.isArray(tokens)) throw new HttpAttemptError(`POST ${root}/tokenize: response has no "tokens" list`, 'protocol');
+    if (tokens.length <= maxCtx) return null;
+    const kept = tokens.slice(-maxCtx) as number[];
+    if (this.o.truncation === 'token-ids') return kept;
+    const det = await this.client.post(`${root}/detokenize`, { model: this.modelName, tokens: kept }, { timeoutMs: this.o.requestTimeoutMs, signal });
+    if (typeof det?.prompt !== 'string') throw new HttpAttemptError(`POST ${root}/detokenize: response has no "prompt" string`, 'protocol');
+    return det.prompt;
+  }
+
+  private async postGeneration(ep: Endpoint, path: string, body: Record<string, unknown>, expected: number, signal?: AbortSignal): Promise<Omit<CallResult, 'endpoint' | 'latencyMs'>> {
+    const url = `${ep.url}${path}`;
+    const chat = path === '/chat/completions';
+    let choices: ParsedChoice[];
+    let usage: CallResult['usage'];
+    if (body.stream) {
+      const acc = new Map<number, { parts: string[]; finish: string | null; lpSum: number; lpCount: number; lpSeen: boolean }>();
+      await this.client.post(url, body, {
+        timeoutMs: this.o.requestTimeoutMs,
+        signal,
+        onEvent: (ev) => {
+          if (ev?.error) throw new Error(typeof ev.error?.message === 'string' ? ev.error.message : JSON.stringify(ev.error));
+          if (ev?.usage) usage = ev.usage;
+          for (const c of ev?.choices ?? []) {
+            const idx = typeof c.index === 'number' ? c.index : 0;
+            let a = acc.get(idx);
+            if (!a) acc.set(idx, (a = { parts: [], finish: null, lpSum: 0, lpCount: 0, lpSeen: false }));
+            const piece = chat ? c.delta?.content : c.text;
+            if (typeof piece === 'string' && piece) a.parts.push(piece);
+            if (c.finish_reason) a.finish = c.finish_reason;
+            const lp = sumLogprobs(c.logprobs);
+            if (lp) {
+              a.lpSeen = true;
+              a.lpSum += lp.sum;
+              a.lpCount += lp.count;
+            }
+          }
+        },
+      });
+      choices = [];
+      for (let i = 0; i < expected; i++) {
+        const a = acc.get(i);
+        if (!a) break;
+        choices.push({ text: a.parts.join(''), finishReason: a.finish, ...(a.lpSeen ? { logprobSum: a.lpSum, tokenCount: a.lpCount } : {}) });
+      }
+    } else {
+      const res = await this.client.post(url, body, { timeoutMs: this.o.requestTimeoutMs, signal });
+      usage = res?.usage;
+      const raw: any[] = Array.isArray(res?.choices) ? [...res.choices] : [];
+      raw.sort((a, b) => (a?.index ?? 0) - (b?.index ?? 0));
+      choices = raw.map((c) => {
+        const text = chat ? c?.message?.content : c?.text;
+        const lp = sumLogprobs(c?.logprobs);
+        return { text: typeof text === 'string' ? text : '', finishReason: c?.finish_reason ?? null, ...(lp ? { logprobSum: lp.sum, tokenCount: lp.count } : {}) };
+      });
+    }
+    if (choices.length !== expected) throw new HttpAttemptError(`POST ${url}: asked for ${expected} choices, got ${choices.length}`, 'protocol');
+    return { choices, usage };
+  }
+
+  /**
+   * The retry loop: pick an endpoint (least loaded, avoiding ones this call already failed on), hold a
+   * concurrency slot only while the HTTP call is in flight, classify the failure, back off, try again.
+   */
+  private async withRetries<T>(what: string, signal: AbortSignal | undefined, fn: (ep: Endpoint) => Promise<T>): Promise<T | CallFailure> {
+    const avoid = new Set<Endpoint>();
+    const multi = this.pool.endpoints.length > 1;
+    let last: HttpAttemptError | undefined;
+    let lastUrl = '';
+    for (let attempt = 0; ; attempt++) {
+      if (signal?.aborted) return new CallFailure(`${what}: aborted before completion`);
+      if (attempt > 0) this.stats.retries++;
+      let ep = this.pool.pick(avoid);
+      if (!ep) {
+        await this.pool.waitForHealthy(this.pool.nextProbeInMs());
+        ep = this.pool.pick(avoid);
+      }
+      let delay = 0;
+      if (!ep) {
+        last = new HttpAttemptError(`every endpoint is out of rotation (last error: ${last?.message ?? 'none'})`, 'network');
+      } else {
+        await this.limiter.acquire();
+        ep.inFlight++;
+        this.stats.attempts++;
+        try {
+          const r = await fn(ep);
+          this.pool.success(ep);
+          return r;
+        } catch (e) {
+          last = e instanceof HttpAttemptError ? e : new HttpAttemptError(`${ep.url}${what}: ${(e as Error).message}`, 'protocol');
+          lastUrl = ep.url;
+          if (last.kind === 'aborted') return new CallFailure(`${ep.url}${what}: aborted`);
+          if (last.endpointFault) {
+            if (multi) this.pool.fault(ep);
+            avoid.add(ep);
+          }
+        } finally {
+          ep.inFlight--;
+          this.limiter.release();
+        }
+        if (!last.retryable) return new CallFailure(`${last.message} (not retryable)`);
+        if (last.retryAfterMs !== undefined) delay = Math.min(last.retryAfterMs, this.o.maxRetryAfterMs);
+        else {
+          // Another healthy endpoint that has not failed this call: move there at once.
+          const alt = multi && last.endpointFault ? this.pool.pick(avoid) : null;
+          delay = alt && !avoid.has(alt) ? 0 : this.backoffMs(attempt + 1);
+        }
+      }
+      if (attempt >= this.o.maxRetries) {
+        return new CallFailure(`${last.message} — gave up after ${attempt + 1} attempts${lastUrl ? ` (last endpoint ${lastUrl})` : ''}`);
+      }
+      await sleep(delay, signal);
+    }
+  }
+
+  private backoffMs(retry: number): number {
+    const d = Math.min(this.o.maxMs, this.o.baseMs * 2 ** (retry - 1));
+    return d * (0.5 + Math.random() * 0.5);
+  }
+
+  async close(): Promise<void> {
+    this.pool.close();
+    this.client.close();
+    this.cache?.close();
+  }
+}
