@@ -74,6 +74,8 @@ export interface StubFault {
   fraction?: number;
   seed?: number;
   paths?: string[];
+  /** Only requests whose parsed body satisfies this predicate (programmatic use; e.g. fail chosen prompts). */
+  match?: (body: any, path: string) => boolean;
 }
 
 export interface StubServerOptions {
@@ -94,6 +96,8 @@ export interface StubServerOptions {
   eosToken?: string;
   /** Prompt + max_tokens above this → HTTP 400 like vLLM. Default 1_000_000. */
   maxModelLen?: number;
+  /** Ignore `stop` in requests (emulates servers that do not honour stop strings). Default false. */
+  ignoreStop?: boolean;
   /** Serve GET /tokenizer_info (vLLM needs --enable-tokenizer-info-endpoint). Default true. */
   tokenizerInfo?: boolean;
 }
@@ -248,10 +252,11 @@ export async function startStubServer(options: StubServerOptions = {}): Promise<
   let requestCounter = 0;
   const sockets = new Set<Socket>();
 
-  const pickFault = (path: string): StubFault | undefined => {
+  const pickFault = (path: string, body: any): StubFault | undefined => {
     for (let i = 0; i < faults.length; i++) {
       const r = faults[i];
       if (!(r.paths ?? GENERATION_PATHS).includes(path)) continue;
+      if (r.match && !r.match(body, path)) continue;
       const k = faultCounters[i]++;
       if (r.first !== undefined) {
         if (k < r.first) return r;
@@ -333,7 +338,7 @@ export async function startStubServer(options: StubServerOptions = {}): Promise<
     const choices: Choice[] = [];
     for (let i = 0; i < n; i++) {
       const full = await respond({ kind, prompt, promptTokenIds, messages, params: body, sampleIndex: i, requestNumber });
-      const f = finishText(String(full), stop, maxTokens);
+      const f = finishText(String(full), options.ignoreStop ? [] : stop, maxTokens);
       choices.push({ index: i, ...f });
     }
     const wantLogprobs = kind === 'completion' ? body.logprobs !== undefined && body.logprobs !== null : body.logprobs === true;
@@ -439,7 +444,7 @@ export async function startStubServer(options: StubServerOptions = {}): Promise<
       stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
     }
     try {
-      const fault = pickFault(path);
+      const fault = pickFault(path, body);
       if (fault) {
         entry.fault = fault.kind;
         if (fault.kind === 'hang') {
