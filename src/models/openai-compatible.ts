@@ -425,16 +425,20 @@ export class OpenAICompatibleProvider implements ModelProvider {
     for (let attempt = 0; ; attempt++) {
       if (signal?.aborted) return new CallFailure(`${what}: aborted before completion`);
       if (attempt > 0) this.stats.retries++;
+      // Pick AFTER getting a slot, so the choice sees the current load (least-loaded balancing).
+      await this.limiter.acquire();
       let ep = this.pool.pick(avoid);
       if (!ep) {
+        this.limiter.release();
         await this.pool.waitForHealthy(this.pool.nextProbeInMs());
+        await this.limiter.acquire();
         ep = this.pool.pick(avoid);
       }
       let delay = 0;
       if (!ep) {
+        this.limiter.release();
         last = new HttpAttemptError(`every endpoint is out of rotation (last error: ${last?.message ?? 'none'})`, 'network');
       } else {
-        await this.limiter.acquire();
         ep.inFlight++;
         this.stats.attempts++;
         try {
