@@ -1,0 +1,224 @@
+/**
+ * HumanEval family: OLMES rows (check()-style and HumanEval+) and EvalPlus-semantics variants.
+ * Every OLMES fact below carries its source; see docs/fidelity/olmes-code.md for what is verified.
+ */
+import { parseJsonl, requireField } from '../../datasets/registry.js';
+import { aggregateCode } from '../../scoring/code/aggregate.js';
+import {
+  EVALPLUS,
+  evalPlusChatMessages,
+  loadEvalPlus,
+  toEvalPlusProblem,
+  type EvalPlusItemData,
+} from '../../scoring/code/evalplus-data.js';
+import { PythonRandom } from '../../scoring/code/python-random.js';
+import { createCheckScorer, createEvalPlusScorer } from '../../scoring/code/scorers.js';
+import type { GenerationParams, Item, Prompt, TaskLoadContext, TaskVariant } from '../../types.js';
+
+export interface HumanEvalData {
+  prompt: string;
+  canonicalSolution: string;
+  test: string;
+  entryPoint: string;
+  /** Ids of the few-shot exemplars (3-shot variant), chosen over the full test set at load time. */
+  fewshotIds?: string[];
+}
+
+/**
+ * OLMES HumanEval stop sequences (oe_eval codex_humaneval TASK_CONFIG_DEFAULTS; same list in olmo-eval
+ * `constants/code.py` HUMANEVAL_STOP_SEQUENCES and the eval-framework port of codex_humaneval:3shot::olmo3).
+ */
+export const OLMES_HUMANEVAL_STOPS = ['\nclass', '\nif', '\nprint', '\n#', '\n```', '\n```\n\n', '<|eot_id|>'];
+/** human-eval `evaluate_functional_correctness` default timeout (3.0 s), also OLMES code_eval_local's. */
+export const CHECK_TIMEOUT_MS = 3000;
+/** OLMES few-shot seed (oe_eval base_task: `fewshot_seed` default 1234, fresh `random.Random` per doc). */
+export const OLMES_FEWSHOT_SEED = 1234;
+
+const fullSets = new Map<string, Map<string, HumanEvalData>>();
+
+async function loadHumanEval(ctx: TaskLoadContext, key: string, shots: number) {
+  const { text, use, path } = await ctx.datasets.text('humaneval');
+  const records = parseJsonl<Record<string, unknown>>(text, path);
+  const items: Item<HumanEvalData>[] = records.map((r, i) => ({
+    id: requireField<string>(r, 'task_id', 'string', path, i + 1),
+    data: {
+      prompt: requireField<string>(r, 'prompt', 'string', path, i + 1),
+      canonicalSolution: requireField<string>(r, 'canonical_solution', 'string', path, i + 1),
+      test: requireField<string>(r, 'test', 'string', path, i + 1),
+      entryPoint: requireField<string>(r, 'entry_point', 'string', path, i + 1),
+    },
+  }));
+  if (shots > 0) {
+    for (const it of items) it.data.fewshotIds = olmesTestSetShots(items, it.id, shots).map((s) => s.id);
+  }
+  fullSets.set(key, new Map(items.map((it) => [it.id, it.data])));
+  return { items, datasets: [use] };
+}
+
+/**
+ * OLMES few-shot selection for tasks without a train split (lm-eval-harness lineage, oe_eval base_task
+ * `fewshot_context`): `rnd = random.Random(1234)` fresh for each doc, `rnd.sample(test_docs, k + 1)`, drop
+ * the doc itself, keep the first k.
+ */
+export function olmesTestSetShots<T extends { id: string }>(all: readonly T[], itemId: string, k: number): T[] {
+  const rnd = new PythonRandom(OLMES_FEWSHOT_SEED);
+  return rnd
+    .sample(all, k + 1)
+    .filter((x) => x.id !== itemId)
+    .slice(0, k);
+}
+
+/** codex_humaneval:3shot::olmo3 doc_to_text / doc_to_target (eval-framework HumanEval_OLMES port of OLMES). */
+const olmo3Text = (d: HumanEvalData) => '```python\n' + d.prompt;
+const olmo3Target = (d: HumanEvalData) => d.canonicalSolution + '```';
+
+function olmo3Prompt(item: Item<HumanEvalData>, items: Item<HumanEvalData>[], key: string): Prompt {
+  const full = fullSets.get(key);
+  const byId = full ?? new Map(items.map((it) => [it.id, it.data]));
+  const ids = item.data.fewshotIds ?? olmesTestSetShots(items, item.id, 3).map((s) => s.id);
+  const shots = ids.map((id) => {
+    const d = byId.get(id);
+    if (!d) throw new Error(`few-shot exemplar ${id} not loaded`);
+    return olmo3Text(d) + olmo3Target(d);
+  });
+  return { kind: 'completion', text: shots.join('\n\n') + '\n\n' + olmo3Text(item.data) };
+}
+
+/** Executed program for OLMES check-style rows: prompt + completion (or a replayed full solution). */
+function checkProgram(item: Item<HumanEvalData>, g: { text: string | null; textIsSolution?: boolean }): string {
+  return g.textIsSolution ? (g.text ?? '') : item.data.prompt + (g.text ?? '');
+}
+const checkTest = (item: Item<HumanEvalData>) => `${item.data.test}\ncheck(${item.data.entryPoint})\n`;
+
+function olmesCheckVariant(opts: {
+  name: string;
+  shots: number;
+  generation: GenerationParams;
+  primary: string;
+  description: string;
+}): TaskVariant<HumanEvalData> {
+  const name = opts.name;
+  return {
+    name,
+    family: 'humaneval',
+    description: opts.description,
+    reproduces: `OLMES ${name}`,
+    settings: {
+      format: 'completion',
+      shots: opts.shots,
+      fewShotSource: opts.shots ? 'test-set shots: random.Random(1234).sample(test, k+1) minus the item, first k (fresh RNG per item)' : undefined,
+      generation: opts.generation,
+      primaryMetric: opts.primary,
+      promptShape: opts.shots ? '"```python\\n"+prompt+canonical_solution+"```" per shot, joined by "\\n\\n", then "\\n\\n```python\\n"+prompt' : 'raw HumanEval prompt',
+      executed: 'prompt + completion + "\\n" + test + "\\ncheck(entry_point)" (original HumanEval tests), pass iff it runs cleanly',
+      timeoutMs: CHECK_TIMEOUT_MS,
+      datasets: ['humaneval'],
+      maxLength: 4096,
+    },
+    loadItems: (ctx) => loadHumanEval(ctx, name, opts.shots),
+    buildPrompt: (item, items) => (opts.shots ? olmo3Prompt(item, items, name) : { kind: 'completion', text: item.data.prompt }),
+    createScorer: (ctx) =>
+      createCheckScorer<HumanEvalData>({
+        ctx,
+        buildProgram: async (item, g) => checkProgram(item, g),
+        testCode: checkTest,
+        timeoutMs: CHECK_TIMEOUT_MS,
+      }),
+    aggregate: (items, verdicts, options) => aggregateCode({ task: name, bases: ['pass'], primary: opts.primary }, items, verdicts, options),
+  };
+}
+
+const sampling = (n: number, temperature: number, max_tokens: number, stop = OLMES_HUMANEVAL_STOPS): GenerationParams => ({
+  n,
+  temperature,
+  top_p: 0.95,
+  max_tokens,
+  stop: [...stop],
+});
+
+type PlusMode = 'olmes' | 'evalplus-completion' | 'evalplus-chat';
+
+function humanEvalPlusVariant(name: string, mode: PlusMode, generation: GenerationParams, description: string): TaskVariant<EvalPlusItemData> {
+  const chat = mode === 'evalplus-chat';
+  return {
+    name,
+    family: 'humaneval',
+    description,
+    reproduces: mode === 'olmes' ? `OLMES ${name}` : `EvalPlus humaneval (${chat ? 'chat/instruct prompt' : '--backend vllm base prompt'})`,
+    settings: {
+      format: chat ? 'chat' : 'completion',
+      shots: 0,
+      generation,
+      primaryMetric: 'plus_pass@1',
+      promptShape: chat
+        ? 'EvalPlus make_raw_chat_prompt: user instruction + assistant prefill "<response_prefix>\\n```python\\n"'
+        : 'raw HumanEval+ prompt',
+      extraction:
+        mode === 'olmes'
+          ? 'prompt + completion, unsanitized'
+          : chat
+            ? 'EvalPlus sanitize(response, entry_point): longest parseable chunk + dependency closure'
+            : 'EvalPlus sanitize(prompt + completion, entry_point); replayed `solution` used as-is',
+      executed: 'EvalPlus base + plus inputs (HumanEval+ v0.1.10); plus = base AND plus; outputs compared outside the sandbox',
+      timeouts: 'per input max(4 s, 4 x ground-truth time) (EvalPlus rule, in src/sandbox)',
+      datasets: ['humanevalplus-v0.1.10'],
+    },
+    loadItems: (ctx) => loadEvalPlus(ctx, 'humanevalplus-v0.1.10', 'humaneval'),
+    buildPrompt: (item) => (chat ? { kind: 'chat', messages: evalPlusChatMessages(item.data.prompt) } : { kind: 'completion', text: item.data.prompt }),
+    createScorer: (ctx) =>
+      createEvalPlusScorer<EvalPlusItemData>({
+        ctx,
+        problem: (item) => toEvalPlusProblem(item.id, item.data),
+        buildProgram: async (item, g, sanitizer) => {
+          const text = g.text ?? '';
+          if (g.textIsSolution) return text;
+          if (mode === 'olmes') return item.data.prompt + text;
+          return sanitizer.sanitize(chat ? text : item.data.prompt + text, item.data.entryPoint);
+        },
+      }),
+    aggregate: (items, verdicts, options) =>
+      aggregateCode({ task: name, bases: ['base', 'plus'], primary: 'plus_pass@1' }, items, verdicts, options),
+  };
+}
+
+export const variants: TaskVariant[] = [
+  olmesCheckVariant({
+    name: 'codex_humaneval:3shot::olmo3',
+    shots: 3,
+    // DESIGN.md baseline row; stops/max tokens: OLMES olmo3 HumanEval (eval-framework HumanEval_OLMES port).
+    generation: sampling(20, 0.8, 1024),
+    primary: 'pass@1',
+    description: 'HumanEval, 3 test-set shots in ```python blocks, OLMo 3 base-model setting',
+  }),
+  olmesCheckVariant({
+    name: 'codex_humaneval::starcoder_pass@1',
+    shots: 0,
+    // oe_eval/configs/tasks.py: do_sample, top_p 0.95, temperature 0.2, repeats 20, pass_at_ks [1].
+    generation: sampling(20, 0.2, 512),
+    primary: 'pass@1',
+    description: 'HumanEval 0-shot, StarCoder pass@1 protocol (n=20, T=0.2)',
+  }),
+  olmesCheckVariant({
+    name: 'codex_humaneval::starcoder_pass@10',
+    shots: 0,
+    // oe_eval/configs/tasks.py: top_p 0.95, temperature 0.8, repeats 20, pass_at_ks [10], primary pass_at_10.
+    generation: sampling(20, 0.8, 512),
+    primary: 'pass@10',
+    description: 'HumanEval 0-shot, StarCoder pass@10 protocol (n=20, T=0.8)',
+  }),
+  // oe_eval/configs/tasks.py codex_humanevalplus:temp0.8: use_chat_format False, top_p 0.95, temperature 0.8,
+  // no repeats (1), pass_at_ks [1]; default codex_humanevalplus prompt (raw prompt).
+  humanEvalPlusVariant('codex_humanevalplus:temp0.8', 'olmes', sampling(1, 0.8, 512), 'HumanEval+ (OLMES), 0-shot raw prompt, T=0.8, n=1'),
+  humanEvalPlusVariant(
+    'humanevalplus',
+    'evalplus-completion',
+    { n: 1, temperature: 0, top_p: 1, max_tokens: EVALPLUS.maxNewTokens, stop: [...EVALPLUS.baseEos, ...EVALPLUS.extraEosDirect.humaneval] },
+    'HumanEval+ with EvalPlus semantics: base-model greedy completion, sanitized, base+plus tests',
+  ),
+  humanEvalPlusVariant(
+    'humanevalplus:chat',
+    'evalplus-chat',
+    { n: 1, temperature: 0, top_p: 1, max_tokens: EVALPLUS.maxNewTokens, stop: [...EVALPLUS.chatEos] },
+    'HumanEval+ with EvalPlus semantics: instruct prompt, code-block extraction + sanitize, base+plus tests',
+  ),
+];
