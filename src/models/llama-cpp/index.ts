@@ -292,6 +292,9 @@ export async function createGgufProvider(opts: GgufProviderOptions): Promise<Mod
         fileBytes: fp.size,
         fingerprint: fp.digest,
         ...info,
+        /** pid of the current engine process (changes when a crashed engine is restarted). */
+        enginePid: engine.child.pid,
+        engineRestarts: restarts,
       };
     },
     async generate(req: RequestRecord, sampleIndices?: number[], gopts?: GenerateOptions): Promise<GenerationRecord[]> {

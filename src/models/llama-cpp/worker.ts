@@ -112,14 +112,18 @@ async function generateOne(prompt: Prompt, params: GenerationParams, sampleIndex
   };
   try {
     if (prompt.kind === 'completion') {
-      const promptTokens = model.tokenize(prompt.text, false).length + 1;
+      // Special-token text in the prompt (e.g. "<|im_start|>") is parsed as the special token, as vLLM's HF
+      // tokenizer does for /v1/completions; the BOS the GGUF asks for is prepended by LlamaCompletion.
+      const bos = model.tokens.shouldPrependBosToken && model.tokens.bos != null ? 1 : 0;
+      const inputTokens = model.tokenize(prompt.text, true, bos ? 'trimLeadingSpace' : undefined);
+      const promptTokens = inputTokens.length + bos;
       const room = context.contextSize - promptTokens;
       if (room <= 0)
         return { sampleIndex, text: null, error: `prompt of ${promptTokens} tokens does not fit the context size ${context.contextSize} (raise --gguf-context-size)`, latencyMs: Date.now() - started };
       await sequence.clearHistory();
       const completion = new nlc.LlamaCompletion({ contextSequence: sequence });
       try {
-        const res = await completion.generateCompletionWithMeta(prompt.text, {
+        const res = await completion.generateCompletionWithMeta(inputTokens, {
           ...sampling,
           maxTokens: Math.min(params.max_tokens, room),
           customStopTriggers: stop.length ? stop : undefined,
