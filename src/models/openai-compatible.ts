@@ -19,6 +19,7 @@
  *  - OLMES parity (completion prompts only): see olmes-shaping.ts.
  *  - Cache: successful samples stored per sample index (request-cache.ts); errors never cached.
  */
+import { setMaxListeners } from 'node:events';
 import type { GenerateOptions, GenerationRecord, ModelProvider, RequestRecord } from '../types.js';
 import { EvalkitError } from '../util/errors.js';
 import { Limiter } from '../util/limiter.js';
@@ -144,6 +145,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
   private readonly cache?: RequestCache;
   private readonly modelName: string;
   private readonly eos?: string;
+  private readonly seenSignals = new WeakSet<AbortSignal>();
   private readonly o: Required<Pick<OpenAICompatibleOptions, 'maxRetries' | 'requestTimeoutMs' | 'stream' | 'maxLength' | 'truncation' | 'maxRetryAfterMs'>> & {
     logprobs: boolean;
     olmesParity: boolean;
@@ -239,6 +241,11 @@ export class OpenAICompatibleProvider implements ModelProvider {
   }
 
   async generate(req: RequestRecord, sampleIndices?: number[], opts: GenerateOptions = {}): Promise<GenerationRecord[]> {
+    // Up to `concurrency` calls listen on the run's one AbortSignal at once: lift Node's 10-listener warning.
+    if (opts.signal && !this.seenSignals.has(opts.signal)) {
+      this.seenSignals.add(opts.signal);
+      setMaxListeners(0, opts.signal);
+    }
     const n = req.params.n;
     const indices = sampleIndices ?? Array.from({ length: n }, (_, i) => i);
     const records = new Map<number, GenerationRecord>();
