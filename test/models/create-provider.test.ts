@@ -78,12 +78,16 @@ c.on('exit', (code) => process.exit(code ?? 0));
     writeFileSync(join(ckpt, 'tokenizer_config.json'), JSON.stringify({ eos_token: '</s>' }));
     const runDir = mkdtempSync(join(tmpdir(), 'evalkit-run-'));
     const p = await createProvider({ model: `vllm:${ckpt}`, modelName: 'ckpt', runDir, olmesParity: true, vllm: { executable: exe, healthTimeoutMs: 60_000 } });
+    const endpoint = (p.description.endpoints as string[])[0];
     try {
       expect(p.id).toBe(`vllm:${ckpt}#ckpt`);
+      expect(p.description).toMatchObject({ managedServer: 'vllm', olmesParity: true, eosToken: '</s>' });
       const gens = await p.generate(req);
       expect(gens.every((g) => typeof g.text === 'string' && !g.error)).toBe(true);
+      expect((await fetch(`${endpoint}/models`)).status).toBe(200);
     } finally {
       await p.close?.();
     }
+    await expect(fetch(`${endpoint}/models`)).rejects.toThrow(); // server stopped with the provider
   });
 });
