@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Client overhead of the OpenAI-compatible provider (imports dist/: run `npm run build` first).
 //
-//   node bench/client-overhead.mjs [--sizes 1000,10000,100000] [--latency-ms 2] [--concurrency 128]
+//   node bench/client-overhead.mjs [--sizes 1000,10000,100000] [--latency-ms 2,20] [--concurrency 128] [--skip-instant]
 //
 // For each scenario the stub server runs in its own process (`dist/testing/openai-stub-server.js --no-log`),
 // and each (scenario, size) runs in a FRESH provider process so its peak RSS (process.resourceUsage().maxRSS)
@@ -105,12 +105,18 @@ function runWorker(extra) {
 
 async function main() {
   const sizes = arg('--sizes', '1000,10000,100000').split(',').map(Number);
-  const latency = Number(arg('--latency-ms', '2'));
+  const latencies = arg('--latency-ms', '2,20').split(',').map(Number);
   const concurrency = arg('--concurrency', '128');
+  const skipInstant = args.includes('--skip-instant');
   const scenarios = [
-    { name: 'instant, non-streaming', latency: 0, stream: false, sizes },
-    { name: 'instant, streaming', latency: 0, stream: true, sizes: sizes.filter((s) => s <= 10000) },
-    { name: `${latency} ms/token, non-streaming`, latency, stream: false, sizes },
+    ...(skipInstant
+      ? []
+      : [
+          { name: 'instant, non-streaming', latency: 0, stream: false, sizes },
+          { name: 'instant, streaming', latency: 0, stream: true, sizes: sizes.filter((s) => s <= 10000) },
+        ]),
+    // ≥10 ms/token: 100k requests would need > 6 min of pure server sleep, so capped at 10k.
+    ...latencies.map((l) => ({ name: `${l} ms/token, non-streaming`, latency: l, stream: false, sizes: l >= 10 ? sizes.filter((s) => s <= 10000) : sizes })),
   ];
   console.log(`# client overhead — node ${process.version}, ${cpus().length} cpus (${cpus()[0]?.model ?? '?'}), ${new Date().toISOString()}`);
   console.log('| scenario | requests | wall s | req/s | ideal s | fraction of ideal | peak RSS MiB | RSS MiB @25/50/100% | errors |');

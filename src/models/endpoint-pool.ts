@@ -18,6 +18,8 @@ export interface Endpoint {
   probeTimer?: NodeJS.Timeout;
   /** Completed attempts (success or failure) — for tests and descriptions. */
   served: number;
+  /** When the current run of consecutive faults began (undefined while the endpoint answers). */
+  downSince?: number;
 }
 
 export interface EndpointPoolOptions {
@@ -98,13 +100,16 @@ export class EndpointPool {
   success(e: Endpoint): void {
     e.served++;
     e.failures = 0;
+    e.downSince = undefined;
     if (!e.healthy) this.markHealthy(e);
   }
 
   /** Record an endpoint fault; ejects it after `failureThreshold` consecutive faults. */
-  fault(e: Endpoint): void {
+  fault(e: Endpoint, eject = true): void {
     e.served++;
     e.failures++;
+    e.downSince ??= Date.now();
+    if (!eject) return;
     if (e.healthy && e.failures >= this.threshold) {
       e.healthy = false;
       e.cooldownMs = this.cooldown0;
@@ -135,6 +140,14 @@ export class EndpointPool {
       }
     }, e.cooldownMs);
     e.probeTimer.unref();
+  }
+
+  /** How long EVERY endpoint has been failing without a single success (0 if any endpoint is fine). */
+  allDownForMs(): number {
+    const now = Date.now();
+    let min = Infinity;
+    for (const e of this.endpoints) min = Math.min(min, e.downSince === undefined ? 0 : now - e.downSince);
+    return min === Infinity ? 0 : min;
   }
 
   /** Milliseconds until the next probe of any ejected endpoint (upper bound for waiting). */

@@ -51,6 +51,13 @@ export interface OpenAICompatibleOptions {
   backoff?: { baseMs?: number; maxMs?: number };
   /** Longest Retry-After honoured (longer values are capped). Default 120000 ms. */
   maxRetryAfterMs?: number;
+  /**
+   * Once every endpoint has failed continuously (no success anywhere) for this long, a call that fails gives up
+   * at once instead of spending its remaining retries, so a crashed server turns the rest of a 100k-request run
+   * into errored records in seconds, not hours (each call still makes one real attempt, so a restarted server
+   * is picked up). Default 120000 ms.
+   */
+  giveUpAfterDownMs?: number;
   /** Endpoint health: consecutive faults before ejection (only with ≥2 endpoints), first probe cool-down. */
   endpointFailureThreshold?: number;
   endpointCooldownMs?: number;
@@ -149,6 +156,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
   private readonly o: Required<Pick<OpenAICompatibleOptions, 'maxRetries' | 'requestTimeoutMs' | 'stream' | 'maxLength' | 'truncation' | 'maxRetryAfterMs'>> & {
     logprobs: boolean;
     olmesParity: boolean;
+    giveUpAfterDownMs: number;
     baseMs: number;
     maxMs: number;
   };
@@ -172,6 +180,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
       maxRetryAfterMs: opts.maxRetryAfterMs ?? 120_000,
       logprobs: opts.logprobs ?? olmesParity,
       olmesParity,
+      giveUpAfterDownMs: opts.giveUpAfterDownMs ?? 120_000,
       baseMs: opts.backoff?.baseMs ?? 1000,
       maxMs: opts.backoff?.maxMs ?? 30_000,
     };
@@ -457,7 +466,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
           lastUrl = ep.url;
           if (last.kind === 'aborted') return new CallFailure(`${ep.url}${what}: aborted`);
           if (last.endpointFault) {
-            if (multi) this.pool.fault(ep);
+            this.pool.fault(ep, multi);
             avoid.add(ep);
           }
         } finally {
@@ -474,6 +483,10 @@ export class OpenAICompatibleProvider implements ModelProvider {
       }
       if (attempt >= this.o.maxRetries) {
         return new CallFailure(`${last.message} — gave up after ${attempt + 1} attempts${lastUrl ? ` (last endpoint ${lastUrl})` : ''}`);
+      }
+      const downFor = this.pool.allDownForMs();
+      if (last.endpointFault && downFor >= this.o.giveUpAfterDownMs) {
+        return new CallFailure(`${last.message} — gave up after ${attempt + 1} attempts: every endpoint has been failing for ${Math.round(downFor / 1000)} s`);
       }
       await sleep(delay, signal);
     }

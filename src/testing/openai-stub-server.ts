@@ -453,9 +453,14 @@ export async function startStubServer(options: StubServerOptions = {}): Promise<
           return;
         }
         if (fault.kind === 'reset') {
-          // Start a plausible response, then drop the connection mid-body.
-          res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
-          res.write('{"id":"cmpl-reset","choices":[{"index":0,"te');
+          // Start a plausible response (an SSE chunk for stream requests), then drop the connection mid-body.
+          if (body?.stream) {
+            res.writeHead(200, { 'content-type': 'text/event-stream' });
+            res.write(`data: ${JSON.stringify({ id: 'cmpl-reset', object: 'text_completion', choices: [{ index: 0, text: 'PARTIAL-', delta: { content: 'PARTIAL-' }, finish_reason: null }] })}\n\n`);
+          } else {
+            res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+            res.write('{"id":"cmpl-reset","choices":[{"index":0,"te');
+          }
           await sleep(5);
           sock.destroy();
           return;

@@ -87,6 +87,17 @@ describe.each([false, true])('OpenAI-compatible provider (stream=%s)', (stream) 
     expect(g2).toMatchObject({ text: 'A', finishReason: 'stop' });
   });
 
+  it('a connection reset mid-response is retried and the partial text of the failed attempt is discarded', async () => {
+    const s = await stub({ respond: () => 'whole answer', faults: [{ kind: 'reset', first: 1 }] });
+    const p = await provider({ baseUrl: s.url, stream });
+    const [g] = await p.generate(completion('1', 'x'));
+    const [c] = await p.generate(chat('1', 'y'));
+    expect(g).toMatchObject({ text: 'whole answer' });
+    expect(c).toMatchObject({ text: 'whole answer' });
+    expect(genBodies(s).filter((r) => r.fault === 'reset')).toHaveLength(1);
+    expect(genBodies(s)).toHaveLength(3);
+  });
+
   it('max_tokens → finish_reason length', async () => {
     const s = await stub({ respond: () => 'abcdefghij' });
     const p = await provider({ baseUrl: s.url, stream });
@@ -191,6 +202,19 @@ describe('retries and honest failure', () => {
     expect(g.text).toBeNull();
     expect(g.error).toContain(url);
     expect(g.error).toMatch(/ECONNREFUSED/);
+  });
+
+  it('a server that stays down: after giveUpAfterDownMs each call fails after one attempt (not the whole budget)', async () => {
+    const s = await stub();
+    const url = s.url;
+    const p = await provider({ baseUrl: url, maxRetries: 1000, backoff: { baseMs: 10, maxMs: 10 }, giveUpAfterDownMs: 100 });
+    await s.close();
+    const [g1] = await p.generate(completion('1', 'x'));
+    expect(g1.error).toMatch(/every endpoint has been failing/);
+    const before = p.stats.attempts;
+    const [g2] = await p.generate(completion('2', 'x'));
+    expect(g2.error).toMatch(/ECONNREFUSED.*gave up after 1 attempts/);
+    expect(p.stats.attempts - before).toBe(1);
   });
 
   it('an aborted signal yields errored records, not a throw', async () => {
