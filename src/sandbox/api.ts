@@ -18,6 +18,13 @@ export interface EvalPlusProblem {
   /** Argument lists, exactly as in the dataset (may contain NaN/Infinity; see util/pyjson). */
   baseInputs: unknown[][];
   plusInputs: unknown[][];
+  /**
+   * Optional: the inputs' original (Python-)JSON text from the dataset file. JS numbers lose the difference between
+   * `3.0` and `3`; when these are given they are sent to Python instead of re-serialising baseInputs/plusInputs.
+   * `loadEvalPlusProblems` (src/sandbox/evalplus-dataset.ts) fills them.
+   */
+  baseInputsJson?: string;
+  plusInputsJson?: string;
   /** Float tolerance from the dataset (0 = exact/EvalPlus default). */
   atol: number;
   /** Identity of the dataset file (sha256 or EvalPlus md5 hash) — key for the ground-truth cache. */

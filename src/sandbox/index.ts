@@ -1,0 +1,425 @@
+/**
+ * Sandboxed code executor: EvalPlus-style differential testing and self-checking test programs.
+ *
+ * Layers (see docs/sandbox.md): bubblewrap namespaces (no network, read-only system, private tmpfs) around a warm
+ * Python fork server per worker; per job a forked child with rlimits, a seccomp filter against process creation and
+ * EvalPlus's guard. Outputs come back as tagged data on a private pipe and are compared here, in Node, against
+ * ground-truth outputs that never enter the sandbox (invariant 3).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { availableParallelism, homedir } from 'node:os';
+import { join } from 'node:path';
+import { EvalkitError } from '../util/errors.js';
+import { stringifyPythonJson } from '../util/pyjson.js';
+import type {
+  CodeExecutor,
+  CodeExecutorOptions,
+  EvalPlusOutcome,
+  EvalPlusProblem,
+  TestProgramOutcome,
+  TestProgramRun,
+  TestSetOutcome,
+  TestStatus,
+} from './api.js';
+import { checkOutput, MBPP_OUTPUT_NOT_NONE_TASKS, type CheckContext } from './evalplus-check.js';
+import { decodeTagged, pyRepr, type PyValue } from './pyvalue.js';
+import { BWRAP, PYTHON, WorkerPool, type JobEnd } from './worker-pool.js';
+
+export type * from './api.js';
+export { loadEvalPlusProblems } from './evalplus-dataset.js';
+
+/** EvalPlus caps one test set's whole run at min(60 s, sum of per-input limits) + 1 s (+1 s with details). */
+const EVALPLUS_TIMEOUT_PER_TASK_S = 60;
+const GT_DEADLINE_S = 600;
+const CACHE_FORMAT = 1;
+
+interface GroundTruthSet {
+  expected: PyValue[];
+  /** seconds per input, measured on the ground-truth program */
+  times: number[];
+}
+
+interface GroundTruth {
+  base: GroundTruthSet;
+  plus: GroundTruthSet;
+}
+
+interface CacheFile {
+  format: number;
+  taskId: string;
+  fingerprint: string;
+  base: { outputs: unknown[]; times: number[] };
+  plus: { outputs: unknown[]; times: number[] };
+}
+
+function defaultCacheDir(): string {
+  const root = process.env.EVALKIT_CACHE_DIR || join(homedir(), '.cache', 'evalkit');
+  return join(root, 'ground-truth');
+}
+
+function inputsOf(problem: EvalPlusProblem, set: 'base' | 'plus'): { value: unknown[][]; raw?: string } {
+  const value = set === 'base' ? problem.baseInputs : problem.plusInputs;
+  const raw = set === 'base' ? problem.baseInputsJson : problem.plusInputsJson;
+  return { value: Array.isArray(value) ? value : [], raw: raw ?? undefined };
+}
+
+function fingerprint(problem: EvalPlusProblem): string {
+  const h = createHash('sha256');
+  h.update(problem.entryPoint + '\0' + problem.groundTruthProgram + '\0');
+  for (const set of ['base', 'plus'] as const) {
+    const { value, raw } = inputsOf(problem, set);
+    h.update((raw ?? stringifyPythonJson(value)) + '\0');
+  }
+  return h.digest('hex');
+}
+
+function safeName(taskId: string): string {
+  return taskId.replace(/[^A-Za-z0-9_.-]/g, '_');
+}
+
+function fmtSeconds(s: number): string {
+  return s >= 10 ? `${s.toFixed(0)} s` : `${s.toFixed(2)} s`;
+}
+
+class Executor implements CodeExecutor {
+  private readonly pool: WorkerPool;
+  private readonly cacheDir: string;
+  private readonly minTimeLimit: number;
+  private readonly gtFactor: number;
+  private readonly memBytes: number;
+  private readonly testDetails: boolean;
+  private readonly gtMemo = new Map<string, Promise<GroundTruth>>();
+
+  constructor(opts: CodeExecutorOptions) {
+    const unsafe = opts.unsafeNoSandbox === true;
+    if (!existsSync(PYTHON)) throw new EvalkitError(`sandbox: ${PYTHON} not found (install python3)`);
+    if (!unsafe && !existsSync(BWRAP)) {
+      throw new EvalkitError(
+        `sandbox: ${BWRAP} not found. Install bubblewrap (apt-get install bubblewrap) or pass unsafeNoSandbox: true.`,
+      );
+    }
+    const workers = Math.max(1, Math.floor(opts.workers ?? availableParallelism()));
+    this.pool = new WorkerPool(workers, { unsafeNoSandbox: unsafe, tmpfsBytes: 256 * 1024 * 1024 });
+    this.cacheDir = opts.cacheDir ?? defaultCacheDir();
+    this.minTimeLimit = (opts.minTimeLimitMs ?? 4000) / 1000;
+    this.gtFactor = opts.gtTimeFactor ?? 4;
+    this.memBytes = (opts.memoryLimitMb ?? 4096) * 1024 * 1024;
+    this.testDetails = opts.testDetails === true;
+  }
+
+  /** Warm up all workers (optional; jobs start workers lazily). */
+  start(): Promise<void> {
+    return this.pool.start();
+  }
+
+  get workerRestarts(): number {
+    return this.pool.restarts;
+  }
+
+  // ------------------------------------------------------------------ ground truth
+
+  async prepare(problems: EvalPlusProblem[]): Promise<void> {
+    await Promise.all(problems.map((p) => this.groundTruth(p)));
+  }
+
+  private groundTruth(problem: EvalPlusProblem): Promise<GroundTruth> {
+    const key = `${problem.datasetHash}\0${problem.taskId}`;
+    let p = this.gtMemo.get(key);
+    if (!p) {
+      p = this.loadOrComputeGroundTruth(problem);
+      this.gtMemo.set(key, p);
+      p.catch(() => this.gtMemo.delete(key));
+    }
+    return p;
+  }
+
+  private async loadOrComputeGroundTruth(problem: EvalPlusProblem): Promise<GroundTruth> {
+    const dir = join(this.cacheDir, safeName(problem.datasetHash || 'unknown'));
+    const file = join(dir, `${safeName(problem.taskId)}.json`);
+    const fp = fingerprint(problem);
+    const notNone = problem.dataset === 'mbpp' && MBPP_OUTPUT_NOT_NONE_TASKS.includes(problem.entryPoint);
+    const toSet = (s: { outputs: unknown[]; times: number[] }): GroundTruthSet => ({
+      expected: s.outputs.map((o) => {
+        const v = decodeTagged(o);
+        // EvalPlus's trusted_exec(output_not_none=True): expected output is `out is not None`
+        return notNone ? ({ k: 'bool', v: v.k !== 'none' } as PyValue) : v;
+      }),
+      times: s.times,
+    });
+    if (existsSync(file)) {
+      try {
+        const c = JSON.parse(await readFile(file, 'utf8')) as CacheFile;
+        if (c.format === CACHE_FORMAT && c.fingerprint === fp && c.taskId === problem.taskId) {
+          return { base: toSet(c.base), plus: toSet(c.plus) };
+        }
+      } catch {
+        /* unreadable cache entry: recompute */
+      }
+    }
+    const [base, plus] = await Promise.all([this.runGroundTruth(problem, 'base'), this.runGroundTruth(problem, 'plus')]);
+    const c: CacheFile = { format: CACHE_FORMAT, taskId: problem.taskId, fingerprint: fp, base, plus };
+    await mkdir(dir, { recursive: true });
+    const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    await writeFile(tmp, JSON.stringify(c));
+    await rename(tmp, file);
+    return { base: toSet(base), plus: toSet(plus) };
+  }
+
+  private async runGroundTruth(problem: EvalPlusProblem, set: 'base' | 'plus'): Promise<{ outputs: unknown[]; times: number[] }> {
+    const inputs = inputsOf(problem, set);
+    const outputs: unknown[] = [];
+    const times: number[] = [];
+    let problemText: string | undefined;
+    let done = false;
+    const end = await this.pool.submit(
+      {
+        op: 'gt',
+        code: problem.groundTruthProgram,
+        entry: problem.entryPoint,
+        dataset: problem.dataset,
+        taskId: problem.taskId,
+        deadline: GT_DEADLINE_S,
+        cpuSeconds: GT_DEADLINE_S + 5,
+        memBytes: this.memBytes,
+        seccomp: true,
+        guard: false,
+      },
+      (f) => {
+        const fr = f as { i?: number; v?: unknown; t?: number; u?: string; done?: number; setup?: string };
+        if (fr.done) done = true;
+        else if (fr.setup) problemText = `sandbox setup failed: ${fr.setup}`;
+        else if (fr.u !== undefined) problemText = `output for input #${fr.i} is not data (${fr.u})`;
+        else if (fr.i === outputs.length) {
+          outputs.push(fr.v);
+          times.push(Number(fr.t) || 0);
+        }
+      },
+      (GT_DEADLINE_S + 30) * 1000,
+      { key: `${problem.datasetHash}:${problem.taskId}:${set}`, value: inputs.value, raw: inputs.raw },
+    );
+    if (!done || problemText || outputs.length !== inputs.value.length) {
+      const why = problemText ?? describeEnd(end, outputs.length, inputs.value.length);
+      throw new EvalkitError(`ground truth for ${problem.taskId} (${set} inputs) failed: ${why}`);
+    }
+    return { outputs, times };
+  }
+
+  // ------------------------------------------------------------------ evaluation
+
+  async evaluateEvalPlus(problem: EvalPlusProblem, solution: string): Promise<EvalPlusOutcome> {
+    const gt = await this.groundTruth(problem);
+    const [base, plus] = await Promise.all([
+      this.runTestSet(problem, 'base', gt.base, solution),
+      this.runTestSet(problem, 'plus', gt.plus, solution),
+    ]);
+    return { base, plus };
+  }
+
+  private async runTestSet(problem: EvalPlusProblem, set: 'base' | 'plus', gt: GroundTruthSet, solution: string): Promise<TestSetOutcome> {
+    const inputs = inputsOf(problem, set);
+    const n = inputs.value.length;
+    const limits = gt.times.map((t) => Math.max(this.minTimeLimit, this.gtFactor * t));
+    const details = this.testDetails;
+    // EvalPlus: timeout = min(60, sum(limits)) + 1 (+1 with details), then join(timeout + 1).
+    const deadline = Math.min(EVALPLUS_TIMEOUT_PER_TASK_S, limits.reduce((a, b) => a + b, 0)) + (details ? 3 : 2);
+    const ctx: CheckContext = { dataset: problem.dataset, entryPoint: problem.entryPoint, atol: problem.atol || 0 };
+    const wantArgs =
+      (problem.dataset === 'humaneval' && problem.entryPoint === 'find_zero') ||
+      (problem.dataset === 'mbpp' && (problem.entryPoint === 'surface_Area' || problem.entryPoint === 'digit_distance_nums'));
+
+    const perInput: TestStatus[] = [];
+    const failed: number[] = [];
+    let firstReason: string | undefined;
+    let next = 0;
+    let done = false;
+    let loadError: string | undefined;
+    let protocolError: string | undefined;
+
+    const fail = (i: number, status: TestStatus, reason: string): boolean => {
+      perInput[i] = status;
+      failed.push(i);
+      firstReason ??= reason;
+      return !details; // fail fast: stop the child
+    };
+    const inputRepr = (i: number): string => {
+      const s = stringifyPythonJson(inputs.value[i]);
+      return s.length > 200 ? s.slice(0, 200) + '…' : s;
+    };
+
+    const end = await this.pool.submit(
+      {
+        op: 'evalplus',
+        code: solution,
+        entry: problem.entryPoint,
+        dataset: problem.dataset,
+        taskId: problem.taskId,
+        limits,
+        failFast: !details,
+        wantArgs,
+        deadline,
+        cpuSeconds: Math.ceil(deadline) + 2,
+        memBytes: this.memBytes,
+        seccomp: true,
+        guard: true,
+      },
+      (f) => {
+        const fr = f as { i?: unknown; v?: unknown; a?: unknown; e?: string; to?: number; u?: string; done?: number; load?: string; setup?: string };
+        if (!details && failed.length) return true; // already decided (fail fast); late frames are ignored
+        if (fr.done) {
+          done = true;
+          return false;
+        }
+        if (fr.load !== undefined) {
+          loadError = String(fr.load);
+          return true;
+        }
+        if (fr.setup !== undefined) {
+          protocolError = `sandbox setup failed: ${fr.setup}`;
+          return true;
+        }
+        if (fr.i !== next || next >= n) {
+          protocolError = `unexpected result frame (expected input #${next})`;
+          return true;
+        }
+        const i = next++;
+        if (fr.to) return fail(i, 'timeout', `input #${i} ${inputRepr(i)}: exceeded the time limit of ${fmtSeconds(limits[i])}`);
+        if (fr.e !== undefined) return fail(i, 'fail', `input #${i} ${inputRepr(i)}: raised ${String(fr.e)}`);
+        if (fr.u !== undefined) return fail(i, 'fail', `input #${i} ${inputRepr(i)}: unserializable output (${String(fr.u)})`);
+        let out: PyValue;
+        let args: PyValue[] | null = null;
+        try {
+          out = decodeTagged(fr.v);
+          if (fr.a !== undefined) {
+            const a = decodeTagged(fr.a);
+            args = a.k === 'list' ? a.items : null;
+          }
+        } catch (e) {
+          return fail(i, 'fail', `input #${i}: malformed output (${(e as Error).message})`);
+        }
+        let ok = false;
+        try {
+          ok = checkOutput(ctx, out, gt.expected[i], args);
+        } catch {
+          ok = false;
+        }
+        if (!ok) {
+          return fail(i, 'fail', `input #${i} ${inputRepr(i)}: expected ${pyRepr(gt.expected[i], 150)}, got ${pyRepr(out, 150)}`);
+        }
+        perInput[i] = 'pass';
+        return false;
+      },
+      (deadline + 30) * 1000,
+      { key: `${problem.datasetHash}:${problem.taskId}:${set}`, value: inputs.value, raw: inputs.raw },
+    );
+
+    let status: TestStatus;
+    let reason = firstReason;
+    if (failed.length && (!details || end.reason !== 'timeout')) {
+      status = 'fail';
+    } else if (end.reason === 'timeout') {
+      status = 'timeout';
+      reason = `did not finish within ${fmtSeconds(deadline)} (EvalPlus overall limit) after ${next} of ${n} inputs`;
+    } else if (loadError !== undefined) {
+      status = 'fail';
+      reason = `solution failed to load: ${loadError}`;
+    } else if (protocolError !== undefined) {
+      status = 'fail';
+      reason = protocolError;
+    } else if (done && next === n && end.reason === 'exit') {
+      status = 'pass';
+    } else {
+      status = 'fail';
+      reason = describeEnd(end, next, n);
+    }
+    if (status !== 'pass' && failed.length === 0 && next < n) failed.push(next);
+    const outcome: TestSetOutcome = { status, failedInputs: failed, executed: next };
+    if (reason !== undefined && status !== 'pass') outcome.reason = reason;
+    if (details) {
+      for (let i = 0; i < n; i++) perInput[i] ??= status === 'timeout' ? 'timeout' : 'fail';
+      outcome.details = perInput;
+    }
+    return outcome;
+  }
+
+  // ------------------------------------------------------------------ test programs
+
+  async runTestProgram(run: TestProgramRun): Promise<TestProgramOutcome> {
+    const timeout = Math.max(0.001, run.timeoutMs / 1000);
+    const deadline = timeout + 2;
+    let verdict: TestProgramOutcome | null = null;
+    let frames = 0;
+    const end = await this.pool.submit(
+      {
+        op: 'program',
+        code: run.program,
+        test: run.testCode,
+        timeout,
+        deadline,
+        cpuSeconds: Math.ceil(deadline) + 2,
+        memBytes: this.memBytes,
+        seccomp: true,
+        guard: true,
+      },
+      (f) => {
+        const fr = f as { done?: number; e?: string; to?: number; setup?: string };
+        frames++;
+        if (frames > 1) {
+          // The harness writes exactly one frame; anything else was written by the program itself.
+          verdict = { status: 'fail', reason: 'unexpected extra result frames (forged by the program?)' };
+          return true;
+        }
+        if (fr.done) verdict = { status: 'pass' };
+        else if (fr.to) verdict = { status: 'timeout', reason: `tests did not complete within ${fmtSeconds(timeout)}` };
+        else if (fr.e !== undefined) verdict = { status: 'fail', reason: String(fr.e) };
+        else if (fr.setup !== undefined) verdict = { status: 'fail', reason: `sandbox setup failed: ${fr.setup}` };
+        else verdict = { status: 'fail', reason: 'malformed result frame' };
+        return false;
+      },
+      (deadline + 30) * 1000,
+    );
+    const v = verdict as TestProgramOutcome | null;
+    if (end.reason === 'timeout') return { status: 'timeout', reason: `killed after ${fmtSeconds(deadline)}` };
+    if (v && v.status === 'pass') {
+      // Completion counts only if the child then exited normally.
+      if (end.reason === 'exit' && end.code === 0) return v;
+      return { status: 'fail', reason: describeEnd(end, 0, 0) };
+    }
+    if (v) return v;
+    return { status: 'fail', reason: `tests did not complete: ${describeEnd(end, 0, 0)}` };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}
+
+function describeEnd(end: JobEnd, got: number, n: number): string {
+  const progress = n ? ` after ${got} of ${n} inputs` : '';
+  switch (end.reason) {
+    case 'worker-died':
+      return `sandbox worker died${progress} (${end.detail ?? 'killed'}); the worker was restarted`;
+    case 'too-large':
+      return `output too large${progress}: ${end.detail ?? ''}`;
+    case 'bad-frame':
+      return `malformed result from the sandboxed process${progress}: ${end.detail ?? ''}`;
+    case 'stopped':
+      return `stopped${progress}`;
+    case 'error':
+      return `sandbox error: ${end.detail ?? ''}`;
+    case 'timeout':
+      return `timed out${progress}`;
+    default:
+      if (end.signal !== undefined) {
+        const hint = end.signal === 9 ? ' (memory or CPU limit?)' : end.signal === 11 ? ' (segmentation fault)' : '';
+        return `process killed by signal ${end.signal}${hint}${progress}`;
+      }
+      return `process exited early with code ${end.code ?? '?'}${progress}`;
+  }
+}
+
+/** Create the sandboxed executor. Workers start lazily; call close() to stop them. */
+export function createCodeExecutor(options: CodeExecutorOptions = {}): CodeExecutor & { start(): Promise<void>; readonly workerRestarts: number } {
+  return new Executor(options);
+}

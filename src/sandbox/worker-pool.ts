@@ -1,0 +1,339 @@
+/**
+ * A pool of sandbox workers. Each worker is one long-lived Python fork server (python/server.py) started inside
+ * bubblewrap; it forks a fresh child per job. Jobs wait in a FIFO queue for an idle worker. A worker that dies
+ * (killed by a hostile child, crashed, wedged past the watchdog) fails its current job with a clear reason and is
+ * replaced on the next dispatch.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EvalkitError } from '../util/errors.js';
+import { stringifyPythonJson } from '../util/pyjson.js';
+
+export const PYTHON = '/usr/bin/python3';
+export const BWRAP = '/usr/bin/bwrap';
+
+/** Locate src/sandbox/python both from src/ (vitest) and dist/ (tsc does not copy .py files). */
+export function pythonDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [join(here, 'python'), resolve(here, '..', '..', 'src', 'sandbox', 'python')];
+  for (const c of candidates) if (existsSync(join(c, 'server.py'))) return c;
+  throw new EvalkitError(`sandbox: cannot find python/server.py (looked in ${candidates.join(', ')})`);
+}
+
+export interface WorkerConfig {
+  unsafeNoSandbox: boolean;
+  /** Size of the private /tmp tmpfs per worker. */
+  tmpfsBytes: number;
+}
+
+/** The bubblewrap command line: fresh user/pid/net/ipc/uts namespaces, read-only system dirs, private tmpfs. */
+export function sandboxCommand(cfg: WorkerConfig): { cmd: string; args: string[] } {
+  const py = pythonDir();
+  const server = ['-I', '-S', '-B', '-u', '/evalkit/server.py'];
+  if (cfg.unsafeNoSandbox) return { cmd: PYTHON, args: ['-I', '-S', '-B', '-u', join(py, 'server.py')] };
+  const args = [
+    '--unshare-user',
+    '--unshare-pid',
+    '--unshare-net',
+    '--unshare-ipc',
+    '--unshare-uts',
+    '--unshare-cgroup-try',
+    '--uid',
+    '65534',
+    '--gid',
+    '65534',
+    '--hostname',
+    'sandbox',
+    '--die-with-parent',
+    '--new-session',
+    '--cap-drop',
+    'ALL',
+    '--clearenv',
+    '--setenv',
+    'PATH',
+    '/usr/bin:/bin',
+    '--setenv',
+    'HOME',
+    '/tmp',
+    '--setenv',
+    'LANG',
+    'C.UTF-8',
+    '--ro-bind',
+    '/usr',
+    '/usr',
+  ];
+  for (const d of ['lib', 'lib64', 'lib32', 'bin', 'sbin']) {
+    const p = `/${d}`;
+    if (!existsSync(p)) continue;
+    // merged-/usr systems: these are symlinks into /usr
+    args.push('--symlink', `usr/${d}`, p);
+  }
+  args.push(
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
+    '--size',
+    String(cfg.tmpfsBytes),
+    '--tmpfs',
+    '/tmp',
+    '--dir',
+    '/etc',
+    '--ro-bind',
+    py,
+    '/evalkit',
+    '--chdir',
+    '/tmp',
+    PYTHON,
+    ...server,
+    '--sandboxed',
+  );
+  return { cmd: BWRAP, args };
+}
+
+export interface JobEnd {
+  reason: 'exit' | 'timeout' | 'stopped' | 'too-large' | 'bad-frame' | 'error' | 'worker-died';
+  code?: number;
+  signal?: number;
+  elapsed?: number;
+  detail?: string;
+}
+
+/** Called for every frame the child sent; return true to ask the server to stop the child now. */
+export type FrameHandler = (frame: unknown) => boolean | void;
+
+interface Pending {
+  id: number;
+  onFrame: FrameHandler;
+  resolve: (end: JobEnd) => void;
+  watchdog?: NodeJS.Timeout;
+}
+
+let nextJobId = 1;
+let warnedUnsafe = false;
+
+class SandboxWorker {
+  private proc: ChildProcess;
+  private buf = '';
+  private current: Pending | null = null;
+  private readyResolve!: () => void;
+  private readyReject!: (e: Error) => void;
+  readonly ready: Promise<void>;
+  dead = false;
+  private stderrTail = '';
+  /** input-set keys this server process holds (see server.py inputs cache) */
+  readonly knownInputs = new Set<string>();
+  jobsRun = 0;
+
+  constructor(cfg: WorkerConfig) {
+    const { cmd, args } = sandboxCommand(cfg);
+    this.ready = new Promise((res, rej) => {
+      this.readyResolve = res;
+      this.readyReject = rej;
+    });
+    this.ready.catch(() => {});
+    this.proc = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: false });
+    this.proc.stdout!.setEncoding('utf8');
+    this.proc.stdout!.on('data', (chunk: string) => this.onData(chunk));
+    this.proc.stderr!.setEncoding('utf8');
+    this.proc.stderr!.on('data', (chunk: string) => {
+      this.stderrTail = (this.stderrTail + chunk).slice(-2000);
+    });
+    this.proc.stdin!.on('error', () => {});
+    this.proc.on('error', (e) => this.die(`cannot start sandbox (${cmd}): ${e.message}`));
+    this.proc.on('exit', (code, sig) => this.die(`sandbox worker exited (code ${code}, signal ${sig})`));
+  }
+
+  private die(why: string): void {
+    if (this.dead) return;
+    this.dead = true;
+    const tail = this.stderrTail.trim();
+    const msg = tail ? `${why}; stderr: ${tail.slice(-500)}` : why;
+    this.readyReject(new EvalkitError(msg));
+    const cur = this.current;
+    this.current = null;
+    if (cur) {
+      if (cur.watchdog) clearTimeout(cur.watchdog);
+      cur.resolve({ reason: 'worker-died', detail: msg });
+    }
+  }
+
+  private onData(chunk: string): void {
+    this.buf += chunk;
+    let nl: number;
+    while ((nl = this.buf.indexOf('\n')) >= 0) {
+      const line = this.buf.slice(0, nl);
+      this.buf = this.buf.slice(nl + 1);
+      if (line) this.onLine(line);
+    }
+  }
+
+  private onLine(line: string): void {
+    let msg: { id?: number; ev?: string; f?: unknown } & Record<string, unknown>;
+    try {
+      msg = JSON.parse(line);
+    } catch {
+      this.kill(`sandbox server sent a malformed line`);
+      return;
+    }
+    if (msg.ev === 'ready') {
+      this.readyResolve();
+      return;
+    }
+    const cur = this.current;
+    if (!cur || msg.id !== cur.id) return; // late frames of a stopped job
+    if (msg.ev === 'f') {
+      let stop = false;
+      try {
+        stop = cur.onFrame(msg.f) === true;
+      } catch {
+        stop = true;
+      }
+      if (stop) this.send({ op: 'stop', id: cur.id });
+    } else if (msg.ev === 'end') {
+      if (cur.watchdog) clearTimeout(cur.watchdog);
+      this.current = null;
+      cur.resolve(msg as unknown as JobEnd);
+    }
+  }
+
+  private send(obj: Record<string, unknown>): void {
+    if (this.dead) return;
+    const { inputsRaw, ...rest } = obj;
+    let line = stringifyPythonJson(rest);
+    // Raw (Python-)JSON text of the inputs, spliced in verbatim so that 3.0 stays a float.
+    if (typeof inputsRaw === 'string') line = line.slice(0, -1) + ',"inputs":' + inputsRaw + '}';
+    this.proc.stdin!.write(line + '\n');
+  }
+
+  /** Set from dispatch until the job ends (covers the wait for `ready`). */
+  reserved = false;
+
+  get busy(): boolean {
+    return this.reserved || this.current !== null;
+  }
+
+  run(job: Record<string, unknown>, onFrame: FrameHandler, watchdogMs: number): Promise<JobEnd> {
+    const id = nextJobId++;
+    this.jobsRun++;
+    return new Promise<JobEnd>((resolve) => {
+      const pending: Pending = { id, onFrame, resolve };
+      this.current = pending;
+      pending.watchdog = setTimeout(() => {
+        this.kill(`sandbox worker unresponsive for ${Math.round(watchdogMs / 1000)} s`);
+      }, watchdogMs);
+      this.send({ ...job, id });
+    });
+  }
+
+  kill(why: string): void {
+    this.die(why);
+    try {
+      this.proc.kill('SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+interface QueuedJob {
+  job: Record<string, unknown>;
+  /** inputs to attach if the chosen worker lacks them */
+  inputs?: { key: string; value: unknown; raw?: string };
+  onFrame: FrameHandler;
+  watchdogMs: number;
+  resolve: (end: JobEnd) => void;
+}
+
+export class WorkerPool {
+  private workers: (SandboxWorker | null)[];
+  private queue: QueuedJob[] = [];
+  private closed = false;
+  restarts = 0;
+
+  constructor(
+    readonly size: number,
+    private readonly cfg: WorkerConfig,
+  ) {
+    this.workers = new Array(size).fill(null);
+    if (cfg.unsafeNoSandbox && !warnedUnsafe) {
+      warnedUnsafe = true;
+      process.stderr.write(
+        'evalkit: WARNING: running model code WITHOUT the bubblewrap sandbox (unsafeNoSandbox). ' +
+          'Only resource limits and the EvalPlus guard apply; the code can read and write your files and use the network.\n',
+      );
+    }
+  }
+
+  /** Start all workers and wait until each server is warm. */
+  async start(): Promise<void> {
+    for (let i = 0; i < this.size; i++) this.workers[i] ??= new SandboxWorker(this.cfg);
+    await Promise.all(this.workers.map((w) => w!.ready));
+  }
+
+  submit(
+    job: Record<string, unknown>,
+    onFrame: FrameHandler,
+    watchdogMs: number,
+    inputs?: { key: string; value: unknown; raw?: string },
+  ): Promise<JobEnd> {
+    if (this.closed) return Promise.reject(new EvalkitError('sandbox executor is closed'));
+    return new Promise((resolve) => {
+      this.queue.push({ job, inputs, onFrame, watchdogMs, resolve });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    for (let i = 0; i < this.size && this.queue.length; i++) {
+      let w = this.workers[i];
+      if (w && w.dead) {
+        w = null;
+        this.restarts++;
+      }
+      if (!w) {
+        w = new SandboxWorker(this.cfg);
+        this.workers[i] = w;
+      }
+      if (w.busy) continue;
+      const q = this.queue.shift()!;
+      w.reserved = true;
+      void this.runOn(w, q);
+    }
+  }
+
+  private async runOn(w: SandboxWorker, q: QueuedJob): Promise<void> {
+    let end: JobEnd;
+    try {
+      await w.ready;
+      const job = { ...q.job };
+      if (q.inputs) {
+        job.key = q.inputs.key;
+        if (!w.knownInputs.has(q.inputs.key)) {
+          if (w.knownInputs.size >= 200) {
+            job.reset = true;
+            w.knownInputs.clear();
+          }
+          if (q.inputs.raw !== undefined) job.inputsRaw = q.inputs.raw;
+          else job.inputs = q.inputs.value;
+          w.knownInputs.add(q.inputs.key);
+        }
+      }
+      end = await w.run(job, q.onFrame, q.watchdogMs);
+    } catch (e) {
+      end = { reason: 'worker-died', detail: (e as Error).message };
+    }
+    w.reserved = false;
+    q.resolve(end);
+    if (!this.closed) setImmediate(() => this.dispatch());
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const q of this.queue.splice(0)) q.resolve({ reason: 'worker-died', detail: 'executor closed' });
+    for (const w of this.workers) w?.kill('executor closed');
+    this.workers.fill(null);
+  }
+}
