@@ -1,0 +1,118 @@
+/**
+ * Paired resampling statistics over items. Each item contributes one paired difference d_i = b_i − a_i,
+ * where a_i, b_i are the item's outcome under checkpoint A and B: 0/1 for a single sample, or the
+ * per-problem pass rate / unbiased pass@k estimate when there are n > 1 samples per item. Resampling whole
+ * items keeps the pairing (and the within-item correlation of the n samples) intact.
+ */
+import { mulberry32 } from '../util/rng.js';
+
+export interface PairedBootstrapResult {
+  /** Mean difference (B − A). */
+  diff: number;
+  ci95: [number, number];
+  /** Bootstrap standard error of the mean difference. */
+  stderr: number;
+  /** Two-sided bootstrap p-value (percentile-based: 2·min(P*(Δ ≤ 0), P*(Δ ≥ 0)), capped at 1). */
+  p: number;
+  resamples: number;
+  seed: number;
+}
+
+function quantile(sorted: Float64Array, q: number): number {
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+/** Percentile paired bootstrap over items for the mean of `diffs` (seeded, reproducible). */
+export function pairedBootstrap(diffs: ArrayLike<number>, opts: { seed?: number; resamples?: number; level?: number } = {}): PairedBootstrapResult {
+  const seed = opts.seed ?? 1234;
+  const B = opts.resamples ?? 2000;
+  const level = opts.level ?? 0.95;
+  const n = diffs.length;
+  let total = 0;
+  for (let i = 0; i < n; i++) total += diffs[i];
+  const diff = n ? total / n : NaN;
+  if (n === 0) return { diff, ci95: [NaN, NaN], stderr: NaN, p: 1, resamples: B, seed };
+  // Fast path: if every difference is identical the bootstrap distribution is a point.
+  let allSame = true;
+  for (let i = 1; i < n && allSame; i++) if (diffs[i] !== diffs[0]) allSame = false;
+  if (allSame) return { diff, ci95: [diff, diff], stderr: 0, p: diff === 0 ? 1 : 0, resamples: B, seed };
+  const rnd = mulberry32(seed);
+  const stats = new Float64Array(B);
+  const d = Float64Array.from({ length: n }, (_, i) => diffs[i]);
+  let le0 = 0;
+  let ge0 = 0;
+  for (let r = 0; r < B; r++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += d[(rnd() * n) | 0];
+    const m = s / n;
+    stats[r] = m;
+    if (m <= 0) le0++;
+    if (m >= 0) ge0++;
+  }
+  stats.sort();
+  let mu = 0;
+  for (let r = 0; r < B; r++) mu += stats[r];
+  mu /= B;
+  let ss = 0;
+  for (let r = 0; r < B; r++) ss += (stats[r] - mu) ** 2;
+  const alpha = 1 - level;
+  return {
+    diff,
+    ci95: [quantile(stats, alpha / 2), quantile(stats, 1 - alpha / 2)],
+    stderr: Math.sqrt(ss / (B - 1)),
+    p: Math.min(1, (2 * Math.min(le0, ge0)) / B),
+    resamples: B,
+    seed,
+  };
+}
+
+export interface PermutationResult {
+  diff: number;
+  /** Two-sided p-value with the +1 correction: (1 + #{|T*| ≥ |T|}) / (R + 1); exact enumeration when feasible. */
+  p: number;
+  resamples: number;
+  exact: boolean;
+}
+
+/**
+ * Paired permutation (sign-flip) test of H0: the A/B labels within each item are exchangeable, i.e. the
+ * per-item differences are symmetric around 0. Exact (all 2^m sign patterns of the m non-zero differences)
+ * when m ≤ 16, Monte Carlo otherwise.
+ */
+export function pairedPermutation(diffs: ArrayLike<number>, opts: { seed?: number; resamples?: number } = {}): PermutationResult {
+  const seed = opts.seed ?? 1234;
+  const R = opts.resamples ?? 10000;
+  const n = diffs.length;
+  const nz: number[] = [];
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    total += diffs[i];
+    if (diffs[i] !== 0) nz.push(diffs[i]);
+  }
+  const diff = n ? total / n : NaN;
+  const m = nz.length;
+  if (m === 0) return { diff, p: 1, resamples: 0, exact: true };
+  const obs = Math.abs(nz.reduce((a, b) => a + b, 0));
+  const eps = 1e-12 * Math.max(1, obs);
+  if (m <= 16) {
+    let hits = 0;
+    const total2 = 1 << m;
+    for (let mask = 0; mask < total2; mask++) {
+      let s = 0;
+      for (let j = 0; j < m; j++) s += mask & (1 << j) ? -nz[j] : nz[j];
+      if (Math.abs(s) >= obs - eps) hits++;
+    }
+    return { diff, p: hits / total2, resamples: total2, exact: true };
+  }
+  const rnd = mulberry32(seed);
+  let hits = 0;
+  for (let r = 0; r < R; r++) {
+    let s = 0;
+    for (let j = 0; j < m; j++) s += rnd() < 0.5 ? -nz[j] : nz[j];
+    if (Math.abs(s) >= obs - eps) hits++;
+  }
+  return { diff, p: (hits + 1) / (R + 1), resamples: R, exact: false };
+}
