@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { parseJsonl, requireField } from '../../datasets/registry.js';
 import type { EvalPlusProblem } from '../../sandbox/api.js';
+import { loadEvalPlusProblems } from '../../sandbox/evalplus-dataset.js';
 import type { DatasetUse, Item, TaskLoadContext } from '../../types.js';
 
 export interface EvalPlusItemData {
@@ -18,6 +19,8 @@ export interface EvalPlusItemData {
   test?: string;
   datasetHash: string;
   dataset: 'humaneval' | 'mbpp';
+  /** The executor's problem, loaded by src/sandbox's loader (keeps the inputs' original JSON text). */
+  problem?: EvalPlusProblem;
 }
 
 export async function loadEvalPlus(
@@ -28,6 +31,10 @@ export async function loadEvalPlus(
   const { text, use, path } = await ctx.datasets.text(datasetId);
   const datasetHash = createHash('md5').update(text).digest('hex');
   const records = parseJsonl<Record<string, unknown>>(text, path);
+  const problems = new Map((await loadEvalPlusProblems(datasetId, ctx.datasets)).map((p) => [p.taskId, p]));
+  // MBPP+ v0.2.0 has tasks whose plus_input is {} (no plus inputs): treat a non-list as empty, like src/sandbox.
+  const asList = (r: Record<string, unknown>, f: string, line: number): unknown[][] =>
+    Array.isArray(r[f]) ? (r[f] as unknown[][]) : (requireField<object>(r, f, 'object', path, line), []);
   const items = records.map((r, i) => {
     const line = i + 1;
     const atolRaw = r.atol;
@@ -37,12 +44,13 @@ export async function loadEvalPlus(
         prompt: requireField<string>(r, 'prompt', 'string', path, line),
         entryPoint: requireField<string>(r, 'entry_point', 'string', path, line),
         canonicalSolution: requireField<string>(r, 'canonical_solution', 'string', path, line),
-        baseInputs: requireField<unknown[][]>(r, 'base_input', 'array', path, line),
-        plusInputs: requireField<unknown[][]>(r, 'plus_input', 'array', path, line),
+        baseInputs: asList(r, 'base_input', line),
+        plusInputs: asList(r, 'plus_input', line),
         atol: typeof atolRaw === 'number' ? atolRaw : Number(atolRaw ?? 0) || 0,
         test: typeof r.test === 'string' ? r.test : typeof r.assertion === 'string' ? r.assertion : undefined,
         datasetHash,
         dataset,
+        problem: problems.get(r.task_id as string),
       },
     };
   });
@@ -51,6 +59,7 @@ export async function loadEvalPlus(
 
 /** The EvalPlusProblem for the executor: HumanEval+ ground truth = prompt + canonical_solution; MBPP+ = canonical_solution. */
 export function toEvalPlusProblem(id: string, d: EvalPlusItemData): EvalPlusProblem {
+  if (d.problem) return d.problem;
   return {
     taskId: id,
     dataset: d.dataset,

@@ -1,0 +1,52 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { DatasetResolver } from '../../../src/datasets/registry.js';
+import { variants } from '../../../src/tasks/humaneval/index.js';
+import type { GenerationRecord, Item, Scorer, TaskVariant } from '../../../src/types.js';
+
+const options = { sandboxWorkers: 2 };
+const ctx = { datasets: new DatasetResolver(), options };
+const SUBSET = 20; // the full sets are covered by the sandbox engineer's tests
+const scorers: Scorer[] = [];
+afterAll(async () => {
+  await Promise.all(scorers.map((s) => s.close?.()));
+});
+
+const gen = (item: Item, text: string, extra: Partial<GenerationRecord> = {}): GenerationRecord => ({
+  requestId: `t|${item.id}`,
+  task: 't',
+  itemId: item.id,
+  sampleIndex: 0,
+  text,
+  ...extra,
+});
+
+/** What a perfect model would emit for each variant's prompt. */
+function perfectOutput(v: TaskVariant, item: Item): string {
+  const d = item.data as { prompt: string; canonicalSolution: string };
+  if (v.settings.format === 'chat') return d.prompt + d.canonicalSolution + '\n```';
+  return d.canonicalSolution;
+}
+
+describe.each(variants.map((v) => [v.name, v] as const))('%s: canonical solutions pass', (_name, v) => {
+  it(`first ${SUBSET} items`, async () => {
+    const { items } = await v.loadItems(ctx);
+    const scorer = await v.createScorer(ctx);
+    scorers.push(scorer);
+    const subset = items.slice(0, SUBSET);
+    const verdicts = await Promise.all(subset.map((it) => scorer.score(it, gen(it, perfectOutput(v, it)), { options })));
+    for (const [i, vd] of verdicts.entries()) {
+      const expected = v.settings.primaryMetric.startsWith('plus') ? { base: 1, plus: 1 } : { pass: 1 };
+      expect({ id: subset[i].id, scores: vd.scores, reason: vd.reason }).toEqual({ id: subset[i].id, scores: expected, reason: undefined });
+      expect(vd.extracted).toContain(`def ${(subset[i].data as { entryPoint: string }).entryPoint}`);
+    }
+    // A wrong answer fails with a reason, and a replayed full solution is executed as-is.
+    const bad = await scorer.score(subset[0], gen(subset[0], '    return None\n'), { options });
+    expect(Object.values(bad.scores!).every((x) => x === 0)).toBe(true);
+    expect(bad.reason).toBeTruthy();
+    const d = subset[1].data as { prompt: string; canonicalSolution: string };
+    const replayed = await scorer.score(subset[1], gen(subset[1], d.prompt + d.canonicalSolution, { textIsSolution: true }), { options });
+    expect(Object.values(replayed.scores!).every((x) => x === 1)).toBe(true);
+    const agg = v.aggregate(subset, verdicts.map((vd, i) => ({ ...vd, requestId: `t|${subset[i].id}`, task: v.name, itemId: subset[i].id, sampleIndex: 0 })), {});
+    expect(agg.metrics[v.settings.primaryMetric.replace('@10', '@1')].value).toBe(1);
+  });
+});

@@ -1,0 +1,45 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { DatasetResolver } from '../../../src/datasets/registry.js';
+import { variants } from '../../../src/tasks/mbpp/index.js';
+import type { GenerationRecord, Item, Scorer, TaskVariant } from '../../../src/types.js';
+
+const options = { sandboxWorkers: 2 };
+const ctx = { datasets: new DatasetResolver(), options };
+const SUBSET = 20;
+const scorers: Scorer[] = [];
+afterAll(async () => {
+  await Promise.all(scorers.map((s) => s.close?.()));
+});
+
+const gen = (item: Item, text: string, extra: Partial<GenerationRecord> = {}): GenerationRecord => ({
+  requestId: `t|${item.id}`,
+  task: 't',
+  itemId: item.id,
+  sampleIndex: 0,
+  text,
+  ...extra,
+});
+
+function perfectOutput(v: TaskVariant, item: Item): string {
+  const d = item.data as { code?: string; signature?: string; canonicalSolution?: string; prompt?: string };
+  if (d.code !== undefined) return d.code.slice(d.signature!.length); // continuation after the signature
+  if (v.settings.format === 'chat') return d.canonicalSolution! + '\n```';
+  return d.canonicalSolution!; // OLMES mbppplus::none: whole script; EvalPlus completion: after the docstring prompt
+}
+
+describe.each(variants.map((v) => [v.name, v] as const))('%s: canonical solutions pass', (_name, v) => {
+  it(`first ${SUBSET} items`, async () => {
+    const { items } = await v.loadItems(ctx);
+    const scorer = await v.createScorer(ctx);
+    scorers.push(scorer);
+    const subset = items.slice(0, SUBSET);
+    const verdicts = await Promise.all(subset.map((it) => scorer.score(it, gen(it, perfectOutput(v, it)), { options })));
+    const expected = v.settings.primaryMetric.startsWith('plus') ? { base: 1, plus: 1 } : { pass: 1 };
+    for (const [i, vd] of verdicts.entries()) {
+      expect({ id: subset[i].id, scores: vd.scores, reason: vd.reason }).toEqual({ id: subset[i].id, scores: expected, reason: undefined });
+    }
+    const bad = await scorer.score(subset[0], gen(subset[0], 'def nothing():\n    return 42\n'), { options });
+    expect(Object.values(bad.scores!).every((x) => x === 0)).toBe(true);
+    expect(bad.reason).toBeTruthy();
+  });
+});
