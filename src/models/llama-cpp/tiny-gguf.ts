@@ -20,6 +20,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { mulberry32 } from '../../util/rng.js';
 
 /** GGUF metadata value types (gguf.md `gguf_metadata_value_type`). */
@@ -42,7 +43,7 @@ export interface TinyGgufOptions {
   layers?: number;
   /** Attention heads (default 4). */
   heads?: number;
-  /** Trained context length written to the metadata (default 512). */
+  /** Trained context length written to the metadata (default 4096: OLMES max_length; GSM8K 8-shot fits). */
   contextLength?: number;
 }
 
@@ -191,7 +192,7 @@ export function buildTinyGguf(opts: TinyGgufOptions = {}): Buffer {
   const nEmbd = opts.embedding ?? 64;
   const nLayer = opts.layers ?? 2;
   const nHead = opts.heads ?? 4;
-  const nCtx = opts.contextLength ?? 512;
+  const nCtx = opts.contextLength ?? 4096;
   const nFf = nEmbd * 2;
   const headDim = nEmbd / nHead;
   if (!Number.isInteger(headDim) || headDim % 2 !== 0) throw new Error(`tiny GGUF: embedding ${nEmbd} must split into ${nHead} heads of even size`);
@@ -306,4 +307,23 @@ export function buildTinyGguf(opts: TinyGgufOptions = {}): Buffer {
 export async function writeTinyGguf(path: string, opts: TinyGgufOptions = {}): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, buildTinyGguf(opts));
+}
+
+// CLI: `node dist/models/llama-cpp/tiny-gguf.js <out.gguf> [--seed N]` (the README's no-download demo model).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const args = process.argv.slice(2);
+  const out = args.find((a) => !a.startsWith('--'));
+  const seedAt = args.indexOf('--seed');
+  const seed = seedAt >= 0 ? Number(args[seedAt + 1]) : 1;
+  if (!out || !Number.isInteger(seed)) {
+    process.stderr.write('usage: node dist/models/llama-cpp/tiny-gguf.js <out.gguf> [--seed N]\n');
+    process.exit(2);
+  }
+  writeTinyGguf(out, { seed }).then(
+    () => process.stdout.write(`wrote ${out} (tiny random-weight llama model, seed ${seed})\n`),
+    (e: Error) => {
+      process.stderr.write(`tiny-gguf: ${e.message}\n`);
+      process.exit(1);
+    },
+  );
 }

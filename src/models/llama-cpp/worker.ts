@@ -119,7 +119,7 @@ async function generateOne(prompt: Prompt, params: GenerationParams, sampleIndex
       const promptTokens = inputTokens.length + bos;
       const room = context.contextSize - promptTokens;
       if (room <= 0)
-        return { sampleIndex, text: null, error: `prompt of ${promptTokens} tokens does not fit the context size ${context.contextSize} (raise --gguf-context-size)`, latencyMs: Date.now() - started };
+        return { sampleIndex, text: null, error: `prompt of ${promptTokens} tokens does not fit the context size ${context.contextSize} (raise the gguf contextSize option)`, latencyMs: Date.now() - started };
       await sequence.clearHistory();
       const completion = new nlc.LlamaCompletion({ contextSequence: sequence });
       try {

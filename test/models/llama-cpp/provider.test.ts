@@ -63,7 +63,7 @@ describe('tiny GGUF writer', () => {
     expect(d.name).toBe('evalkit-tiny-llama-seed1');
     expect(d.hasChatTemplate).toBe(true);
     expect(d.chatWrapper).toBe('ChatML');
-    expect(d.contextSize).toBe(512);
+    expect(d.contextSize).toBe(4096);
     expect(provider.id).toMatch(/^gguf:.*tiny\.gguf#[0-9a-f]{16}$/);
   });
 
@@ -152,9 +152,9 @@ describe('createGgufProvider', () => {
   });
 
   it('a prompt longer than the context is an errored sample, not a crash', async () => {
-    const [g] = await provider.generate(req(completion('x '.repeat(2000)), { max_tokens: 4 }));
+    const [g] = await provider.generate(req(completion('x '.repeat(2100)), { max_tokens: 4 }));
     expect(g.text).toBeNull();
-    expect(g.error).toMatch(/does not fit the context size 512/);
+    expect(g.error).toMatch(/does not fit the context size 4096/);
   });
 });
 
