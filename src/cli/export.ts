@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { DatasetResolver } from '../datasets/registry.js';
+import { writeEvalPlusResults } from '../export/evalplus.js';
 import { readLatestVerdicts } from '../runner/metrics.js';
 import { loadTasks } from '../runner/run.js';
 import { readManifest } from '../store/run-dir.js';
@@ -11,11 +12,6 @@ export async function exportResults(format: string, runDir: string): Promise<voi
   if (format !== 'evalplus') throw new EvalkitError(`--export: unknown format "${format}" (known: evalplus)`);
   const manifest = await readManifest(runDir);
   const verdicts = await readLatestVerdicts(runDir);
-  // TODO(lead): static import once src/export/evalplus.ts lands
-  const exportModule = '../export/evalplus.js';
-  const { writeEvalPlusResults } = (await import(exportModule)) as {
-    writeEvalPlusResults: (out: string, a: { dataset: string; datasetHash: string; items: unknown[]; verdicts: unknown[] }) => Promise<void>;
-  };
   const resolver = new DatasetResolver();
   let written = 0;
   for (const t of manifest.tasks) {
@@ -27,7 +23,7 @@ export async function exportResults(format: string, runDir: string): Promise<voi
     const datasetHash = createHash('md5').update(text).digest('hex');
     const { loaded } = await loadTasks([t.name], manifest.options);
     const out = join(runDir, `${t.name.replace(/[^A-Za-z0-9_.+-]/g, '_')}.eval_results.json`);
-    await writeEvalPlusResults(out, { dataset: t.family, datasetHash, items: loaded[0].items, verdicts: vs });
+    await writeEvalPlusResults(out, { dataset: t.family as 'humaneval' | 'mbpp', datasetHash, items: loaded[0].items, verdicts: vs });
     process.stdout.write(`wrote ${out}\n`);
     written++;
   }

@@ -48,8 +48,8 @@ function httpOptions(spec: ModelSpec): Omit<OpenAICompatibleOptions, 'baseUrl'> 
     stream: spec.stream,
     olmesParity: spec.olmesParity,
     maxLength: spec.maxLength,
-    // ModelSpec has no EOS field; the environment variable is the escape hatch for servers without /tokenizer_info.
-    eosToken: process.env.EVALKIT_EOS_TOKEN || undefined,
+    // Explicit --eos-token, else the environment, else discovered from the server/checkpoint.
+    eosToken: spec.eosToken ?? (process.env.EVALKIT_EOS_TOKEN || undefined),
     cacheDir: spec.cache ? (spec.cacheDir ?? process.env.EVALKIT_CACHE_DIR ?? join(process.cwd(), '.evalkit-cache')) : undefined,
   };
 }

@@ -31,6 +31,8 @@ export interface ModelSpec {
   olmesParity?: boolean;
   /** OLMES max_length (prompt + generation) used for left truncation; default 4096. */
   maxLength?: number;
+  /** Tokenizer EOS string added to stops under OLMES parity when the server cannot tell it (else $EVALKIT_EOS_TOKEN). */
+  eosToken?: string;
   /** Managed vLLM options. */
   vllm?: {
     tensorParallelSize?: number;

@@ -209,10 +209,8 @@ export async function scoreGeneration(
 }
 
 async function createProviderFor(model: ModelSpec, runDir: string): Promise<ModelProvider> {
-  const modelsIndex = '../models/index.js';
-  const { createProvider } = (await import(modelsIndex)) as {
-    createProvider: (spec: ModelSpec) => Promise<ModelProvider>;
-  };
+  // Loaded lazily: providers pull in HTTP agents, SQLite (request cache), child processes.
+  const { createProvider } = await import('../models/index.js');
   return createProvider({ ...model, runDir });
 }
 

@@ -28,6 +28,7 @@ export function register(program: Command): void {
     .option('--cache', 'serve identical requests from the request cache (across runs)')
     .option('--olmes-parity', 'shape completion requests like OLMES (no BOS, EOS in stops, left truncation)')
     .option('--max-length <n>', 'OLMES max_length (prompt + generation tokens) for left truncation', positiveInt('--max-length'))
+    .option('--eos-token <text>', 'tokenizer EOS string for --olmes-parity when the server cannot report it')
     .option('--shard <i/N>', 'evaluate only shard i of N (deterministic by request); combine with `evalkit merge`')
     .option('--tensor-parallel-size <n>', 'vllm: tensor parallel size', positiveInt('--tensor-parallel-size'))
     .option('--data-parallel-size <n>', 'vllm: data parallel size', positiveInt('--data-parallel-size'))
@@ -47,6 +48,7 @@ export function register(program: Command): void {
       cache: o.cache,
       olmesParity: o.olmesParity,
       maxLength: o.maxLength,
+      eosToken: o.eosToken,
       vllm: {
         tensorParallelSize: o.tensorParallelSize,
         dataParallelSize: o.dataParallelSize,

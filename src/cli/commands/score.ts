@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
+import { readSamples } from '../../models/replay/evalplus-samples.js';
 import { createProgress } from '../../runner/progress.js';
 import { ReplayProvider } from '../../runner/replay-provider.js';
 import { rescoreRun } from '../../runner/rescore.js';
@@ -25,11 +26,6 @@ export function register(program: Command): void {
     let metrics;
     if (o.samples) {
       if (!o.task || o.task.length !== 1) throw new EvalkitError('score --samples needs exactly one --task (e.g. humanevalplus)');
-      // TODO(lead): static import once src/models/replay lands
-      const replayModule = '../../models/replay/evalplus-samples.js';
-      const { readSamples } = (await import(replayModule)) as {
-        readSamples: (p: string) => Promise<{ samples: import('../../runner/replay-provider.js').ReplaySample[]; source: string }>;
-      };
       const { samples, source } = await readSamples(resolve(o.samples));
       const provider = new ReplayProvider(source, samples);
       const { loaded } = await loadTasks(o.task, options);
