@@ -13,8 +13,8 @@ export interface Extracted {
 }
 
 const PHRASES = [
-  /final answer is[:\s]*\$?([^\n$]+?)\$?\s*(?:\.\s*(?:I hope it is correct\.?)?)?\s*$/im,
-  /(?:^|\n)\s*\**(?:final\s+)?answer\**\s*[:：]\s*\$?([^\n$]+?)\$?\s*\.?\s*$/im,
+  /final answer is[:\s]*\$?((?:\\\$|[^\n$])+?)\$?\s*(?:\.\s*(?:I hope it is correct\.?)?)?\s*$/im,
+  /(?:^|\n)\s*\**(?:final\s+)?answer\**\s*[:：]\s*\$?((?:\\\$|[^\n$])+?)\$?\s*\.?\s*$/im,
   /####\s*([^\n]+?)\s*$/m,
 ];
 

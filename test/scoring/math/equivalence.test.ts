@@ -91,6 +91,7 @@ describe('extraction', () => {
     expect(extractFinalAnswer('Answer: 12\n').answer).toBe('12');
     expect(extractFinalAnswer('we get 3 then 1,250 apples', { numeric: true })).toEqual({ answer: '1,250', method: 'last-number' });
     expect(extractFinalAnswer('no idea').answer).toBe(null);
+    expect(extractFinalAnswer('The final answer is $\\$18.90$.').answer).toBe('\\$18.90');
   });
 });
 
