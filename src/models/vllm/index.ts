@@ -73,6 +73,8 @@ const DEFAULT_GRACE_MS = 15_000;
 
 /** Process groups of servers still running, killed synchronously if evalkit exits without stopping them. */
 const liveGroups = new Map<number, () => Promise<void>>();
+/** Interrupt callbacks of servers still starting (Ctrl-C while weights load must not wait for the health timeout). */
+const starting = new Set<(sig: string) => void>();
 let hooksInstalled = false;
 
 function killGroup(pgid: number, signal: NodeJS.Signals): boolean {
@@ -132,6 +134,7 @@ function installHooks(): void {
   });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     const handler = () => {
+      for (const interrupt of starting) interrupt(sig);
       if (process.listenerCount(sig) > 1) return;
       void Promise.allSettled([...liveGroups.values()].map((stop) => stop())).then(() => {
         process.off(sig, handler);
@@ -311,24 +314,36 @@ export async function startManagedVllm(opts: ManagedVllmOptions): Promise<Manage
     throw new EvalkitError(`vLLM server ${why} (log: ${opts.logFile}); last log lines:\n${tail}`);
   };
   let lastProblem = '';
-  for (;;) {
-    if (exitInfo) return failStart(`${describeExit(exitInfo)} before becoming healthy`);
-    if (Date.now() - started > healthTimeoutMs)
-      return failStart(`did not become healthy within ${Math.round(healthTimeoutMs / 1000)} s${lastProblem ? ` (last check: ${lastProblem})` : ''}`);
-    try {
-      const h = await httpGet(`http://127.0.0.1:${port}/health`, 5000);
-      if (h.status === 200) {
-        const m = await httpGet(`http://127.0.0.1:${port}/v1/models`, 5000);
-        if (m.status === 200) {
-          const ids = ((JSON.parse(m.body) as { data?: Array<{ id?: string }> }).data ?? []).map((d) => d.id);
-          if (ids.includes(modelName)) break;
-          lastProblem = `/v1/models lists ${JSON.stringify(ids)}, not "${modelName}"`;
-        } else lastProblem = `/v1/models answered HTTP ${m.status}`;
-      } else lastProblem = `/health answered HTTP ${h.status}`;
-    } catch (e) {
-      lastProblem = (e as Error).message;
+  let interrupted: string | null = null;
+  let wake: () => void = () => undefined;
+  const interrupt = (sig: string) => {
+    interrupted = sig;
+    wake();
+  };
+  starting.add(interrupt);
+  try {
+    for (;;) {
+      if (interrupted) return await failStart(`start was interrupted by ${interrupted} while waiting for health`);
+      if (exitInfo) return await failStart(`${describeExit(exitInfo)} before becoming healthy`);
+      if (Date.now() - started > healthTimeoutMs)
+        return await failStart(`did not become healthy within ${Math.round(healthTimeoutMs / 1000)} s${lastProblem ? ` (last check: ${lastProblem})` : ''}`);
+      try {
+        const h = await httpGet(`http://127.0.0.1:${port}/health`, 5000);
+        if (h.status === 200) {
+          const m = await httpGet(`http://127.0.0.1:${port}/v1/models`, 5000);
+          if (m.status === 200) {
+            const ids = ((JSON.parse(m.body) as { data?: Array<{ id?: string }> }).data ?? []).map((d) => d.id);
+            if (ids.includes(modelName)) break;
+            lastProblem = `/v1/models lists ${JSON.stringify(ids)}, not "${modelName}"`;
+          } else lastProblem = `/v1/models answered HTTP ${m.status}`;
+        } else lastProblem = `/health answered HTTP ${h.status}`;
+      } catch (e) {
+        lastProblem = (e as Error).message;
+      }
+      await Promise.race([sleep(pollMs), exited, new Promise<void>((r) => (wake = r))]);
     }
-    await Promise.race([sleep(pollMs), exited]);
+  } finally {
+    starting.delete(interrupt);
   }
   return server;
 }

@@ -245,3 +245,48 @@ describe('killed by the user (Ctrl-C to an evalkit-like parent)', () => {
     });
   }
 });
+
+describe('through the real CLI (`evalkit run --model vllm:…`)', () => {
+  const CLI = resolve(__dirname, '..', '..', '..', 'bin', 'evalkit.js');
+
+  function runCli(args: string[], env: Record<string, string> = {}) {
+    const child = spawn(process.execPath, [CLI, 'run', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    const done = new Promise<{ code: number | null; signal: string | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
+    return { child, done, out: () => ({ stdout, stderr }) };
+  }
+
+  it('a run starts the server with the CLI flags, logs it into the run directory, and leaves no process behind', async () => {
+    fake({});
+    const runDir = join(dir, 'cli-ok');
+    const r = runCli(['--model', 'vllm:/ckpt/cli', '--tensor-parallel-size', '2', '--max-model-len', '4096', '--vllm-arg=--enforce-eager', '--task', 'gsm8k::olmes', '--limit', '2', '--run-dir', runDir, '--quiet']);
+    const exit = await r.done;
+    expect(exit, r.out().stderr).toEqual({ code: 0, signal: null });
+    const log = await readFile(join(runDir, 'vllm-server.log'), 'utf8');
+    const args = JSON.parse(/fake-vllm args (\{.*\})/.exec(log)![1]);
+    expect(args).toMatchObject({ model: '/ckpt/cli', 'tensor-parallel-size': '2', 'max-model-len': '4096', 'enforce-eager': true });
+    const gens = (await readFile(join(runDir, 'generations.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(gens).toHaveLength(2);
+    expect(gens.every((g) => typeof g.text === 'string' && !g.error)).toBe(true);
+    expectNoOrphans(serverPids(log));
+  });
+
+  it('Ctrl-C while the server is still loading stops it at once (no wait for the health timeout)', async () => {
+    fake({ FAKE_VLLM_SLOW_START_MS: '600000' });
+    const runDir = join(dir, 'cli-int');
+    const r = runCli(['--model', 'vllm:/ckpt/slow', '--task', 'gsm8k::olmes', '--limit', '2', '--run-dir', runDir, '--quiet']);
+    const logFile = join(runDir, 'vllm-server.log');
+    expect(await waitFor(() => existsSync(logFile) && readFileSync(logFile, 'utf8').includes('loading weights'), 60_000)).toBe(true);
+    const pids = serverPids(readFileSync(logFile, 'utf8'));
+    r.child.kill('SIGINT');
+    const exit = await r.done;
+    expect(exit.code).not.toBe(0);
+    expect(r.out().stderr).toMatch(/vLLM server start was interrupted by SIGINT while waiting for health/);
+    expect(r.out().stderr).toContain('loading weights');
+    expect(await waitFor(() => !isLive(pids.leader) && !isLive(pids.core))).toBe(true);
+    expectNoOrphans(pids);
+  });
+});
