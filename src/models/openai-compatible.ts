@@ -333,8 +333,15 @@ export class OpenAICompatibleProvider implements ModelProvider {
     if (stops.length) body.stop = stops;
     if (p.seed !== undefined) body.seed = p.seed;
     if (this.o.logprobs) body.logprobs = chat ? true : 1;
-    if (req.prompt.kind === 'chat') body.messages = req.prompt.messages;
-    else body.prompt = req.prompt.text;
+    if (req.prompt.kind === 'chat') {
+      body.messages = req.prompt.messages;
+      // A trailing assistant message is a prefill (e.g. EvalPlus's "```python\n"): ask the server to continue
+      // it rather than open a new assistant turn (vLLM/SGLang chat-template options).
+      if (req.prompt.messages.at(-1)?.role === 'assistant') {
+        body.continue_final_message = true;
+        body.add_generation_prompt = false;
+      }
+    } else body.prompt = req.prompt.text;
     if (parity) {
       body.add_special_tokens = false;
       body.skip_special_tokens = false;

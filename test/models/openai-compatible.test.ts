@@ -60,6 +60,19 @@ describe.each([false, true])('OpenAI-compatible provider (stream=%s)', (stream) 
     expect(s.requests[0].body.messages).toEqual([{ role: 'user', content: 'hello there' }]);
   });
 
+  it('chat with an assistant prefill asks the server to continue that message', async () => {
+    const s = await stub({ respond: () => 'return 1\n```' });
+    const p = await provider({ baseUrl: s.url, stream, modelName: 'stub-model' });
+    const req: RequestRecord = {
+      ...chat('2', 'write f'),
+      prompt: { kind: 'chat', messages: [{ role: 'user', content: 'write f' }, { role: 'assistant', content: '```python\n' }] },
+    };
+    await p.generate(req);
+    expect(s.requests[0].body).toMatchObject({ continue_final_message: true, add_generation_prompt: false });
+    await p.generate(chat('3', 'no prefill'));
+    expect(s.requests[1].body.continue_final_message).toBeUndefined();
+  });
+
   it('n samples in one call; a subset of sample indices asks only for those', async () => {
     const s = await stub({ respond: (c) => `s${c.sampleIndex} of ${c.params.n}` });
     const p = await provider({ baseUrl: s.url, stream });
