@@ -59,7 +59,8 @@ function defaultCacheDir(): string {
 
 /**
  * Turn `hf:<owner>/<repo>/<file>` into a local file in `<cacheDir>/models/<owner>/<repo>/<file>`, downloading
- * it from https://huggingface.co/<owner>/<repo>/resolve/main/<file> when absent (HF_TOKEN is sent if set).
+ * it from https://huggingface.co/<owner>/<repo>/resolve/main/<file> when absent (HF_TOKEN is sent if set;
+ * HF_ENDPOINT replaces https://huggingface.co, as for the hub's own clients).
  */
 export async function resolveGgufModel(model: string, cacheDir = defaultCacheDir()): Promise<string> {
   if (!model.startsWith('hf:')) {
@@ -73,7 +74,9 @@ export async function resolveGgufModel(model: string, cacheDir = defaultCacheDir
   const [owner, repo, ...file] = parts;
   const target = join(cacheDir, 'models', owner, repo, ...file);
   if (existsSync(target)) return target;
-  const url = `https://huggingface.co/${owner}/${repo}/resolve/main/${file.map(encodeURIComponent).join('/')}`;
+  // HF_ENDPOINT: the Hugging Face hub's own variable for mirrors (also used by the tests with a local server).
+  const hub = (process.env.HF_ENDPOINT || 'https://huggingface.co').replace(/\/+$/, '');
+  const url = `${hub}/${owner}/${repo}/resolve/main/${file.map(encodeURIComponent).join('/')}`;
   await mkdir(dirname(target), { recursive: true });
   const part = `${target}.part-${process.pid}`;
   process.stderr.write(`evalkit: downloading ${url}\n        into ${target}\n`);
