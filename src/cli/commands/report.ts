@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import { checkpointDirs } from '../../campaign/campaign.js';
+import { loadCampaign } from '../../campaign/config.js';
+import { compareIndexedRuns, resolveRun } from '../../report/compare.js';
+import { writeReport } from '../../report/report.js';
+import type { Correction } from '../../stats/multiple.js';
+import { defaultDbPath, openResultsDb } from '../../store/db/results-db.js';
+import { EvalkitError } from '../../util/errors.js';
+import { positiveInt } from '../shared-options.js';
+
+export function register(program: Command): void {
+  program
+    .command('report')
+    .description('self-contained HTML report (inline SVG charts with CI error bars, breakdowns, comparison table, flipped items) + Markdown summary')
+    .argument('<runs...>', 'run directories, run ids, or checkpoint names (with --campaign), in training order')
+    .requiredOption('--out <dir>', 'output directory (report.html, summary.md, comparison.json)')
+    .option('--campaign <file>', 'campaign config whose checkpoint names may be used as runs')
+    .option('--runs-root <dir>', 'runs root (for the default database location)', 'runs')
+    .option('--db <path>', 'results database file')
+    .option('--baseline <mode>', 'compare each run to the "previous" one or to the "first"', 'previous')
+    .option('--correction <method>', 'holm | bh | none', 'holm')
+    .option('--seed <n>', 'seed for bootstrap and permutations', positiveInt('--seed'), 1234)
+    .option('--viewer-url <url>', 'base URL of `evalkit view`, to link flipped items to the viewer')
+    .option('--title <text>', 'page title')
+    .action(async (refs: string[], o: Record<string, any>) => {
+      if (refs.length < 2) throw new EvalkitError('report needs at least two runs');
+      const cps = o.campaign ? checkpointDirs(loadCampaign(o.campaign)) : {};
+      const db = openResultsDb(o.db ?? defaultDbPath(o.runsRoot));
+      try {
+        const runs = [];
+        for (const r of refs) runs.push(await resolveRun(db, r, cps));
+        const rep = compareIndexedRuns(db, runs, { seed: o.seed, correction: o.correction as Correction, baseline: o.baseline });
+        const files = writeReport(db, rep, o.out, { viewerUrl: o.viewerUrl, title: o.title });
+        process.stdout.write(`${files.html}\n${files.markdown}\n${files.json}\n`);
+      } finally {
+        db.close();
+      }
+    });
+}
