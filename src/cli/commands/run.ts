@@ -16,7 +16,11 @@ export function register(program: Command): void {
         'models: openai:<base-url> (any OpenAI-compatible server), vllm:<checkpoint-dir> (managed vllm serve),\n' +
         '        gguf:<file.gguf> or gguf:hf:<owner>/<repo>/<file.gguf> (embedded llama.cpp)',
     )
-    .requiredOption('--model <spec>', 'openai:<url> | vllm:<checkpoint> | gguf:<path>')
+    .option(
+      '--model <spec>',
+      'openai:<url> | vllm:<checkpoint> | gguf:<path> | gguf:hf:<owner>/<repo>/<file> | gguf:default (embedded default model)',
+      'gguf:default',
+    )
     .option('--model-name <name>', 'model name sent to the server and recorded in the manifest')
     .requiredOption('--task <variant>', 'task variant (repeatable); see `evalkit list tasks`', collect)
     .requiredOption('--run-dir <dir>', 'run directory (created, or resumed if it exists)')
