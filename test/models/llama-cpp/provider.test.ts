@@ -8,7 +8,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGgufProvider, writeTinyGguf } from '../../../src/models/llama-cpp/index.js';
+import { buildTinyGguf, createGgufProvider, writeTinyGguf } from '../../../src/models/llama-cpp/index.js';
 import type { GenerationParams, ModelProvider, Prompt, RequestRecord } from '../../../src/types.js';
 import { EvalkitError } from '../../../src/util/errors.js';
 
@@ -183,6 +183,31 @@ describe('failures stay in the engine process', () => {
     // this (parent) process is still fine and the healthy provider still answers
     const [g] = await provider.generate(req(completion('still alive'), { max_tokens: 3 }));
     expect(g.usage?.completionTokens).toBe(3);
+  });
+
+  it('a GGUF that makes llama.cpp abort (GGML_ASSERT → SIGABRT) kills only the engine process', async () => {
+    // Same tiny model with llama.attention.head_count patched to 0: llama.cpp asserts while sizing the tensors.
+    const bytes = Buffer.from(buildTinyGguf({ seed: 1 }));
+    const key = Buffer.from('llama.attention.head_count');
+    const needle = Buffer.alloc(8 + key.length + 4);
+    needle.writeBigUInt64LE(BigInt(key.length), 0);
+    key.copy(needle, 8);
+    needle.writeUInt32LE(4 /* GGUF UINT32 */, 8 + key.length);
+    const at = bytes.indexOf(needle);
+    expect(at).toBeGreaterThan(0);
+    bytes.writeUInt32LE(0, at + needle.length);
+    const bad = join(dir, 'zero-heads.gguf');
+    await writeFile(bad, bytes);
+    const err = await createGgufProvider({ model: bad }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(EvalkitError);
+    const msg = (err as Error).message;
+    expect(msg).toContain(`could not load GGUF model ${bad}: embedded engine process killed by SIGABRT`);
+    expect(msg).toMatch(/GGML_ASSERT/); // the engine's last output is quoted
+    const [g] = await provider.generate(req(completion('parent unharmed'), { max_tokens: 2 }));
+    expect(g.usage?.completionTokens).toBe(2);
   });
 
   it('an engine killed mid-request yields errored samples, then is restarted for the next request', async () => {
