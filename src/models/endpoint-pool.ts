@@ -86,13 +86,12 @@ export class EndpointPool {
   waitForHealthy(maxWaitMs: number): Promise<void> {
     if (this.endpoints.some((e) => e.healthy) || this.closed) return Promise.resolve();
     return new Promise((resolve) => {
-      const t = setTimeout(done, maxWaitMs);
-      const self = this;
-      function done() {
+      const done = () => {
         clearTimeout(t);
-        self.waiters = self.waiters.filter((w) => w !== done);
+        this.waiters = this.waiters.filter((w) => w !== done);
         resolve();
-      }
+      };
+      const t = setTimeout(done, maxWaitMs);
       this.waiters.push(done);
     });
   }

@@ -301,10 +301,9 @@ function sympyParsable(s: string): boolean {
   if (s.trim() === '' || s === '[invalidanswer]') return false;
   if (SYMPY_UNSUPPORTED.test(s)) return false;
   // Mismatched bracket pairs such as "(1,2]" / "[0,1)" are intervals sympy cannot read.
-  let depth = 0;
   const stack: string[] = [];
   for (const c of s) {
-    if (c === '(' || c === '[' || c === '{') stack.push(c), depth++;
+    if (c === '(' || c === '[' || c === '{') stack.push(c);
     else if (c === ')' || c === ']' || c === '}') {
       const o = stack.pop();
       if ((c === ')' && o !== '(') || (c === ']' && o !== '[') || (c === '}' && o !== '{')) return false;
