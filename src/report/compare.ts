@@ -116,7 +116,7 @@ export function formatComparison(rep: ComparisonReport, opts: { maxFlips?: numbe
       t.binary ? 'McNemar mid-p' : 'permutation',
       pfmt(t.test.p),
       pfmt(t.pAdjusted),
-      `±${pct(t.mde)}`,
+      t.mde > 1 ? '>100' : `±${pct(t.mde)}`,
       String(t.paired),
       `${t.flips.passToFail.length}/${t.flips.failToPass.length}`,
       t.verdict.toUpperCase(),

@@ -67,7 +67,7 @@ pre{background:#f6f8fa;padding:8px;white-space:pre-wrap;word-break:break-word;ma
       parts.push(
         `<tr data-task="${esc(t.task)}"><td>${esc(t.task)}</td><td>${esc(t.metric)}</td><td class="num">${pct(t.meanA)}</td><td class="num">${pct(t.meanB)}</td>` +
           `<td class="num diff">${signed(t.diff)}</td><td class="num">[${signed(t.ci95[0])}, ${signed(t.ci95[1])}]</td><td>${esc(t.test.name)}</td>` +
-          `<td class="num">${pfmt(t.test.p)}</td><td class="num">${pfmt(t.pAdjusted)}</td><td class="num">±${pct(t.mde)}</td><td class="num">${t.paired}</td>` +
+          `<td class="num">${pfmt(t.test.p)}</td><td class="num">${pfmt(t.pAdjusted)}</td><td class="num">${t.mde > 1 ? '&gt;100' : `±${pct(t.mde)}`}</td><td class="num">${t.paired}</td>` +
           `<td class="num">${link(t.flips.passToFail.length, 'passToFail')}</td><td class="num">${link(t.flips.failToPass.length, 'failToPass')}</td>` +
           `<td class="verdict ${verdictClass(t.verdict)}">${esc(t.verdict)}</td></tr>`,
       );
@@ -150,7 +150,7 @@ export function renderMarkdown(rep: ComparisonReport): string {
     for (const t of pair.tasks) {
       const v = t.verdict === 'improved' ? '**improved**' : t.verdict === 'regressed' ? '**regressed**' : t.verdict;
       lines.push(
-        `| ${t.task} | ${t.metric} | ${pct(t.meanA)} | ${pct(t.meanB)} | ${signed(t.diff)} | [${signed(t.ci95[0])}, ${signed(t.ci95[1])}] | ${pfmt(t.pAdjusted)} | ±${pct(t.mde)} | ${t.flips.passToFail.length}/${t.flips.failToPass.length} | ${v} |`,
+        `| ${t.task} | ${t.metric} | ${pct(t.meanA)} | ${pct(t.meanB)} | ${signed(t.diff)} | [${signed(t.ci95[0])}, ${signed(t.ci95[1])}] | ${pfmt(t.pAdjusted)} | ${t.mde > 1 ? '>100' : `±${pct(t.mde)}`} | ${t.flips.passToFail.length}/${t.flips.failToPass.length} | ${v} |`,
       );
     }
     lines.push('');
