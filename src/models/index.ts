@@ -8,6 +8,8 @@
  * The vllm and llama-cpp modules are imported lazily through a variable path so this file compiles (and the
  * openai path works) without them, and so their heavy dependencies load only when used.
  */
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ModelProvider } from '../types.js';
 import { EvalkitError } from '../util/errors.js';
@@ -17,24 +19,6 @@ import type { ModelSpec } from './spec.js';
 export { OpenAICompatibleProvider, type OpenAICompatibleOptions } from './openai-compatible.js';
 
 const ACCEPTED = 'openai:<http(s)://host:port/v1>, vllm:<checkpoint path or HF id>, gguf:<path.gguf>, gguf:hf:<owner>/<repo>/<file.gguf>';
-
-interface ManagedVllm {
-  baseUrl: string;
-  modelName: string;
-  stop(): Promise<void>;
-}
-type StartManagedVllm = (opts: {
-  checkpoint: string;
-  tensorParallelSize?: number;
-  dataParallelSize?: number;
-  maxModelLen?: number;
-  extraArgs?: string[];
-  logFile: string;
-  healthTimeoutMs?: number;
-  servedModelName?: string;
-  executable?: string;
-}) => Promise<ManagedVllm>;
-type CreateGgufProvider = (opts: { model: string; threads?: number; contextSize?: number; gpuLayers?: number; cacheDir?: string }) => Promise<ModelProvider>;
 
 /** Options shared by the openai: and vllm: paths, taken from the spec. */
 function httpOptions(spec: ModelSpec): Omit<OpenAICompatibleOptions, 'baseUrl'> {
@@ -54,6 +38,35 @@ function httpOptions(spec: ModelSpec): Omit<OpenAICompatibleOptions, 'baseUrl'> 
   };
 }
 
+/**
+ * The embedded default model (`--model gguf:default`, what `evalkit run` uses without --model): a small real
+ * coding model from the Hugging Face hub, downloaded once into the cache. $EVALKIT_DEFAULT_GGUF overrides it.
+ */
+export const DEFAULT_GGUF = 'hf:Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf';
+
+/**
+ * Resolve `gguf:default` to a file. Offline (download impossible) it falls back to evalkit's built-in tiny
+ * random-weight GGUF, with a loud warning: every stage of the pipeline is real, the scores are not.
+ */
+export async function resolveDefaultGguf(cacheDir?: string): Promise<string> {
+  const { resolveGgufModel, writeTinyGguf } = await import('./llama-cpp/index.js');
+  const override = process.env.EVALKIT_DEFAULT_GGUF;
+  if (override) return resolveGgufModel(override.replace(/^gguf:/, ''), cacheDir);
+  try {
+    return await resolveGgufModel(DEFAULT_GGUF, cacheDir);
+  } catch (e) {
+    const root = cacheDir ?? process.env.EVALKIT_CACHE_DIR ?? join(homedir(), '.cache', 'evalkit');
+    const tiny = join(root, 'models', 'evalkit-tiny-random.gguf');
+    if (!existsSync(tiny)) await writeTinyGguf(tiny);
+    process.stderr.write(
+      `evalkit: WARNING: the default model could not be fetched (${(e as Error).message.split('\n')[0]}).\n` +
+        `evalkit: WARNING: using evalkit's built-in TINY RANDOM-WEIGHT model (${tiny}): the pipeline is real, ` +
+        `its answers are gibberish and its scores are 0. Pass --model to evaluate a real model.\n`,
+    );
+    return tiny;
+  }
+}
+
 export async function createProvider(spec: ModelSpec): Promise<ModelProvider> {
   const m = /^([a-z-]+):(.*)$/s.exec(spec.model);
   const kind = m?.[1];
@@ -64,8 +77,7 @@ export async function createProvider(spec: ModelSpec): Promise<ModelProvider> {
   }
   if (kind === 'vllm') {
     if (!rest) throw new EvalkitError(`--model ${spec.model}: expected vllm:<checkpoint path>`);
-    const modPath = './vllm/index.js';
-    const { startManagedVllm } = (await import(modPath)) as { startManagedVllm: StartManagedVllm };
+    const { startManagedVllm, failFastOnServerExit } = await import('./vllm/index.js');
     const logFile = join(spec.runDir ?? process.cwd(), 'vllm-server.log');
     const v = spec.vllm ?? {};
     const server = await startManagedVllm({
@@ -89,18 +101,16 @@ export async function createProvider(spec: ModelSpec): Promise<ModelProvider> {
         // Identity is the checkpoint, not the ephemeral port, so resume checks and cache keys survive restarts.
         id: `vllm:${rest}#${server.modelName}`,
       });
-      return {
-        id: inner.id,
-        description: { ...inner.description, managedServer: 'vllm', vllmLog: logFile },
-        generate: (req, idx, o) => inner.generate(req, idx, o),
-        close: async () => {
-          try {
-            await inner.close();
-          } finally {
-            await server.stop();
-          }
+      // A server that dies mid-run fails the run (with its log tail) instead of erroring every sample.
+      return failFastOnServerExit(
+        {
+          id: inner.id,
+          description: { ...inner.description, managedServer: 'vllm', vllmLog: logFile },
+          generate: (req, idx, o) => inner.generate(req, idx, o),
+          close: () => inner.close(),
         },
-      };
+        server,
+      );
     } catch (e) {
       await server.stop().catch(() => undefined);
       throw e;
@@ -108,10 +118,9 @@ export async function createProvider(spec: ModelSpec): Promise<ModelProvider> {
   }
   if (kind === 'gguf') {
     if (!rest) throw new EvalkitError(`--model ${spec.model}: expected gguf:<path.gguf> or gguf:hf:<owner>/<repo>/<file.gguf>`);
-    const modPath = './llama-cpp/index.js';
-    const { createGgufProvider } = (await import(modPath)) as { createGgufProvider: CreateGgufProvider };
+    const { createGgufProvider } = await import('./llama-cpp/index.js');
     return createGgufProvider({
-      model: rest,
+      model: rest === 'default' ? await resolveDefaultGguf(spec.cacheDir) : rest,
       threads: spec.gguf?.threads,
       contextSize: spec.gguf?.contextSize,
       gpuLayers: spec.gguf?.gpuLayers,

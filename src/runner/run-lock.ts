@@ -1,5 +1,6 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { EvalkitError } from '../util/errors.js';
 
@@ -14,7 +15,8 @@ function alive(pid: number): boolean {
 
 /**
  * One writer per run directory: a second `evalkit run` on the same directory would interleave records.
- * A lock left by a killed process (pid no longer alive) is taken over.
+ * The lock records `host pid`. A lock left by a killed process on this host (pid no longer alive) is taken
+ * over; a lock from another host (shared filesystem) cannot be checked and is reported with how to clear it.
  */
 export async function acquireRunLock(runDir: string): Promise<() => void> {
   await mkdir(runDir, { recursive: true });
@@ -22,7 +24,7 @@ export async function acquireRunLock(runDir: string): Promise<() => void> {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, 'wx');
-      writeSync(fd, String(process.pid));
+      writeSync(fd, `${hostname()} ${process.pid}`);
       closeSync(fd);
       return () => {
         try {
@@ -33,7 +35,13 @@ export async function acquireRunLock(runDir: string): Promise<() => void> {
       };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pid = Number(readFileSync(path, 'utf8').trim());
+      const [host, pidText] = readFileSync(path, 'utf8').trim().split(/\s+/);
+      const pid = Number(pidText);
+      if (host !== hostname()) {
+        throw new EvalkitError(
+          `${runDir} is locked by an evalkit process on host ${host} (pid ${pidText}); if that process is gone, delete ${path}`,
+        );
+      }
       if (pid && pid !== process.pid && alive(pid)) {
         throw new EvalkitError(`${runDir} is in use by another evalkit process (pid ${pid}); wait for it or stop it`);
       }
