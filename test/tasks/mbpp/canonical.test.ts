@@ -22,7 +22,7 @@ const gen = (item: Item, text: string, extra: Partial<GenerationRecord> = {}): G
 
 function perfectOutput(v: TaskVariant, item: Item): string {
   const d = item.data as { code?: string; signature?: string; canonicalSolution?: string; prompt?: string };
-  if (d.code !== undefined) return d.code.slice(d.signature!.length); // continuation after the signature
+  if (d.code !== undefined) return d.code; // OLMES MBPP rows: the prompt ends in ```python, the model writes the whole function
   if (v.settings.format === 'chat') return d.canonicalSolution! + '\n```';
   return d.canonicalSolution!; // OLMES mbppplus::none: whole script; EvalPlus completion: after the docstring prompt
 }
@@ -41,5 +41,21 @@ describe.each(variants.map((v) => [v.name, v] as const))('%s: canonical solution
     const bad = await scorer.score(subset[0], gen(subset[0], 'def nothing():\n    return 42\n'), { options });
     expect(Object.values(bad.scores!).every((x) => x === 0)).toBe(true);
     expect(bad.reason).toBeTruthy();
+  });
+});
+
+describe('OLMES MBPP executed program is the raw continuation (codex_mbpp.py _process_code_results)', () => {
+  it('a body-only continuation (signature left in the prompt) fails; the full function passes', async () => {
+    const v = variants.find((x) => x.name === 'mbpp::starcoder_pass@1')!;
+    const { items } = await v.loadItems(ctx);
+    const scorer = await v.createScorer(ctx);
+    scorers.push(scorer);
+    const item = items[0];
+    const d = item.data as { code: string; signature: string };
+    const body = await scorer.score(item, gen(item, d.code.slice(d.signature.length)), { options });
+    expect(body.scores).toEqual({ pass: 0 });
+    const full = await scorer.score(item, gen(item, d.code), { options });
+    expect(full.scores).toEqual({ pass: 1 });
+    expect(full.extracted).toBe(d.code);
   });
 });
