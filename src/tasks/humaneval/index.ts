@@ -25,7 +25,8 @@ export interface HumanEvalData {
 }
 
 /**
- * OLMES HumanEval stop sequences (oe_eval codex_humaneval TASK_CONFIG_DEFAULTS; same list in olmo-eval
+ * OLMES HumanEval stop sequences (spelled out in tasks.py codex_humaneval:3shot::olmo3; assumed to be the class
+ * default used by the starcoder rows — codex_humaneval.py not seen; same list in olmo-eval
  * `constants/code.py` HUMANEVAL_STOP_SEQUENCES and the eval-framework port of codex_humaneval:3shot::olmo3).
  */
 export const OLMES_HUMANEVAL_STOPS = ['\nclass', '\nif', '\nprint', '\n#', '\n```', '\n```\n\n', '<|eot_id|>'];
@@ -185,7 +186,8 @@ export const variants: TaskVariant[] = [
   olmesCheckVariant({
     name: 'codex_humaneval:3shot::olmo3',
     shots: 3,
-    // DESIGN.md baseline row; stops/max tokens: OLMES olmo3 HumanEval (eval-framework HumanEval_OLMES port).
+    // OLMES tasks.py (fork goodfire-ai/olmes@acbb7467): prompt_variant olmo3, num_shots 3, max_gen_toks 1024,
+    // T 0.8, top_p 0.95, repeats 20, these stops, pass_at_ks [1, 10]. Prompt bytes: eval-framework port (inferred).
     generation: sampling(20, 0.8, 1024),
     primary: 'pass@1',
     description: 'HumanEval, 3 test-set shots in ```python blocks, OLMo 3 base-model setting',
