@@ -14,8 +14,9 @@ export async function buildProgram(): Promise<Command> {
   program
     .name('evalkit')
     .description(
-      'Evaluate LLM checkpoints: code generation, reasoning, instruction following; sandboxed execution,\n' +
-        'byte-exact prompts, resumable runs and paired statistics between checkpoints.',
+      'Evaluate LLM checkpoints (code generation, reasoning, instruction following) with byte-exact prompts,\n' +
+        'sandboxed code execution, resumable runs, 95% CIs and paired tests between checkpoints.\n' +
+        'Datasets: $EVALKIT_DATA_DIR (offline mirror) or downloaded with checksums into $EVALKIT_CACHE_DIR.',
     )
     .version(evalkitVersion())
     .showHelpAfterError();

@@ -23,6 +23,7 @@ export async function recomputeMergedMetrics(outDir: string): Promise<string> {
 export function register(program: Command): void {
   program
     .command('merge')
+    .summary('combine the shard directories of `evalkit run --shard i/N` into one run')
     .description(
       'combine the run directories of `evalkit run --shard i/N` (all N shards, completed) into one run directory;\n' +
         'checks that tasks, settings, data and model agree and that no shard is missing, then recomputes metrics',

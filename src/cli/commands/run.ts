@@ -11,6 +11,7 @@ import { addScoringOptions, collect, formatMetrics, positiveInt, runOptionsFrom 
 export function register(program: Command): void {
   const cmd = program
     .command('run')
+    .summary('evaluate a model on task variants (resumes an existing --run-dir)')
     .description(
       'evaluate a model on task variants; resumes when --run-dir already holds a run\n' +
         'models: openai:<base-url> (any OpenAI-compatible server), vllm:<checkpoint-dir> (managed vllm serve),\n' +

@@ -12,6 +12,7 @@ import { addScoringOptions, collect, formatMetrics, runOptionsFrom } from '../sh
 export function register(program: Command): void {
   const cmd = program
     .command('score')
+    .summary('score pre-generated samples, or re-score a run directory without inference')
     .description(
       'score pre-generated samples (EvalPlus sample files: .jsonl with task_id + solution|completion, or\n' +
         'the <task>/<n>.py directory form) into a run directory; without --samples, re-score the generations\n' +
