@@ -82,13 +82,56 @@ function digitDistance(args: PyValue[]): PyValue {
   return { k: 'int', v: total };
 }
 
+/**
+ * math.pow(x, n) for an integer n >= 0, correctly rounded like glibc's pow (V8's Math.pow can be 1 ulp off, and
+ * the find_zero oracle cancels terms of size 1e36, so one ulp decides the verdict). Exact via BigInt.
+ */
+export function powInt(x: number, n: number): number {
+  if (n === 0) return 1;
+  if (!Number.isFinite(x) || x === 0) return Math.pow(x, n);
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(x));
+  const hi = view.getUint32(0);
+  const lo = view.getUint32(4);
+  const expBits = (hi >>> 20) & 0x7ff;
+  let mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  let e: number;
+  if (expBits === 0) e = -1074;
+  else {
+    mant |= 1n << 52n;
+    e = expBits - 1075;
+  }
+  let p = mant ** BigInt(n);
+  let exp = e * n;
+  const bits = p.toString(2).length;
+  if (bits > 64) {
+    const shift = bits - 64;
+    const sticky = (p & ((1n << BigInt(shift)) - 1n)) !== 0n ? 1n : 0n;
+    p = (p >> BigInt(shift)) | sticky;
+    exp += shift;
+  }
+  let r = Number(p); // round-to-nearest-even on <= 64 bits with sticky: correctly rounded
+  // scale by 2^exp in exact steps
+  while (exp > 0 && Number.isFinite(r)) {
+    const k = Math.min(exp, 1000);
+    r *= 2 ** k;
+    exp -= k;
+  }
+  while (exp < 0 && r !== 0) {
+    const k = Math.max(exp, -1000);
+    r *= 2 ** k;
+    exp -= k;
+  }
+  return x < 0 && n % 2 === 1 ? -r : r;
+}
+
 /** HumanEval/32 oracle: sum(coeff * math.pow(x, i)). */
 function poly(xs: PyValue, x: PyValue): number {
   if (xs.k !== 'list' && xs.k !== 'tuple') throw new PyTypeError('poly expects a list');
   const xf = toFloat(x);
   let s = 0;
   xs.items.forEach((c, i) => {
-    const p = Math.pow(xf, i);
+    const p = powInt(xf, i);
     if (!Number.isFinite(p) && Number.isFinite(xf)) throw new PyTypeError('OverflowError: math range error');
     s += toFloat(c) * p;
   });
@@ -128,7 +171,8 @@ export function checkOutput(ctx: CheckContext, out: PyValue, exp: PyValue, args:
   if (ctx.atol === 0 && isFloats(exp)) ctx.atol = 1e-6;
   if (!exact && ctx.atol !== 0) {
     if (typeName(out) !== typeName(exp)) return false;
-    if ((exp.k === 'list' || exp.k === 'tuple') && (out as typeof exp).items.length !== exp.items.length) return false;
+    if ((exp.k === 'list' || exp.k === 'tuple') && (out as typeof exp).items.length !== exp.items.length)
+      return false;
     return allclose(out, exp, 1e-7, ctx.atol);
   }
   return exact;

@@ -27,7 +27,7 @@ export function topLevelValueSpans(text: string): Map<string, [number, number]> 
   const skipValue = () => {
     ws();
     let depth = 0;
-    for (; i < n; ) {
+    for (; i < n;) {
       const c = text[i];
       if (c === '"') {
         skipString();

@@ -36,7 +36,10 @@ const GT_DEADLINE_S = 600;
 const CACHE_FORMAT = 1;
 
 interface GroundTruthSet {
-  expected: PyValue[];
+  /** tagged-JSON text of each expected output (parsed only when a fast textual match fails) */
+  expected: string[];
+  /** EvalPlus's is_floats(expected) per input */
+  floats: boolean[];
   /** seconds per input, measured on the ground-truth program */
   times: number[];
 }
@@ -50,9 +53,22 @@ interface CacheFile {
   format: number;
   taskId: string;
   fingerprint: string;
-  base: { outputs: unknown[]; times: number[] };
-  plus: { outputs: unknown[]; times: number[] };
+  base: { outputs: string[]; times: number[] };
+  plus: { outputs: string[]; times: number[] };
 }
+
+const FLOAT_TEXT = String.raw`\{"f":(?:-?[0-9.eE+-]+|"nan"|"inf"|"-inf")\}`;
+const FLOATS_RE = new RegExp(
+  `^(?:${FLOAT_TEXT}|\\[(?:${FLOAT_TEXT},)*${FLOAT_TEXT}\\]|\\{"t":\\[(?:${FLOAT_TEXT},)*${FLOAT_TEXT}\\]\\})$`,
+);
+
+/** is_floats on the tagged text: a float, or a non-empty list/tuple of floats. */
+function isFloatsText(text: string): boolean {
+  return text.length < 50_000_000 && FLOATS_RE.test(text);
+}
+
+/** Expected outputs too large to transfer are stored as this prefix + "<type>:<sha256 of repr>". */
+const DIGEST_PREFIX = '#digest:';
 
 function defaultCacheDir(): string {
   const root = process.env.EVALKIT_CACHE_DIR || join(homedir(), '.cache', 'evalkit');
@@ -91,6 +107,19 @@ class Executor implements CodeExecutor {
   private readonly memBytes: number;
   private readonly testDetails: boolean;
   private readonly gtMemo = new Map<string, Promise<GroundTruth>>();
+  /** Counters for benchmarks and diagnostics. */
+  readonly stats = {
+    jobs: 0,
+    inputsExecuted: 0,
+    /** ms spent in Node comparing outputs (fast textual matches included) */
+    compareMs: 0,
+    /** test sets that hit a per-input time limit */
+    perInputTimeouts: 0,
+    /** test sets killed at the overall EvalPlus limit */
+    overallTimeouts: 0,
+    groundTruthComputed: 0,
+    groundTruthFromCache: 0,
+  };
 
   constructor(opts: CodeExecutorOptions) {
     const unsafe = opts.unsafeNoSandbox === true;
@@ -140,25 +169,29 @@ class Executor implements CodeExecutor {
     const file = join(dir, `${safeName(problem.taskId)}.json`);
     const fp = fingerprint(problem);
     const notNone = problem.dataset === 'mbpp' && MBPP_OUTPUT_NOT_NONE_TASKS.includes(problem.entryPoint);
-    const toSet = (s: { outputs: unknown[]; times: number[] }): GroundTruthSet => ({
-      expected: s.outputs.map((o) => {
-        const v = decodeTagged(o);
-        // EvalPlus's trusted_exec(output_not_none=True): expected output is `out is not None`
-        return notNone ? ({ k: 'bool', v: v.k !== 'none' } as PyValue) : v;
-      }),
-      times: s.times,
-    });
+    const toSet = (s: { outputs: string[]; times: number[] }): GroundTruthSet => {
+      // EvalPlus's trusted_exec(output_not_none=True): the expected output is `out is not None`
+      const expected = notNone
+        ? s.outputs.map((o) => (o === 'null' ? 'false' : o.startsWith(DIGEST_PREFIX) ? o : 'true'))
+        : s.outputs;
+      return { expected, floats: expected.map(isFloatsText), times: s.times };
+    };
     if (existsSync(file)) {
       try {
         const c = JSON.parse(await readFile(file, 'utf8')) as CacheFile;
         if (c.format === CACHE_FORMAT && c.fingerprint === fp && c.taskId === problem.taskId) {
+          this.stats.groundTruthFromCache++;
           return { base: toSet(c.base), plus: toSet(c.plus) };
         }
       } catch {
         /* unreadable cache entry: recompute */
       }
     }
-    const [base, plus] = await Promise.all([this.runGroundTruth(problem, 'base'), this.runGroundTruth(problem, 'plus')]);
+    const [base, plus] = await Promise.all([
+      this.runGroundTruth(problem, 'base'),
+      this.runGroundTruth(problem, 'plus'),
+    ]);
+    this.stats.groundTruthComputed++;
     const c: CacheFile = { format: CACHE_FORMAT, taskId: problem.taskId, fingerprint: fp, base, plus };
     await mkdir(dir, { recursive: true });
     const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
@@ -167,9 +200,12 @@ class Executor implements CodeExecutor {
     return { base: toSet(base), plus: toSet(plus) };
   }
 
-  private async runGroundTruth(problem: EvalPlusProblem, set: 'base' | 'plus'): Promise<{ outputs: unknown[]; times: number[] }> {
+  private async runGroundTruth(
+    problem: EvalPlusProblem,
+    set: 'base' | 'plus',
+  ): Promise<{ outputs: string[]; times: number[] }> {
     const inputs = inputsOf(problem, set);
-    const outputs: unknown[] = [];
+    const outputs: string[] = [];
     const times: number[] = [];
     let problemText: string | undefined;
     let done = false;
@@ -186,15 +222,16 @@ class Executor implements CodeExecutor {
         seccomp: true,
         guard: false,
       },
-      (f) => {
-        const fr = f as { i?: number; v?: unknown; t?: number; u?: string; done?: number; setup?: string };
+      (fr, value) => {
         if (fr.done) done = true;
-        else if (fr.setup) problemText = `sandbox setup failed: ${fr.setup}`;
-        else if (fr.u !== undefined) problemText = `output for input #${fr.i} is not data (${fr.u})`;
-        else if (fr.i === outputs.length) {
-          outputs.push(fr.v);
+        else if (fr.setup) problemText = `sandbox setup failed: ${String(fr.setup)}`;
+        else if (fr.u !== undefined)
+          problemText = `output for input #${String(fr.i)} is not data (${String(fr.u)})`;
+        else if (fr.i === outputs.length && (value !== undefined || typeof fr.h === 'string')) {
+          // too large to ship: the expected output is kept as a digest of its repr
+          outputs.push(value ?? DIGEST_PREFIX + String(fr.h));
           times.push(Number(fr.t) || 0);
-        }
+        } else problemText ??= `malformed ground-truth frame for input #${String(fr.i)}`;
       },
       (GT_DEADLINE_S + 30) * 1000,
       { key: `${problem.datasetHash}:${problem.taskId}:${set}`, value: inputs.value, raw: inputs.raw },
@@ -217,17 +254,31 @@ class Executor implements CodeExecutor {
     return { base, plus };
   }
 
-  private async runTestSet(problem: EvalPlusProblem, set: 'base' | 'plus', gt: GroundTruthSet, solution: string): Promise<TestSetOutcome> {
+  private async runTestSet(
+    problem: EvalPlusProblem,
+    set: 'base' | 'plus',
+    gt: GroundTruthSet,
+    solution: string,
+  ): Promise<TestSetOutcome> {
     const inputs = inputsOf(problem, set);
     const n = inputs.value.length;
     const limits = gt.times.map((t) => Math.max(this.minTimeLimit, this.gtFactor * t));
     const details = this.testDetails;
     // EvalPlus: timeout = min(60, sum(limits)) + 1 (+1 with details), then join(timeout + 1).
-    const deadline = Math.min(EVALPLUS_TIMEOUT_PER_TASK_S, limits.reduce((a, b) => a + b, 0)) + (details ? 3 : 2);
-    const ctx: CheckContext = { dataset: problem.dataset, entryPoint: problem.entryPoint, atol: problem.atol || 0 };
+    const deadline =
+      Math.min(
+        EVALPLUS_TIMEOUT_PER_TASK_S,
+        limits.reduce((a, b) => a + b, 0),
+      ) + (details ? 3 : 2);
+    const ctx: CheckContext = {
+      dataset: problem.dataset,
+      entryPoint: problem.entryPoint,
+      atol: problem.atol || 0,
+    };
     const wantArgs =
       (problem.dataset === 'humaneval' && problem.entryPoint === 'find_zero') ||
-      (problem.dataset === 'mbpp' && (problem.entryPoint === 'surface_Area' || problem.entryPoint === 'digit_distance_nums'));
+      (problem.dataset === 'mbpp' &&
+        (problem.entryPoint === 'surface_Area' || problem.entryPoint === 'digit_distance_nums'));
 
     const perInput: TestStatus[] = [];
     const failed: number[] = [];
@@ -248,6 +299,72 @@ class Executor implements CodeExecutor {
       return s.length > 200 ? s.slice(0, 200) + '…' : s;
     };
 
+    const onFrame = (fr: Record<string, unknown>, valueText: string | undefined): boolean => {
+      if (fr.done) {
+        done = true;
+        return false;
+      }
+      if (fr.load !== undefined) {
+        loadError = String(fr.load);
+        return true;
+      }
+      if (fr.setup !== undefined || fr.bad !== undefined) {
+        protocolError = fr.bad !== undefined ? String(fr.bad) : `sandbox setup failed: ${String(fr.setup)}`;
+        return true;
+      }
+      if (fr.i !== next || next >= n) {
+        protocolError = `unexpected result frame (expected input #${next})`;
+        return true;
+      }
+      const i = next++;
+      if (fr.to)
+        return fail(
+          i,
+          'timeout',
+          `input #${i} ${inputRepr(i)}: exceeded the time limit of ${fmtSeconds(limits[i])}`,
+        );
+      if (fr.e !== undefined) return fail(i, 'fail', `input #${i} ${inputRepr(i)}: raised ${String(fr.e)}`);
+      if (fr.u !== undefined)
+        return fail(i, 'fail', `input #${i} ${inputRepr(i)}: unserializable output (${String(fr.u)})`);
+      if (valueText === undefined) return fail(i, 'fail', `input #${i}: malformed result frame`);
+      // Fast path: identical tagged text means equal values (NaN aside); EvalPlus's atol switch still applies.
+      const expText = gt.expected[i];
+      const needsOracle = wantArgs || ctx.entryPoint === 'find_zero';
+      if (!needsOracle && valueText === expText && !valueText.includes('"nan"')) {
+        if (ctx.atol === 0 && gt.floats[i]) ctx.atol = 1e-6;
+        perInput[i] = 'pass';
+        return false;
+      }
+      let out: PyValue;
+      let exp: PyValue;
+      let args: PyValue[] | null = null;
+      try {
+        out = decodeTagged(JSON.parse(valueText));
+        exp = decodeTagged(JSON.parse(expText));
+        if (fr.a !== undefined) {
+          const a = decodeTagged(fr.a);
+          args = a.k === 'list' ? a.items : null;
+        }
+      } catch (e) {
+        return fail(i, 'fail', `input #${i}: malformed output (${(e as Error).message})`);
+      }
+      let ok = false;
+      try {
+        ok = checkOutput(ctx, out, exp, args);
+      } catch {
+        ok = false;
+      }
+      if (!ok) {
+        return fail(
+          i,
+          'fail',
+          `input #${i} ${inputRepr(i)}: expected ${pyRepr(exp, 150)}, got ${pyRepr(out, 150)}`,
+        );
+      }
+      perInput[i] = 'pass';
+      return false;
+    };
+
     const end = await this.pool.submit(
       {
         op: 'evalplus',
@@ -258,61 +375,29 @@ class Executor implements CodeExecutor {
         limits,
         failFast: !details,
         wantArgs,
+        digest: gt.expected.flatMap((e, i) => (e.startsWith(DIGEST_PREFIX) ? [i] : [])),
         deadline,
         cpuSeconds: Math.ceil(deadline) + 2,
         memBytes: this.memBytes,
         seccomp: true,
         guard: true,
       },
-      (f) => {
-        const fr = f as { i?: unknown; v?: unknown; a?: unknown; e?: string; to?: number; u?: string; done?: number; load?: string; setup?: string };
-        if (!details && failed.length) return true; // already decided (fail fast); late frames are ignored
-        if (fr.done) {
-          done = true;
-          return false;
-        }
-        if (fr.load !== undefined) {
-          loadError = String(fr.load);
-          return true;
-        }
-        if (fr.setup !== undefined) {
-          protocolError = `sandbox setup failed: ${fr.setup}`;
-          return true;
-        }
-        if (fr.i !== next || next >= n) {
-          protocolError = `unexpected result frame (expected input #${next})`;
-          return true;
-        }
-        const i = next++;
-        if (fr.to) return fail(i, 'timeout', `input #${i} ${inputRepr(i)}: exceeded the time limit of ${fmtSeconds(limits[i])}`);
-        if (fr.e !== undefined) return fail(i, 'fail', `input #${i} ${inputRepr(i)}: raised ${String(fr.e)}`);
-        if (fr.u !== undefined) return fail(i, 'fail', `input #${i} ${inputRepr(i)}: unserializable output (${String(fr.u)})`);
-        let out: PyValue;
-        let args: PyValue[] | null = null;
+      (fr, valueText) => {
+        if (!details && failed.length) return true;
+        const t0 = performance.now();
         try {
-          out = decodeTagged(fr.v);
-          if (fr.a !== undefined) {
-            const a = decodeTagged(fr.a);
-            args = a.k === 'list' ? a.items : null;
-          }
-        } catch (e) {
-          return fail(i, 'fail', `input #${i}: malformed output (${(e as Error).message})`);
+          return onFrame(fr, valueText);
+        } finally {
+          this.stats.compareMs += performance.now() - t0;
         }
-        let ok = false;
-        try {
-          ok = checkOutput(ctx, out, gt.expected[i], args);
-        } catch {
-          ok = false;
-        }
-        if (!ok) {
-          return fail(i, 'fail', `input #${i} ${inputRepr(i)}: expected ${pyRepr(gt.expected[i], 150)}, got ${pyRepr(out, 150)}`);
-        }
-        perInput[i] = 'pass';
-        return false;
       },
       (deadline + 30) * 1000,
       { key: `${problem.datasetHash}:${problem.taskId}:${set}`, value: inputs.value, raw: inputs.raw },
     );
+    this.stats.jobs++;
+    this.stats.inputsExecuted += next;
+    if (perInput.includes('timeout')) this.stats.perInputTimeouts++;
+    if (end.reason === 'timeout') this.stats.overallTimeouts++;
 
     let status: TestStatus;
     let reason = firstReason;
@@ -362,8 +447,7 @@ class Executor implements CodeExecutor {
         seccomp: true,
         guard: true,
       },
-      (f) => {
-        const fr = f as { done?: number; e?: string; to?: number; setup?: string };
+      (fr) => {
         frames++;
         if (frames > 1) {
           // The harness writes exactly one frame; anything else was written by the program itself.
@@ -371,16 +455,19 @@ class Executor implements CodeExecutor {
           return true;
         }
         if (fr.done) verdict = { status: 'pass' };
-        else if (fr.to) verdict = { status: 'timeout', reason: `tests did not complete within ${fmtSeconds(timeout)}` };
+        else if (fr.to)
+          verdict = { status: 'timeout', reason: `tests did not complete within ${fmtSeconds(timeout)}` };
         else if (fr.e !== undefined) verdict = { status: 'fail', reason: String(fr.e) };
-        else if (fr.setup !== undefined) verdict = { status: 'fail', reason: `sandbox setup failed: ${fr.setup}` };
+        else if (fr.setup !== undefined)
+          verdict = { status: 'fail', reason: `sandbox setup failed: ${String(fr.setup)}` };
         else verdict = { status: 'fail', reason: 'malformed result frame' };
         return false;
       },
       (deadline + 30) * 1000,
     );
     const v = verdict as TestProgramOutcome | null;
-    if (end.reason === 'timeout') return { status: 'timeout', reason: `killed after ${fmtSeconds(deadline)}` };
+    if (end.reason === 'timeout')
+      return { status: 'timeout', reason: `killed after ${fmtSeconds(deadline)}` };
     if (v && v.status === 'pass') {
       // Completion counts only if the child then exited normally.
       if (end.reason === 'exit' && end.code === 0) return v;
@@ -412,7 +499,8 @@ function describeEnd(end: JobEnd, got: number, n: number): string {
       return `timed out${progress}`;
     default:
       if (end.signal !== undefined) {
-        const hint = end.signal === 9 ? ' (memory or CPU limit?)' : end.signal === 11 ? ' (segmentation fault)' : '';
+        const hint =
+          end.signal === 9 ? ' (memory or CPU limit?)' : end.signal === 11 ? ' (segmentation fault)' : '';
         return `process killed by signal ${end.signal}${hint}${progress}`;
       }
       return `process exited early with code ${end.code ?? '?'}${progress}`;
@@ -420,6 +508,8 @@ function describeEnd(end: JobEnd, got: number, n: number): string {
 }
 
 /** Create the sandboxed executor. Workers start lazily; call close() to stop them. */
-export function createCodeExecutor(options: CodeExecutorOptions = {}): CodeExecutor & { start(): Promise<void>; readonly workerRestarts: number } {
+export function createCodeExecutor(
+  options: CodeExecutorOptions = {},
+): CodeExecutor & { start(): Promise<void>; readonly workerRestarts: number } {
   return new Executor(options);
 }

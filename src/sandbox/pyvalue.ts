@@ -56,15 +56,23 @@ export function decodeTagged(x: unknown, depth = 0): PyValue {
         return [decodeTagged(p[0], depth + 1), decodeTagged(p[1], depth + 1)];
       });
     switch (tag) {
-      case 'i':
-        if (typeof body !== 'string' || !/^-?\d+$/.test(body)) throw new PyTypeError('bad int');
-        return { k: 'int', v: BigInt(body) };
+      case 'i': {
+        // big ints travel in hex (linear-time conversion on both sides)
+        if (typeof body !== 'string' || !/^-?[0-9a-f]+$/.test(body)) throw new PyTypeError('bad int');
+        const neg = body.startsWith('-');
+        const mag = BigInt('0x' + (neg ? body.slice(1) : body));
+        return { k: 'int', v: neg ? -mag : mag };
+      }
       case 'f':
         return { k: 'float', v: decodeFloat(body) };
       case 'c': {
         const a = arr();
         if (a.length !== 2) throw new PyTypeError('bad complex');
-        return { k: 'complex', re: decodeFloat((a[0] as { f: unknown })?.f), im: decodeFloat((a[1] as { f: unknown })?.f) };
+        return {
+          k: 'complex',
+          re: decodeFloat((a[0] as { f: unknown })?.f),
+          im: decodeFloat((a[1] as { f: unknown })?.f),
+        };
       }
       case 'b':
         if (typeof body !== 'string' || !/^[0-9a-f]*$/.test(body)) throw new PyTypeError('bad bytes');
@@ -169,7 +177,14 @@ export function hashKey(v: PyValue): string {
     case 'tuple':
       return 't(' + v.items.map((x) => JSON.stringify(hashKey(x))).join(',') + ')';
     case 'frozenset':
-      return 'F{' + [...new Set(v.items.map(hashKey))].sort().map((s) => JSON.stringify(s)).join(',') + '}';
+      return (
+        'F{' +
+        [...new Set(v.items.map(hashKey))]
+          .sort()
+          .map((s) => JSON.stringify(s))
+          .join(',') +
+        '}'
+      );
     default:
       throw new PyTypeError(`TypeError: unhashable type: '${typeName(v)}'`);
   }
@@ -323,7 +338,8 @@ function broadcastShape(a: number[], b: number[]): number[] {
   for (let i = 0; i < n; i++) {
     const x = a[a.length - n + i] ?? 1;
     const y = b[b.length - n + i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) throw new PyTypeError('ValueError: operands could not be broadcast together');
+    if (x !== y && x !== 1 && y !== 1)
+      throw new PyTypeError('ValueError: operands could not be broadcast together');
     out.push(x === 1 ? y : x);
   }
   return out;
@@ -348,7 +364,12 @@ function at(arr: NdArray, shape: number[], flat: number): { re: number; im: numb
   return arr.data[idx];
 }
 
-function isclose(a: { re: number; im: number }, b: { re: number; im: number }, rtol: number, atol: number): boolean {
+function isclose(
+  a: { re: number; im: number },
+  b: { re: number; im: number },
+  rtol: number,
+  atol: number,
+): boolean {
   const fin = (z: { re: number; im: number }) => Number.isFinite(z.re) && Number.isFinite(z.im);
   if (fin(a) && fin(b)) {
     const d = Math.hypot(a.re - b.re, a.im - b.im);
@@ -406,7 +427,14 @@ export function pyRepr(v: PyValue, limit = 300): string {
       case 'tuple':
       case 'set':
       case 'frozenset': {
-        const [o, c] = x.k === 'list' ? ['[', ']'] : x.k === 'tuple' ? ['(', ')'] : x.k === 'set' ? ['{', '}'] : ['frozenset({', '})'];
+        const [o, c] =
+          x.k === 'list'
+            ? ['[', ']']
+            : x.k === 'tuple'
+              ? ['(', ')']
+              : x.k === 'set'
+                ? ['{', '}']
+                : ['frozenset({', '})'];
         if (x.k === 'set' && x.items.length === 0) return w('set()');
         if (w(o)) return true;
         for (let i = 0; i < x.items.length; i++) {
@@ -417,7 +445,8 @@ export function pyRepr(v: PyValue, limit = 300): string {
         return w(c);
       }
       default: {
-        const [o, c] = x.k === 'dict' ? ['{', '}'] : x.k === 'odict' ? ['OrderedDict({', '})'] : ['Counter({', '})'];
+        const [o, c] =
+          x.k === 'dict' ? ['{', '}'] : x.k === 'odict' ? ['OrderedDict({', '})'] : ['Counter({', '})'];
         if (w(o)) return true;
         for (let i = 0; i < x.entries.length; i++) {
           if (i && w(', ')) return true;

@@ -101,8 +101,11 @@ export interface JobEnd {
   detail?: string;
 }
 
-/** Called for every frame the child sent; return true to ask the server to stop the child now. */
-export type FrameHandler = (frame: unknown) => boolean | void;
+/**
+ * Called for every frame the child sent: its meta object and, for outputs, the tagged-JSON text of the value.
+ * Return true to ask the server to stop the child now. Both come from untrusted code: treat them as data.
+ */
+export type FrameHandler = (meta: Record<string, unknown>, valueText: string | undefined) => boolean | void;
 
 interface Pending {
   id: number;
@@ -116,7 +119,10 @@ let warnedUnsafe = false;
 
 class SandboxWorker {
   private proc: ChildProcess;
-  private buf = '';
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  /** bytes of child frame still expected after a {"ev":"f","n":N} header */
+  private payloadNeeded = -1;
   private current: Pending | null = null;
   private readyResolve!: () => void;
   private readyReject!: (e: Error) => void;
@@ -135,8 +141,7 @@ class SandboxWorker {
     });
     this.ready.catch(() => {});
     this.proc = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: false });
-    this.proc.stdout!.setEncoding('utf8');
-    this.proc.stdout!.on('data', (chunk: string) => this.onData(chunk));
+    this.proc.stdout!.on('data', (chunk: Buffer) => this.onData(chunk));
     this.proc.stderr!.setEncoding('utf8');
     this.proc.stderr!.on('data', (chunk: string) => {
       this.stderrTail = (this.stderrTail + chunk).slice(-2000);
@@ -160,18 +165,53 @@ class SandboxWorker {
     }
   }
 
-  private onData(chunk: string): void {
-    this.buf += chunk;
-    let nl: number;
-    while ((nl = this.buf.indexOf('\n')) >= 0) {
-      const line = this.buf.slice(0, nl);
-      this.buf = this.buf.slice(nl + 1);
+  private onData(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    if (this.payloadNeeded >= 0 && this.buffered < this.payloadNeeded) return; // avoid quadratic re-concatenation
+    let buf = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+    let pos = 0;
+    for (;;) {
+      if (this.payloadNeeded >= 0) {
+        if (buf.length - pos < this.payloadNeeded) break;
+        const payload = buf.subarray(pos, pos + this.payloadNeeded);
+        pos += this.payloadNeeded;
+        this.payloadNeeded = -1;
+        this.onFrame(payload);
+        continue;
+      }
+      const nl = buf.indexOf(10, pos);
+      if (nl < 0) break;
+      const line = buf.toString('utf8', pos, nl);
+      pos = nl + 1;
       if (line) this.onLine(line);
+      if (this.dead) return;
     }
+    buf = buf.subarray(pos);
+    this.chunks = buf.length ? [buf] : [];
+    this.buffered = buf.length;
   }
 
+  private onFrame(payload: Buffer): void {
+    const cur = this.current;
+    if (!cur || this.frameJob !== cur.id) return; // late frames of a stopped job
+    let stop: boolean;
+    try {
+      const nl = payload.indexOf(10);
+      const meta = JSON.parse(payload.toString('utf8', 0, nl < 0 ? payload.length : nl)) as unknown;
+      if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) throw new Error('bad frame');
+      const value = nl < 0 ? undefined : payload.toString('utf8', nl + 1);
+      stop = cur.onFrame(meta as Record<string, unknown>, value) === true;
+    } catch {
+      stop = cur.onFrame({ bad: 'malformed frame from the sandboxed process' }, undefined) !== false;
+    }
+    if (stop) this.send({ op: 'stop', id: cur.id });
+  }
+
+  private frameJob = -1;
+
   private onLine(line: string): void {
-    let msg: { id?: number; ev?: string; f?: unknown } & Record<string, unknown>;
+    let msg: { id?: number; ev?: string; n?: number } & Record<string, unknown>;
     try {
       msg = JSON.parse(line);
     } catch {
@@ -182,17 +222,14 @@ class SandboxWorker {
       this.readyResolve();
       return;
     }
-    const cur = this.current;
-    if (!cur || msg.id !== cur.id) return; // late frames of a stopped job
     if (msg.ev === 'f') {
-      let stop = false;
-      try {
-        stop = cur.onFrame(msg.f) === true;
-      } catch {
-        stop = true;
-      }
-      if (stop) this.send({ op: 'stop', id: cur.id });
-    } else if (msg.ev === 'end') {
+      this.payloadNeeded = Number(msg.n) || 0;
+      this.frameJob = Number(msg.id);
+      return;
+    }
+    const cur = this.current;
+    if (!cur || msg.id !== cur.id) return;
+    if (msg.ev === 'end') {
       if (cur.watchdog) clearTimeout(cur.watchdog);
       this.current = null;
       cur.resolve(msg as unknown as JobEnd);
