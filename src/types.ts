@@ -50,6 +50,12 @@ export interface GenerationParams {
   seed?: number;
   /** Provider-specific extra body fields (e.g. OLMES parity: add_special_tokens=false). */
   extra_body?: Record<string, unknown>;
+  /**
+   * Request shaping the provider applies to reproduce a reference harness's inference. 'olmes' (set by the
+   * OLMES-alias variants): prompt without BOS, tokenizer EOS added to the stops, skip_special_tokens false,
+   * left truncation to max_length - max_tokens tokens, client-side cut at the first stop (src/models/olmes-shaping.ts).
+   */
+  shaping?: 'olmes';
 }
 
 /** One line of requests.jsonl: one item of one task variant, asking for `params.n` samples. */

@@ -63,8 +63,11 @@ export interface OpenAICompatibleOptions {
   endpointCooldownMs?: number;
   /** Request log-probabilities and record GenerationRecord.logprobSum. Default: on with olmesParity. */
   logprobs?: boolean;
-  /** OLMES-parity shaping for completion prompts. */
-  olmesParity?: boolean;
+  /**
+   * OLMES-parity shaping for completion prompts: true = all, 'marked' = only requests with
+   * `params.shaping === 'olmes'` (OLMES-alias variants), false/absent = none.
+   */
+  olmesParity?: boolean | 'marked';
   /** OLMES max_length (prompt + generation) for left truncation. Default 4096. */
   maxLength?: number;
   /** EOS string added to stops in parity mode; otherwise discovered (olmes-shaping.ts resolveEosToken). */
@@ -155,7 +158,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
   private readonly seenSignals = new WeakSet<AbortSignal>();
   private readonly o: Required<Pick<OpenAICompatibleOptions, 'maxRetries' | 'requestTimeoutMs' | 'stream' | 'maxLength' | 'truncation' | 'maxRetryAfterMs'>> & {
     logprobs: boolean;
-    olmesParity: boolean;
+    olmesParity: boolean | 'marked';
     giveUpAfterDownMs: number;
     baseMs: number;
     maxMs: number;
@@ -178,7 +181,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
       maxLength: opts.maxLength ?? 4096,
       truncation: opts.truncation ?? 'token-ids',
       maxRetryAfterMs: opts.maxRetryAfterMs ?? 120_000,
-      logprobs: opts.logprobs ?? olmesParity,
+      logprobs: opts.logprobs ?? olmesParity !== false,
       olmesParity,
       giveUpAfterDownMs: opts.giveUpAfterDownMs ?? 120_000,
       baseMs: opts.backoff?.baseMs ?? 1000,
@@ -259,7 +262,9 @@ export class OpenAICompatibleProvider implements ModelProvider {
     const indices = sampleIndices ?? Array.from({ length: n }, (_, i) => i);
     const records = new Map<number, GenerationRecord>();
     const base = { requestId: req.requestId, task: req.task, itemId: req.itemId };
-    const parity = this.o.olmesParity && req.prompt.kind === 'completion';
+    const parity =
+      req.prompt.kind === 'completion' &&
+      (this.o.olmesParity === true || (this.o.olmesParity === 'marked' && req.params.shaping === 'olmes'));
     const stops = [...req.params.stop];
     if (parity && this.eos && !stops.includes(this.eos)) stops.push(this.eos);
 

@@ -27,8 +27,12 @@ export interface ModelSpec {
   /** Serve identical requests from the request cache (across runs). */
   cache?: boolean;
   cacheDir?: string;
-  /** OLMES-parity request shaping for base-model completion tasks (no BOS, EOS in stops, left truncation). */
-  olmesParity?: boolean;
+  /**
+   * OLMES-parity request shaping for completion prompts (no BOS, EOS in stops, left truncation).
+   * true: every completion request; false: none; 'marked': only requests whose params say `shaping: 'olmes'`
+   * (what the runner chooses by itself when a task variant reproduces OLMES and the user said nothing).
+   */
+  olmesParity?: boolean | 'marked';
   /** OLMES max_length (prompt + generation) used for left truncation; default 4096. */
   maxLength?: number;
   /** Tokenizer EOS string added to stops under OLMES parity when the server cannot tell it (else $EVALKIT_EOS_TOKEN). */

@@ -208,6 +208,18 @@ export async function scoreGeneration(
   }
 }
 
+/**
+ * OLMES-alias variants mark their requests `shaping: 'olmes'`; unless the user chose (--olmes-parity /
+ * --no-olmes-parity), the provider then applies OLMES request shaping to exactly those requests.
+ */
+export function withRequestShaping(model: ModelSpec, loaded: LoadedTask[]): ModelSpec {
+  if (model.olmesParity !== undefined) return model;
+  const marked = loaded.filter((l) => l.task.settings.generation.shaping === 'olmes').map((l) => l.task.name);
+  if (!marked.length || !/^(openai|vllm):/.test(model.model)) return model;
+  process.stderr.write(`evalkit: OLMES-parity request shaping (no BOS, EOS in stops, left truncation) for: ${marked.join(', ')}\n`);
+  return { ...model, olmesParity: 'marked' };
+}
+
 async function createProviderFor(model: ModelSpec, runDir: string): Promise<ModelProvider> {
   // Loaded lazily: providers pull in HTTP agents, SQLite (request cache), child processes.
   const { createProvider } = await import('../models/index.js');
@@ -226,7 +238,7 @@ export async function runEvaluation(spec: RunSpec): Promise<RunResult> {
   const counts: ProgressCounts = { total: 0, generated: 0, scored: 0, errored: 0, skipped: 0 };
   try {
     const { loaded, ctx } = await loadTasks(spec.tasks, options);
-    const theProvider: ModelProvider = spec.provider ?? (await createProviderFor(spec.model, runDir));
+    const theProvider: ModelProvider = spec.provider ?? (await createProviderFor(withRequestShaping(spec.model, loaded), runDir));
     provider = theProvider;
     await openManifest(runDir, spec, theProvider, loaded);
     const state = await loadRunState(runDir, { tasks: new Set(loaded.map((l) => l.task.name)) });

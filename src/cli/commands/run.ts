@@ -31,7 +31,11 @@ export function register(program: Command): void {
     .option('--request-timeout <ms>', 'per-request timeout in milliseconds', positiveInt('--request-timeout'))
     .option('--stream', 'use streaming (server-sent events) responses')
     .option('--cache', 'serve identical requests from the request cache (across runs)')
-    .option('--olmes-parity', 'shape completion requests like OLMES (no BOS, EOS in stops, left truncation)')
+    .option(
+      '--olmes-parity',
+      'shape ALL completion requests like OLMES (no BOS, EOS in stops, left truncation); by default only the OLMES-alias variants are shaped',
+    )
+    .option('--no-olmes-parity', 'never shape requests like OLMES, not even for OLMES-alias variants')
     .option('--max-length <n>', 'OLMES max_length (prompt + generation tokens) for left truncation', positiveInt('--max-length'))
     .option('--eos-token <text>', 'tokenizer EOS string for --olmes-parity when the server cannot report it')
     .option('--shard <i/N>', 'evaluate only shard i of N (deterministic by request); combine with `evalkit merge`')

@@ -40,6 +40,7 @@ export function olmesGsm8kPrompt(question: string): string {
 }
 
 const OLMES_PARAMS: GenerationParams = {
+  shaping: 'olmes',
   n: 1,
   temperature: 0,
   top_p: 1,

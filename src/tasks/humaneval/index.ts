@@ -130,6 +130,8 @@ function olmesCheckVariant(opts: {
 }
 
 const sampling = (n: number, temperature: number, max_tokens: number, stop = OLMES_HUMANEVAL_STOPS): GenerationParams => ({
+  // Every caller is an OLMES-alias row: shape requests as OLMES's vLLM path does.
+  shaping: 'olmes',
   n,
   temperature,
   top_p: 0.95,

@@ -122,6 +122,8 @@ const testCode = (item: Item<MbppData>) =>
   (item.data.testSetupCode ? item.data.testSetupCode.replace(/\s+$/, '') + '\n' : '') + item.data.testList.join('\n');
 
 const sampling = (n: number, temperature: number, max_tokens: number, stop: string[]): GenerationParams => ({
+  // Every caller is an OLMES-alias row: shape requests as OLMES's vLLM path does.
+  shaping: 'olmes',
   n,
   temperature,
   top_p: 0.95,

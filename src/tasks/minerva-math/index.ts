@@ -53,7 +53,7 @@ export function olmesMinervaPrompt(problem: string): string {
   return [...shots, `Problem:\n${problem}\n\nSolution:`].join('\n\n');
 }
 
-const OLMES_PARAMS: GenerationParams = { n: 1, temperature: 0, top_p: 1, max_tokens: 1024, stop: ['Problem:', '\n\n'] };
+const OLMES_PARAMS: GenerationParams = { shaping: 'olmes', n: 1, temperature: 0, top_p: 1, max_tokens: 1024, stop: ['Problem:', '\n\n'] };
 const BREAKDOWN = ['subject', 'level'];
 
 const olmes: TaskVariant<MathData> = {

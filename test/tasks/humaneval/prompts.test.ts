@@ -37,6 +37,7 @@ describe('HumanEval OLMES prompts', () => {
     }
     // settings as recorded in the manifest
     expect(v.settings.generation).toEqual({
+      shaping: 'olmes',
       n: 20,
       temperature: 0.8,
       top_p: 0.95,

@@ -68,7 +68,7 @@ describe('MBPP OLMES prompts', () => {
         'def similar_elements(test_tup1, test_tup2): res = tuple(set(test_tup1) & set(test_tup2)) return (res)\n\n\n' + INSTR,
     )).toBe(true);
     expect(text.endsWith('assert remove_Occ("hello","l") == "heo"\n```\n' + PREFIX)).toBe(true);
-    expect(v.settings.generation).toEqual({ n: 20, temperature: 0.8, top_p: 0.95, max_tokens: 512, stop: ['```', '\n"""', '\nassert', '\n#'] });
+    expect(v.settings.generation).toEqual({ shaping: 'olmes', n: 20, temperature: 0.8, top_p: 0.95, max_tokens: 512, stop: ['```', '\n"""', '\nassert', '\n#'] });
   });
 
   it('mbppplus::none: OLMES evalplus prompt variant with assistant prefix, 378 tasks', async () => {
@@ -89,6 +89,6 @@ describe('MBPP OLMES prompts', () => {
         '\n```\n' +
         '\nBelow is a Python script with a self-contained function that solves the problem and passes corresponding tests:\n```python\n',
     });
-    expect(v.settings.generation).toEqual({ n: 1, temperature: 0.8, top_p: 0.95, max_tokens: 512, stop: ['```', '\n"""', '\nassert', '\n#'] });
+    expect(v.settings.generation).toEqual({ shaping: 'olmes', n: 1, temperature: 0.8, top_p: 0.95, max_tokens: 512, stop: ['```', '\n"""', '\nassert', '\n#'] });
   });
 });
