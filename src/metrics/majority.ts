@@ -9,6 +9,7 @@
  * Every headline value carries a bootstrap 95% CI over problems (meanWithBootstrapCI), and per-category
  * breakdowns use the same estimators restricted to the category.
  */
+import { groupVerdicts } from './group-verdicts.js';
 import type { Item, MetricValue, RunOptions, TaskMetrics, VerdictRecord } from '../types.js';
 import { mulberry32 } from '../util/rng.js';
 import { DEFAULT_SEED, meanWithBootstrapCI } from './bootstrap.js';
@@ -122,32 +123,16 @@ function computeMetrics(
 /** Aggregate verdicts of an answer-extraction task into TaskMetrics (accuracy, avg@n, pass@k, maj@k, CIs). */
 export function aggregateReasoning(
   spec: ReasoningAggregateSpec,
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+   
   items: Item<any>[],
   verdicts: VerdictRecord[],
   options: RunOptions,
 ): TaskMetrics {
   const seed = typeof options.seed === 'number' ? options.seed : DEFAULT_SEED;
-  const known = new Map(items.map((i) => [i.id, i]));
-  const byItem = new Map<string, VerdictRecord[]>();
-  let errored = 0;
-  let scored = 0;
-  for (const v of verdicts) {
-    if (!known.has(v.itemId)) continue;
-    if (!v.scores) {
-      errored++;
-      continue;
-    }
-    scored++;
-    let arr = byItem.get(v.itemId);
-    if (!arr) byItem.set(v.itemId, (arr = []));
-    arr.push(v);
-  }
+  const { byItem, withSamples, missing, scored, errored } = groupVerdicts(items, verdicts);
   const per: Array<{ id: string; item: Item<unknown>; samples: Record<string, SampleOutcome[]> }> = [];
-  for (const it of items) {
-    const vs = byItem.get(it.id);
-    if (!vs) continue;
-    vs.sort((a, b) => a.sampleIndex - b.sampleIndex);
+  for (const it of withSamples) {
+    const vs = byItem.get(it.id)!;
     const samples: Record<string, SampleOutcome[]> = {};
     for (const base of spec.bases) {
       samples[base] = vs.map((v) => {
@@ -158,7 +143,6 @@ export function aggregateReasoning(
     }
     per.push({ id: it.id, item: it, samples });
   }
-  const missing = items.filter((it) => !byItem.has(it.id)).map((it) => it.id);
   const metrics = computeMetrics(spec, per, seed);
   const breakdowns: Record<string, Record<string, Record<string, MetricValue>>> = {};
   for (const dim of spec.breakdownBy ?? []) {

@@ -4,6 +4,7 @@
  * breakdown so paired tests between runs can use them.
  */
 import { meanWithBootstrapCI, DEFAULT_SEED } from '../../metrics/bootstrap.js';
+import { groupVerdicts } from '../../metrics/group-verdicts.js';
 import { passAtK, reportableKs } from '../../metrics/pass-at-k.js';
 import type { Item, MetricValue, RunOptions, TaskMetrics, VerdictRecord } from '../../types.js';
 
@@ -22,24 +23,13 @@ export function metricName(base: string, k: number): string {
 
 export function aggregateCode(spec: CodeAggregateSpec, items: Item<any>[], verdicts: VerdictRecord[], options: RunOptions): TaskMetrics {
   const seed = typeof options.seed === 'number' ? options.seed : DEFAULT_SEED;
-  const known = new Set(items.map((i) => i.id));
+  const { byItem, withSamples, missing, scored, errored } = groupVerdicts(items, verdicts);
+  // c-of-n per problem and metric base
   const per = new Map<string, { n: number; c: Record<string, number> }>();
-  let errored = 0;
-  let scored = 0;
-  for (const v of verdicts) {
-    if (!known.has(v.itemId)) continue;
-    if (!v.scores) {
-      errored++;
-      continue;
-    }
-    scored++;
-    let p = per.get(v.itemId);
-    if (!p) per.set(v.itemId, (p = { n: 0, c: Object.fromEntries(spec.bases.map((b) => [b, 0])) }));
-    p.n++;
-    for (const b of spec.bases) if ((v.scores[b] ?? 0) >= 1) p.c[b]++;
+  for (const [id, vs] of byItem) {
+    const c = Object.fromEntries(spec.bases.map((b) => [b, vs.filter((v) => (v.scores![b] ?? 0) >= 1).length]));
+    per.set(id, { n: vs.length, c });
   }
-  const withSamples = items.filter((it) => per.has(it.id));
-  const missing = items.filter((it) => !per.has(it.id)).map((it) => it.id);
   const minN = withSamples.length ? Math.min(...withSamples.map((it) => per.get(it.id)!.n)) : 0;
   const metrics: Record<string, MetricValue> = {};
   for (const b of spec.bases) {
