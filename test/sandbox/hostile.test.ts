@@ -79,10 +79,10 @@ describe('hostile samples', () => {
     await expectFailed('def add(a, b):\n    while True:\n        pass\n', /time limit/);
   });
 
-  it('infinite loop that swallows the timeout: overall limit, timeout', async () => {
+  it('infinite loop that cancels its timer: overall limit, timeout', async () => {
     const r = await executor.evaluateEvalPlus(
       problem,
-      'def add(a, b):\n    while True:\n        try:\n            while True: pass\n        except BaseException:\n            pass\n',
+      'import signal\ndef add(a, b):\n    signal.setitimer(signal.ITIMER_REAL, 0)\n    while True:\n        pass\n',
     );
     expect(r.base.status).toBe('timeout');
     expect(r.base.reason).toMatch(/did not finish/);
@@ -200,10 +200,7 @@ describe('hostile samples', () => {
   });
 
   it('huge output is capped', async () => {
-    await expectFailed(
-      'def add(a, b):\n    return "x" * (600 * 1024 * 1024)\n',
-      /too large|MemoryError|unserializable/,
-    );
+    await expectFailed('def add(a, b):\n    return "x" * (300 * 1024 * 1024)\n', /too large/);
   });
 
   it('killing the fork server: worker restarted, sample fails', async () => {
