@@ -28,12 +28,15 @@ export function register(program: Command): void {
     .option('--resamples <n>', 'bootstrap resamples', positiveInt('--resamples'), 2000)
     .option('--max-flips <n>', 'flipped items listed per task in the table', positiveInt('--max-flips'), 10)
     .option('--json', 'print the full comparison as JSON')
-    .action(async (refs: string[], o: Record<string, any>) => {
+    .action(async (refs: string[], o: Record<string, any>, cmd: Command) => {
       if (!['holm', 'bh', 'none'].includes(o.correction)) throw new EvalkitError(`--correction must be holm, bh or none (got "${o.correction}")`);
       if (!['previous', 'first'].includes(o.baseline)) throw new EvalkitError(`--baseline must be previous or first (got "${o.baseline}")`);
       if (refs.length < 2) throw new EvalkitError('compare needs at least two runs');
-      const cps = o.campaign ? checkpointDirs(loadCampaign(o.campaign)) : {};
-      const db = openResultsDb(o.db ?? defaultDbPath(o.runsRoot));
+      const campaign = o.campaign ? loadCampaign(o.campaign) : undefined;
+      const cps = campaign ? checkpointDirs(campaign) : {};
+      // With --campaign the default database is the one `campaign run` updates (<campaign runsRoot>/…).
+      const runsRoot = campaign && cmd.getOptionValueSource('runsRoot') === 'default' ? campaign.runsRoot : o.runsRoot;
+      const db = openResultsDb(o.db ?? defaultDbPath(runsRoot));
       try {
         const runs = [];
         for (const r of refs) runs.push(await resolveRun(db, r, cps));

@@ -22,10 +22,13 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed for bootstrap and permutations', positiveInt('--seed'), 1234)
     .option('--viewer-url <url>', 'base URL of `evalkit view`, to link flipped items to the viewer')
     .option('--title <text>', 'page title')
-    .action(async (refs: string[], o: Record<string, any>) => {
+    .action(async (refs: string[], o: Record<string, any>, cmd: Command) => {
       if (refs.length < 2) throw new EvalkitError('report needs at least two runs');
-      const cps = o.campaign ? checkpointDirs(loadCampaign(o.campaign)) : {};
-      const db = openResultsDb(o.db ?? defaultDbPath(o.runsRoot));
+      const campaign = o.campaign ? loadCampaign(o.campaign) : undefined;
+      const cps = campaign ? checkpointDirs(campaign) : {};
+      // With --campaign the default database is the one `campaign run` updates (<campaign runsRoot>/…).
+      const runsRoot = campaign && cmd.getOptionValueSource('runsRoot') === 'default' ? campaign.runsRoot : o.runsRoot;
+      const db = openResultsDb(o.db ?? defaultDbPath(runsRoot));
       try {
         const runs = [];
         for (const r of refs) runs.push(await resolveRun(db, r, cps));

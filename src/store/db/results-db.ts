@@ -344,7 +344,12 @@ export class ResultsDb {
     const pk = /^(?:(.+)_)?pass@(\d+)$/.exec(metric);
     let key: string | undefined;
     let k: number | undefined;
+    // Metric names that differ from their per-sample score key by IFEval-style affixes:
+    // prompt_level_loose_acc → prompt_loose, inst_level_strict_acc → inst_strict (the per-prompt fraction of
+    // instructions followed; its mean over prompts weights prompts equally, unlike the instruction-level ratio).
+    const alias = metric.replace(/_level_/, '_').replace(/_acc$/, '');
     if (keys.includes(metric)) key = metric;
+    else if (alias !== metric && keys.includes(alias)) key = alias;
     else if (pk && keys.includes(pk[1] ?? 'pass')) {
       key = pk[1] ?? 'pass';
       k = Number(pk[2]);
