@@ -20,10 +20,22 @@ interface RefSample {
 const REF_DIR = join(SHARED_REFERENCE, 'evalplus-llama3-8b-base');
 const available = hasSharedData && existsSync(REF_DIR);
 
-/** Documented disagreements: "<task_id> <base|plus>: <ours> vs <evalplus>" (see docs/fidelity/evalplus.md). */
-const ALLOWLIST: Record<'humaneval' | 'mbpp', string[]> = {
+/**
+ * Documented disagreements: "<task_id> <base|plus>: <ours> vs <evalplus>" (see docs/fidelity/evalplus.md).
+ * `timing: true` marks verdicts that hinge on a per-input time limit (solution within a factor ~4 of the ground
+ * truth's time, measured on a loaded machine): they may agree or disagree from run to run; all others must disagree
+ * exactly as listed.
+ */
+const ALLOWLIST: Record<'humaneval' | 'mbpp', { key: string; timing: boolean }[]> = {
   humaneval: [],
-  mbpp: [],
+  mbpp: [
+    // EvalPlus failed input 10**100 of a 101-deep recursive digit sum; it passes in plain CPython 3.11 and here.
+    { key: 'Mbpp/566 plus: pass vs fail', timing: false },
+    // naive recursive Catalan(15): ~3.5x the ground truth's time, under EvalPlus's 4x rule only on a quiet machine.
+    { key: 'Mbpp/583 plus: pass vs fail', timing: true },
+    // a Python loop to 99,999,999 vs sum(range()): ~7x the ground-truth time here; EvalPlus measured a slower ground truth.
+    { key: 'Mbpp/599 plus: fail vs pass', timing: true },
+  ],
 };
 
 const EXPECTED = {
@@ -75,7 +87,13 @@ describe.skipIf(!available)('EvalPlus reference verdicts (needs ../shared/refere
       disagreements.sort();
       if (disagreements.length) console.log(`${dataset} disagreements:\n  ${disagreements.join('\n  ')}`);
       const keys = disagreements.map((d) => d.replace(/ \(.*$/s, ''));
-      expect(keys).toEqual([...ALLOWLIST[dataset]].sort());
+      const allowed = ALLOWLIST[dataset];
+      // every disagreement is allowlisted, and every non-timing allowlist entry occurs
+      // timing entries accept any of our statuses for that sample and test set (fail or timeout under load)
+      const covers = (a: { key: string; timing: boolean }, k: string): boolean =>
+        a.timing ? k.split(':')[0] === a.key.split(':')[0] : a.key === k;
+      expect(keys.filter((k) => !allowed.some((a) => covers(a, k)))).toEqual([]);
+      expect(allowed.filter((a) => !a.timing && !keys.includes(a.key)).map((a) => a.key)).toEqual([]);
 
       // pass@1 after accounting for exactly the allowlisted samples (their EvalPlus verdict is used).
       const n = EXPECTED[dataset].n;
@@ -83,8 +101,8 @@ describe.skipIf(!available)('EvalPlus reference verdicts (needs ../shared/refere
       let adjPlus = 0;
       for (const s of samples) {
         const o = { ...ours.get(s)! };
-        if (ALLOWLIST[dataset].some((k) => k.startsWith(`${s.task_id} base:`))) o.base = s.base_status;
-        if (ALLOWLIST[dataset].some((k) => k.startsWith(`${s.task_id} plus:`))) o.plus = s.plus_status;
+        if (ALLOWLIST[dataset].some((a) => a.key.startsWith(`${s.task_id} base:`))) o.base = s.base_status;
+        if (ALLOWLIST[dataset].some((a) => a.key.startsWith(`${s.task_id} plus:`))) o.plus = s.plus_status;
         if (o.base === 'pass') adjBase++;
         if (o.base === 'pass' && o.plus === 'pass') adjPlus++;
       }

@@ -19,6 +19,7 @@ import contextlib
 import copy
 import io
 import json
+import json.encoder
 import os
 import resource
 import selectors
@@ -428,14 +429,29 @@ _NO_VALUE = object()
 
 def make_sender(wfd):
     write = os.write
-    dumps = json.dumps
+    # The C encoder directly: json's Python layer calls isinstance(), which job code may have patched.
+    c_encoder = json.encoder.c_make_encoder
+    enc_str = json.encoder.c_encode_basestring_ascii
+    if c_encoder is None or enc_str is None:  # pragma: no cover - CPython always has _json
+        dumps = json.dumps
+
+        def to_text(obj):
+            return dumps(obj, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+    else:
+        def _default(o):
+            raise TypeError("not JSON data")
+
+        encoder = c_encoder(None, _default, enc_str, None, ":", ",", False, False, False)
+
+        def to_text(obj):
+            return "".join(encoder(obj, 0))
 
     def send(obj, value=_NO_VALUE):
         # A frame is meta JSON, optionally followed by "\n" and the tagged JSON of one value (kept apart so that Node
         # can compare the value's text with the expected text before parsing it).
-        data = dumps(obj, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+        data = to_text(obj).encode("ascii")
         if value is not _NO_VALUE:
-            data += b"\n" + dumps(value, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+            data += b"\n" + to_text(value).encode("ascii")
         mv = memoryview(len(data).to_bytes(4, "big") + data)
         while len(mv):
             n = write(wfd, mv)
