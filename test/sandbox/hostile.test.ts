@@ -200,7 +200,26 @@ describe('hostile samples', () => {
   });
 
   it('huge output is capped', async () => {
-    await expectFailed('def add(a, b):\n    return "x" * (300 * 1024 * 1024)\n', /too large/);
+    // a generous time floor: shipping 300 MiB must hit the size cap, not the clock
+    const roomy = createCodeExecutor({
+      workers: 1,
+      cacheDir: mkdtempSync(join(tmpdir(), 'evalkit-gt-hostile-')),
+      minTimeLimitMs: 20_000,
+    });
+    try {
+      const r = await roomy.evaluateEvalPlus(
+        problem,
+        'def add(a, b):\n    return "x" * (300 * 1024 * 1024)\n',
+      );
+      expect(r.base.status).toBe('fail');
+      expect(r.base.reason).toMatch(/too large/);
+    } finally {
+      await roomy.close();
+    }
+  });
+
+  it('cyclic output is not data', async () => {
+    await expectFailed('def add(a, b):\n    x = []\n    x.append(x)\n    return x\n', /nested too deeply/);
   });
 
   it('killing the fork server: worker restarted, sample fails', async () => {
