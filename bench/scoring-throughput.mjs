@@ -76,10 +76,10 @@ async function run(label, workers, cacheDir) {
   await ex.start();
   const out = { label, workers, datasets: {} };
   for (const { dataset, problems, samples } of sets) {
+    const s0 = { ...ex.stats };
     const t0 = performance.now();
     await ex.prepare([...problems.values()]);
     const tPrep = (performance.now() - t0) / 1000;
-    const s0 = { ...ex.stats };
     const t1 = performance.now();
     let agree = 0;
     const disagreements = [];

@@ -327,15 +327,15 @@ def evalplus_guard():
         sys.modules[name] = None
 
 
-def install_seccomp():
-    """Forbid creating processes (fork/vfork/clone without CLONE_THREAD, clone3) in the child: RLIMIT_NPROC is not
-    enforced when the host user is root, and a fork bomb would exhaust the host's pids. Threads stay allowed."""
+def _build_seccomp():
+    """Prepare (in the server, once) the filter that forbids creating processes in the child: fork/vfork/clone
+    without CLONE_THREAD, clone3. RLIMIT_NPROC is not enforced when the host user is root, and a fork bomb would
+    exhaust the host's pids. Threads stay allowed. Returns (prctl, fprog, keepalive) or an error string."""
     if ctypes is None:
         return "ctypes unavailable"
     import struct
-    import platform
 
-    machine = platform.machine()
+    machine = os.uname().machine
     if machine == "x86_64":
         arch, clone, clone3, forks = 0xC000003E, 56, 435, (57, 58)
     elif machine == "aarch64":
@@ -376,10 +376,21 @@ def install_seccomp():
 
     fprog = SockFprog(len(prog), ctypes.cast(buf, ctypes.c_void_p))
     libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
-    if libc.prctl(38, 1, None, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+    prctl = libc.prctl
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
+    return (prctl, ctypes.byref(fprog), (buf, fprog))
+
+
+_SECCOMP = _build_seccomp()
+
+
+def install_seccomp():
+    if isinstance(_SECCOMP, str):
+        return _SECCOMP
+    prctl, fprog_ref, _keep = _SECCOMP
+    if prctl(38, 1, None, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
         return "no_new_privs failed"
-    if libc.prctl(22, 2, ctypes.byref(fprog), 0, 0) != 0:  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
+    if prctl(22, 2, fprog_ref, 0, 0) != 0:  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
         return "seccomp failed errno %d" % ctypes.get_errno()
     return None
 
