@@ -1,7 +1,7 @@
 /**
  * Sample-by-sample agreement with EvalPlus's own verdicts on real model outputs (Meta-Llama-3-8B base, greedy,
  * ../shared/reference/evalplus-llama3-8b-base). Every disagreement is listed; the set must equal the documented
- * allowlist (docs/fidelity/evalplus.md), and pass@1 must match the published numbers after accounting for it.
+ * allowlist (docs/fidelity.md#evalplus), and pass@1 must match the published numbers after accounting for it.
  */
 import { readFileSync, readdirSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,7 @@ const REF_DIR = join(SHARED_REFERENCE, 'evalplus-llama3-8b-base');
 const available = hasSharedData && existsSync(REF_DIR);
 
 /**
- * Documented disagreements: "<task_id> <base|plus>: <ours> vs <evalplus>" (see docs/fidelity/evalplus.md).
+ * Documented disagreements: "<task_id> <base|plus>: <ours> vs <evalplus>" (see docs/fidelity.md#evalplus).
  * `timing: true` marks verdicts that hinge on a per-input time limit (solution within a factor ~4 of the ground
  * truth's time, measured on a loaded machine): they may agree or disagree from run to run; all others must disagree
  * exactly as listed.

@@ -12,7 +12,7 @@
  *
  * EvalPlus parses with tree-sitter; on syntactically valid code both give the same statement structure. A
  * chunk that tree-sitter accepts with error recovery but CPython rejects is the one known divergence (see
- * docs/fidelity/olmes-code.md).
+ * docs/fidelity.md#olmes-code).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';

@@ -286,7 +286,7 @@ export function expressionsEqual(a: string, b: string, rel = 1e-6): boolean | nu
  * sympy's LaTeX grammar has no tuples/intervals/sets/matrices, \pm, \in, \text or \%; a top-level comma is a
  * parse error. We reject those shapes up front (so the strict metric cannot be more lenient than sympy on
  * them), then decide equality numerically with a tight tolerance (sympy's difference is exact).
- * Known gaps (docs/fidelity/reasoning.md): sympy treats `e`/`i` as plain symbols; we treat `e` as a symbol
+ * Known gaps (docs/fidelity.md#reasoning): sympy treats `e`/`i` as plain symbols; we treat `e` as a symbol
  * too in the reader but compute-engine treats it as Euler's number.
  */
 export function sympyLikeEquiv(a: string, b: string): boolean {

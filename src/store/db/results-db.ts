@@ -229,7 +229,7 @@ export class ResultsDb {
     // speed while loading: no fsync per commit/checkpoint (an application crash still leaves a consistent
     // database; only an OS crash mid-index could corrupt it, and `evalkit index --force` or deleting the
     // file recovers). Restored in `finally`. Together with the larger page cache (constructor) this roughly
-    // halves the load time of 2 × 50k samples (bench/RESULTS-tracking.md).
+    // halves the load time of 2 × 50k samples (bench/RESULTS.md#tracking).
     const prevSync = this.db.pragma('synchronous', { simple: true });
     this.db.pragma('synchronous = OFF');
     try {

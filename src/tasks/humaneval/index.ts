@@ -1,6 +1,6 @@
 /**
  * HumanEval family: OLMES rows (check()-style and HumanEval+) and EvalPlus-semantics variants.
- * Every OLMES fact below carries its source; see docs/fidelity/olmes-code.md for what is verified.
+ * Every OLMES fact below carries its source; see docs/fidelity.md#olmes-code for what is verified.
  */
 import { parseJsonl, requireField } from '../../datasets/registry.js';
 import { aggregateCode } from '../../scoring/code/aggregate.js';

@@ -8,7 +8,7 @@
  * do_sample false, primary prompt_level_loose_acc); `ifeval:base` follows lm-evaluation-harness
  * `lm_eval/tasks/ifeval/ifeval.yaml` (until: [], do_sample: false, temperature 0, max_gen_toks 1280).
  * Scoring reproduces google-research instruction_following_eval; see docs/tasks/ifeval.md and
- * docs/fidelity/ifeval.md.
+ * docs/fidelity.md#ifeval.
  */
 import type { DatasetResolver } from '../../datasets/registry.js';
 import { requireField } from '../../datasets/registry.js';

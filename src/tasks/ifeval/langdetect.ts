@@ -19,7 +19,7 @@
  * verdict on borderline text is itself random. We use a fixed seed (so re-scoring is reproducible);
  * differences can only arise on text the reference would also classify inconsistently.
  * Not reproduced: the CJK ideograph clustering map (CJK_MAP) — only matters for zh-cn/zh-tw/ja, which
- * no IFEval prompt asks for — and the `ca`/`cy` profiles. Documented in docs/fidelity/ifeval.md.
+ * no IFEval prompt asks for — and the `ca`/`cy` profiles. Documented in docs/fidelity.md#ifeval.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -14,7 +14,7 @@
  * Apache-2.0, the tabular export of `punkt/english.pickle`). The model's orthographic-context table
  * (ortho_context.tab, ~20k word types, 236 KB) is NOT embedded: by default every word is treated as
  * unseen (context 0). This only matters after an abbreviation, an ellipsis, an initial or a number
- * followed by a word; see docs/fidelity/ifeval.md for the measured effect on the GPT-4 reference.
+ * followed by a word; see docs/fidelity.md#ifeval for the measured effect on the GPT-4 reference.
  * Callers can pass their own ortho table.
  */
 import { isPySpace } from './py-text.js';

@@ -1,7 +1,7 @@
 /**
  * MBPP family: OLMES rows (assert-style on original MBPP; MBPP+ via EvalPlus tests) and EvalPlus-semantics
  * variants. OLMES facts carry their source; the status of each (verified / inferred / unverified) is listed in
- * docs/fidelity/olmes-code.md.
+ * docs/fidelity.md#olmes-code.
  *
  * Sources: OLMES `oe_eval/configs/tasks.py` and `oe_eval/tasks/oe_eval_tasks/codex_mbpp.py` as found in the OLMES
  * fork goodfire-ai/olmes@acbb7467750941cce04ae8bc1fbea6786b31a527 (allenai/olmes itself is not in the index), and

@@ -1,7 +1,7 @@
 /**
  * Agreement on real data: every dataset reference answer, written the way a model would write it, scores
  * correct; the answer of a different problem (shuffled) scores wrong unless the two answers are genuinely equal.
- * Counts are printed and documented in docs/fidelity/reasoning.md.
+ * Counts are printed and documented in docs/fidelity.md#reasoning.
  */
 import { describe, expect, it } from 'vitest';
 import { DatasetResolver } from '../../../src/datasets/registry.js';

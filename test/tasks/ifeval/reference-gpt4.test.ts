@@ -80,7 +80,7 @@ describe('IFEval reference GPT-4 responses', () => {
 
     // Residual vs the paper after accounting for 2785: +2 prompts / +2 instructions strict,
     // +3 prompts / +4 instructions loose (0.37 / 0.24 / 0.55 / 0.48 points). Not attributable to a
-    // key from the data alone; see docs/fidelity/ifeval.md ("GPT-4 check") for what was ruled out:
+    // key from the data alone; see docs/fidelity.md#ifeval ("GPT-4 check") for what was ruled out:
     // our verdicts equal those of Python re + NLTK 3.8 Punkt/Treebank + Python langdetect 1.0.9 on all
     // 834 instructions, strict and loose. Keys whose verdicts are tokenizer/RNG-sensitive: 1174
     // (sentence count sits on the threshold after an abbreviation-like token; depends on Punkt's
