@@ -81,9 +81,20 @@ async function worker() {
 
 function startStub(latency) {
   return new Promise((resolveP, reject) => {
-    const c = spawn(process.execPath, [resolve(ROOT, 'dist/testing/openai-stub-server.js'), '--port', '0', '--no-log', '--latency-per-token-ms', String(latency)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const c = spawn(
+      process.execPath,
+      [
+        resolve(ROOT, 'dist/testing/openai-stub-server.js'),
+        '--port',
+        '0',
+        '--no-log',
+        '--latency-per-token-ms',
+        String(latency),
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let buf = '';
     c.stdout.on('data', (d) => {
       buf += d;
@@ -96,10 +107,16 @@ function startStub(latency) {
 
 function runWorker(extra) {
   return new Promise((resolveP, reject) => {
-    const c = spawn(process.execPath, [fileURLToPath(import.meta.url), '--worker', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const c = spawn(process.execPath, [fileURLToPath(import.meta.url), '--worker', ...extra], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     c.stdout.on('data', (d) => (out += d));
-    c.on('exit', (code) => (code === 0 ? resolveP(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`worker exited ${code}`))));
+    c.on('exit', (code) =>
+      code === 0
+        ? resolveP(JSON.parse(out.trim().split('\n').pop()))
+        : reject(new Error(`worker exited ${code}`)),
+    );
   });
 }
 
@@ -116,16 +133,36 @@ async function main() {
           { name: 'instant, streaming', latency: 0, stream: true, sizes: sizes.filter((s) => s <= 10000) },
         ]),
     // ≥10 ms/token: 100k requests would need > 6 min of pure server sleep, so capped at 10k.
-    ...latencies.map((l) => ({ name: `${l} ms/token, non-streaming`, latency: l, stream: false, sizes: l >= 10 ? sizes.filter((s) => s <= 10000) : sizes })),
+    ...latencies.map((l) => ({
+      name: `${l} ms/token, non-streaming`,
+      latency: l,
+      stream: false,
+      sizes: l >= 10 ? sizes.filter((s) => s <= 10000) : sizes,
+    })),
   ];
-  console.log(`# client overhead — node ${process.version}, ${cpus().length} cpus (${cpus()[0]?.model ?? '?'}), ${new Date().toISOString()}`);
-  console.log('| scenario | requests | wall s | req/s | ideal s | fraction of ideal | peak RSS MiB | RSS MiB @25/50/100% | errors |');
+  console.log(
+    `# client overhead — node ${process.version}, ${cpus().length} cpus (${cpus()[0]?.model ?? '?'}), ${new Date().toISOString()}`,
+  );
+  console.log(
+    '| scenario | requests | wall s | req/s | ideal s | fraction of ideal | peak RSS MiB | RSS MiB @25/50/100% | errors |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const sc of scenarios) {
     const stub = await startStub(sc.latency);
     try {
       for (const n of sc.sizes) {
-        const r = await runWorker(['--url', stub.url, '--n', String(n), '--concurrency', concurrency, '--stream', String(sc.stream), '--latency-ms', String(sc.latency)]);
+        const r = await runWorker([
+          '--url',
+          stub.url,
+          '--n',
+          String(n),
+          '--concurrency',
+          concurrency,
+          '--stream',
+          String(sc.stream),
+          '--latency-ms',
+          String(sc.latency),
+        ]);
         const frac = r.idealMs ? (r.idealMs / r.wallMs).toFixed(2) : '—';
         console.log(
           `| ${sc.name} | ${n} | ${(r.wallMs / 1000).toFixed(1)} | ${r.rps} | ${r.idealMs ? (r.idealMs / 1000).toFixed(1) : '—'} | ${frac} | ${r.peakRssMiB} | ${r.rssMiBAt25_50_100.join('/')} | ${r.errors} |`,

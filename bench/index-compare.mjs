@@ -38,20 +38,55 @@ const time = async (f) => {
   const r = await f();
   return [Number(process.hrtime.bigint() - t0) / 1e6, r];
 };
-const out = { samplesPerRun: samples, textLength, node: process.version, cpus: `${cpus().length} × ${cpus()[0]?.model}`, memGiB: +(totalmem() / 2 ** 30).toFixed(1) };
+const out = {
+  samplesPerRun: samples,
+  textLength,
+  node: process.version,
+  cpus: `${cpus().length} × ${cpus()[0]?.model}`,
+  memGiB: +(totalmem() / 2 ** 30).toFixed(1),
+};
 [out.writeMs] = await time(() => {
-  writeSyntheticRun(join(dir, 'runs', 'A'), { runId: 'A', model: 'a', tasks: tasks(0), sampleSeed: 1, textLength });
-  writeSyntheticRun(join(dir, 'runs', 'B'), { runId: 'B', model: 'b', tasks: tasks(0.03), sampleSeed: 2, textLength });
+  writeSyntheticRun(join(dir, 'runs', 'A'), {
+    runId: 'A',
+    model: 'a',
+    tasks: tasks(0),
+    sampleSeed: 1,
+    textLength,
+  });
+  writeSyntheticRun(join(dir, 'runs', 'B'), {
+    runId: 'B',
+    model: 'b',
+    tasks: tasks(0.03),
+    sampleSeed: 2,
+    textLength,
+  });
 });
-out.runDirBytes = ['requests.jsonl', 'generations.jsonl', 'verdicts.jsonl'].reduce((s, f) => s + statSync(join(dir, 'runs', 'A', f)).size, 0);
+out.runDirBytes = ['requests.jsonl', 'generations.jsonl', 'verdicts.jsonl'].reduce(
+  (s, f) => s + statSync(join(dir, 'runs', 'A', f)).size,
+  0,
+);
 const db = new ResultsDb(join(dir, 'index.sqlite'));
 let indexed;
 [out.indexMs, indexed] = await time(() => db.indexRoot(join(dir, 'runs')));
 out.indexedSamples = indexed.map((r) => r.samples);
 [out.reindexUnchangedMs] = await time(() => db.indexRoot(join(dir, 'runs')));
 let rep;
-[out.compareMs, rep] = await time(() => compareIndexedRuns(db, [{ runId: 'A', label: 'A' }, { runId: 'B', label: 'B' }]));
-out.comparison = rep.pairs[0].tasks.map((t) => ({ task: t.task, test: t.test.name, diffPP: +(100 * t.diff).toFixed(2), ci95PP: t.ci95.map((x) => +(100 * x).toFixed(2)), pAdj: t.pAdjusted, verdict: t.verdict, mdePP: +(100 * t.mde).toFixed(2), paired: t.paired }));
+[out.compareMs, rep] = await time(() =>
+  compareIndexedRuns(db, [
+    { runId: 'A', label: 'A' },
+    { runId: 'B', label: 'B' },
+  ]),
+);
+out.comparison = rep.pairs[0].tasks.map((t) => ({
+  task: t.task,
+  test: t.test.name,
+  diffPP: +(100 * t.diff).toFixed(2),
+  ci95PP: t.ci95.map((x) => +(100 * x).toFixed(2)),
+  pAdj: t.pAdjusted,
+  verdict: t.verdict,
+  mdePP: +(100 * t.mde).toFixed(2),
+  paired: t.paired,
+}));
 [out.reportMs] = await time(() => writeReport(db, rep, join(dir, 'report')));
 [out.viewerPageQueryMs] = await time(() => {
   db.countSamples('B', { task: 'qa', status: 'fail' });

@@ -6,8 +6,12 @@ import { resolve } from 'node:path';
 import { chatMathScorer } from '../dist/scoring/math/scorers.js';
 import { scoreMinervaOlmes } from '../dist/scoring/math/minerva.js';
 
-const dataDir = process.env.EVALKIT_DATA_DIR ?? resolve(import.meta.dirname, '..', '..', 'shared', 'datasets');
-const recs = readFileSync(resolve(dataDir, 'math500/test.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const dataDir =
+  process.env.EVALKIT_DATA_DIR ?? resolve(import.meta.dirname, '..', '..', 'shared', 'datasets');
+const recs = readFileSync(resolve(dataDir, 'math500/test.jsonl'), 'utf8')
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l));
 const styles = [
   (a) => `Let me work through this.\n... some algebra ...\nTherefore the answer is $\\boxed{${a}}$.`,
   (a) => `Step 1: ... Step 2: ...\nThe final answer is $${a}$.`,
@@ -20,13 +24,20 @@ const outputs = [];
 for (let i = 0; i < 10_000; i++) {
   const r = recs[i % recs.length];
   const w = recs[(i * 7 + 3) % recs.length].answer;
-  outputs.push({ item: { id: r.unique_id, data: { gold: r.answer } }, text: styles[i % styles.length](r.answer, w) });
+  outputs.push({
+    item: { id: r.unique_id, data: { gold: r.answer } },
+    text: styles[i % styles.length](r.answer, w),
+  });
 }
 const scorer = chatMathScorer({ numeric: false });
 const t0 = performance.now();
 let correct = 0;
 for (const [i, o] of outputs.entries()) {
-  const v = await scorer.score(o.item, { requestId: 'b', task: 'bench', itemId: o.item.id, sampleIndex: i, text: o.text }, { options: {} });
+  const v = await scorer.score(
+    o.item,
+    { requestId: 'b', task: 'bench', itemId: o.item.id, sampleIndex: i, text: o.text },
+    { options: {} },
+  );
   correct += v.scores.exact_match;
 }
 const chatMs = performance.now() - t0;
@@ -34,8 +45,20 @@ const t1 = performance.now();
 let flex = 0;
 for (const o of outputs) flex += scoreMinervaOlmes(o.text, o.item.data.gold).exact_match_flex;
 const olmesMs = performance.now() - t1;
-console.log(JSON.stringify({
-  outputs: outputs.length, chatSeconds: +(chatMs / 1000).toFixed(2), chatCorrect: correct,
-  olmesSeconds: +(olmesMs / 1000).toFixed(2), olmesFlexCorrect: flex,
-  node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, date: new Date().toISOString(),
-}, null, 1));
+console.log(
+  JSON.stringify(
+    {
+      outputs: outputs.length,
+      chatSeconds: +(chatMs / 1000).toFixed(2),
+      chatCorrect: correct,
+      olmesSeconds: +(olmesMs / 1000).toFixed(2),
+      olmesFlexCorrect: flex,
+      node: process.version,
+      cpu: cpus()[0]?.model,
+      cores: cpus().length,
+      date: new Date().toISOString(),
+    },
+    null,
+    1,
+  ),
+);

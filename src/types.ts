@@ -149,7 +149,11 @@ export interface ScoreContext {
 
 export interface Scorer<D = any> {
   /** Score one sample. Must not throw for bad model output: report it as a failing verdict with a reason. */
-  score(item: Item<D>, generation: GenerationRecord, ctx: ScoreContext): Promise<Omit<VerdictRecord, 'requestId' | 'task' | 'itemId' | 'sampleIndex'>>;
+  score(
+    item: Item<D>,
+    generation: GenerationRecord,
+    ctx: ScoreContext,
+  ): Promise<Omit<VerdictRecord, 'requestId' | 'task' | 'itemId' | 'sampleIndex'>>;
   /** Release pooled resources (sandbox workers). */
   close?(): Promise<void>;
 }
@@ -244,7 +248,14 @@ export interface RunManifest {
   endedAt: string | null;
   status: 'running' | 'completed' | 'failed' | 'interrupted';
   model: { provider: string; id: string; name?: string; endpoint?: string; [key: string]: unknown };
-  tasks: Array<{ name: string; family: string; reproduces?: string; settings: VariantSettings; datasets: DatasetUse[]; items: number }>;
+  tasks: Array<{
+    name: string;
+    family: string;
+    reproduces?: string;
+    settings: VariantSettings;
+    datasets: DatasetUse[];
+    items: number;
+  }>;
   options: RunOptions;
   /** Set when this directory holds one deterministic shard of a larger run (`--shard i/N`). */
   shard?: { index: number; count: number };

@@ -25,16 +25,28 @@ export async function campaignStatus(c: Campaign): Promise<Cell[]> {
   const cells: Cell[] = [];
   for (const cp of c.checkpoints) {
     const hasRun = existsSync(join(cp.runDir, RUN_FILES.manifest));
-    const metrics: Record<string, TaskMetrics> = hasRun && existsSync(join(cp.runDir, RUN_FILES.metrics)) ? (await readMetrics(cp.runDir)).tasks : {};
+    const metrics: Record<string, TaskMetrics> =
+      hasRun && existsSync(join(cp.runDir, RUN_FILES.metrics)) ? (await readMetrics(cp.runDir)).tasks : {};
     const verdictCounts = new Map<string, number>();
-    if (hasRun) for await (const v of iterJsonl<VerdictRecord>(join(cp.runDir, RUN_FILES.verdicts))) verdictCounts.set(v.task, (verdictCounts.get(v.task) ?? 0) + 1);
+    if (hasRun)
+      for await (const v of iterJsonl<VerdictRecord>(join(cp.runDir, RUN_FILES.verdicts)))
+        verdictCounts.set(v.task, (verdictCounts.get(v.task) ?? 0) + 1);
     const manifest = hasRun ? await readManifest(cp.runDir) : undefined;
     for (const task of c.suite) {
       if (!cp.tasks.includes(task)) continue;
       const m = metrics[task];
       const running = manifest?.status === 'running' && manifest.tasks.some((t) => t.name === task);
-      if (m && !running) cells.push({ checkpoint: cp.name, task, state: 'done', value: m.metrics[m.primary]?.value, metric: m.primary, samples: m.counts.scored });
-      else if (verdictCounts.get(task)) cells.push({ checkpoint: cp.name, task, state: 'partial', samples: verdictCounts.get(task) });
+      if (m && !running)
+        cells.push({
+          checkpoint: cp.name,
+          task,
+          state: 'done',
+          value: m.metrics[m.primary]?.value,
+          metric: m.primary,
+          samples: m.counts.scored,
+        });
+      else if (verdictCounts.get(task))
+        cells.push({ checkpoint: cp.name, task, state: 'partial', samples: verdictCounts.get(task) });
       else cells.push({ checkpoint: cp.name, task, state: cp.kind === 'run' ? 'unavailable' : 'missing' });
     }
   }
@@ -49,18 +61,37 @@ export function formatStatus(c: Campaign, cells: Cell[]): string {
     ...tasks.map((t) => {
       const cell = cells.find((x) => x.checkpoint === cp.name && x.task === t);
       if (!cell) return '—';
-      if (cell.state === 'done') return `done ${cell.value !== undefined ? (100 * cell.value).toFixed(1) : ''} ${cell.metric ?? ''}`.trim();
+      if (cell.state === 'done')
+        return `done ${cell.value !== undefined ? (100 * cell.value).toFixed(1) : ''} ${cell.metric ?? ''}`.trim();
       if (cell.state === 'partial') return `partial (${cell.samples} samples)`;
       return cell.state;
     }),
   ]);
   const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const fmt = (r: string[]) => r.map((x, i) => x.padEnd(w[i])).join('  ').trimEnd();
+  const fmt = (r: string[]) =>
+    r
+      .map((x, i) => x.padEnd(w[i]))
+      .join('  ')
+      .trimEnd();
   const done = cells.filter((x) => x.state === 'done').length;
-  return [`campaign ${c.name} (${c.file})`, fmt(header), w.map((x) => '-'.repeat(x)).join('  '), ...rows.map(fmt), '', `${done}/${cells.length} cells done`].join('\n') + '\n';
+  return (
+    [
+      `campaign ${c.name} (${c.file})`,
+      fmt(header),
+      w.map((x) => '-'.repeat(x)).join('  '),
+      ...rows.map(fmt),
+      '',
+      `${done}/${cells.length} cells done`,
+    ].join('\n') + '\n'
+  );
 }
 
-export type RunEvaluationFn = (spec: { runDir: string; model: NonNullable<Checkpoint['model']>; tasks: string[]; options: RunOptions }) => Promise<unknown>;
+export type RunEvaluationFn = (spec: {
+  runDir: string;
+  model: NonNullable<Checkpoint['model']>;
+  tasks: string[];
+  options: RunOptions;
+}) => Promise<unknown>;
 
 /**
  * Evaluate what is missing: for each evaluable checkpoint, the tasks not done (partial ones resume inside
@@ -83,7 +114,10 @@ export async function runCampaign(
     if (opts.only && !opts.only.includes(cp.name)) continue;
     const todo = cells.filter((x) => x.checkpoint === cp.name && x.state !== 'done').map((x) => x.task);
     if (cp.kind === 'run') {
-      if (todo.length) log(`campaign: ${cp.name}: run directory ${cp.runDir} lacks ${todo.join(', ')} (not evaluable: no model settings); skipped`);
+      if (todo.length)
+        log(
+          `campaign: ${cp.name}: run directory ${cp.runDir} lacks ${todo.join(', ')} (not evaluable: no model settings); skipped`,
+        );
       continue;
     }
     if (!todo.length) {

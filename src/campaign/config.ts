@@ -51,7 +51,9 @@ const checkpointSchema = z
     tasks: z.array(z.string()).optional(),
   })
   .strict()
-  .refine((c) => (c.model ? 1 : 0) + (c.run ? 1 : 0) === 1, { message: 'give exactly one of "model" (evaluate) or "run" (existing/imported run directory)' });
+  .refine((c) => (c.model ? 1 : 0) + (c.run ? 1 : 0) === 1, {
+    message: 'give exactly one of "model" (evaluate) or "run" (existing/imported run directory)',
+  });
 
 const campaignSchema = z
   .object({
@@ -60,7 +62,12 @@ const campaignSchema = z
     runsRoot: z.string().default('runs'),
     suite: z.array(z.string().min(1)).min(1),
     options: z
-      .object({ seed: z.number().int().optional(), limit: z.number().int().positive().optional(), sandboxWorkers: z.number().int().positive().optional(), testDetails: z.boolean().optional() })
+      .object({
+        seed: z.number().int().optional(),
+        limit: z.number().int().positive().optional(),
+        sandboxWorkers: z.number().int().positive().optional(),
+        testDetails: z.boolean().optional(),
+      })
       .strict()
       .default({}),
     checkpoints: z.array(checkpointSchema).min(1),
@@ -89,7 +96,11 @@ export interface Campaign {
   checkpoints: Checkpoint[];
 }
 
-function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: PropertyKey[]): number | undefined {
+function lineOf(
+  doc: ReturnType<typeof parseDocument>,
+  lc: LineCounter,
+  path: PropertyKey[],
+): number | undefined {
   let node: unknown = doc.contents;
   let last: Node | undefined = node as Node;
   for (const key of path) {
@@ -127,7 +138,9 @@ export function parseCampaign(text: string, file: string): Campaign {
   const checkpoints: Checkpoint[] = c.checkpoints.map((cp, i) => {
     if (names.has(cp.name)) {
       const line = lineOf(doc, lc, ['checkpoints', i, 'name']);
-      throw new EvalkitError(`${file}${line ? `:${line}` : ''}: checkpoints.${i}.name: duplicate checkpoint "${cp.name}"`);
+      throw new EvalkitError(
+        `${file}${line ? `:${line}` : ''}: checkpoints.${i}.name: duplicate checkpoint "${cp.name}"`,
+      );
     }
     names.add(cp.name);
     return {
@@ -139,7 +152,14 @@ export function parseCampaign(text: string, file: string): Campaign {
       tasks: cp.tasks ?? c.suite,
     };
   });
-  return { file: resolve(file), name: c.name, runsRoot: abs(c.runsRoot), suite: c.suite, options: { seed: 1234, ...c.options }, checkpoints };
+  return {
+    file: resolve(file),
+    name: c.name,
+    runsRoot: abs(c.runsRoot),
+    suite: c.suite,
+    options: { seed: 1234, ...c.options },
+    checkpoints,
+  };
 }
 
 export function loadCampaign(file = 'evalkit.campaign.yaml'): Campaign {

@@ -23,9 +23,17 @@ export async function exportResults(format: string, runDir: string): Promise<voi
     const datasetHash = createHash('md5').update(text).digest('hex');
     const { loaded } = await loadTasks([t.name], manifest.options);
     const out = join(runDir, `${t.name.replace(/[^A-Za-z0-9_.+-]/g, '_')}.eval_results.json`);
-    await writeEvalPlusResults(out, { dataset: t.family as 'humaneval' | 'mbpp', datasetHash, items: loaded[0].items, verdicts: vs });
+    await writeEvalPlusResults(out, {
+      dataset: t.family as 'humaneval' | 'mbpp',
+      datasetHash,
+      items: loaded[0].items,
+      verdicts: vs,
+    });
     process.stdout.write(`wrote ${out}\n`);
     written++;
   }
-  if (!written) process.stderr.write('evalkit: --export evalplus: no HumanEval+/MBPP+ task with EvalPlus scoring in this run\n');
+  if (!written)
+    process.stderr.write(
+      'evalkit: --export evalplus: no HumanEval+/MBPP+ task with EvalPlus scoring in this run\n',
+    );
 }

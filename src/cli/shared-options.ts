@@ -8,19 +8,33 @@ export const collect = (v: string, prev: string[] = []) => [...prev, v];
 export function positiveInt(name: string) {
   return (v: string) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new EvalkitError(`${name} must be a positive integer, got "${v}"`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new EvalkitError(`${name} must be a positive integer, got "${v}"`);
     return n;
   };
 }
 
 export function addScoringOptions(cmd: Command): Command {
   return cmd
-    .option('--sandbox-workers <n>', 'parallel sandboxed Python workers for code execution (default: CPU count)', positiveInt('--sandbox-workers'))
-    .option('--test-details', 'run every test input instead of stopping at the first failure; record per-input status')
-    .option('--unsafe-no-sandbox', 'execute model code WITHOUT isolation (bubblewrap). Only for trusted code; prints a warning')
+    .option(
+      '--sandbox-workers <n>',
+      'parallel sandboxed Python workers for code execution (default: CPU count)',
+      positiveInt('--sandbox-workers'),
+    )
+    .option(
+      '--test-details',
+      'run every test input instead of stopping at the first failure; record per-input status',
+    )
+    .option(
+      '--unsafe-no-sandbox',
+      'execute model code WITHOUT isolation (bubblewrap). Only for trusted code; prints a warning',
+    )
     .option('--seed <n>', 'seed for bootstrap CIs and option shuffling', positiveInt('--seed'), 1234)
     .option('--limit <n>', 'only the first N items of each task (smoke runs)', positiveInt('--limit'))
-    .option('--export <format>', 'also write results in another tool\'s format: evalplus (eval_results.json per HumanEval+/MBPP+ task)')
+    .option(
+      '--export <format>',
+      "also write results in another tool's format: evalplus (eval_results.json per HumanEval+/MBPP+ task)",
+    )
     .option('--quiet', 'no progress output');
 }
 
@@ -49,7 +63,9 @@ export function formatMetrics(metrics: Record<string, TaskMetrics>): string {
       `${task}  (${c.items} items, ${c.scored} samples scored${c.errored ? `, ${c.errored} ERRORED (excluded)` : ''}` +
         `${c.missingItems ? `, ${c.missingItems} items missing` : ''})`,
     );
-    const names = Object.keys(m.metrics).sort((a, b) => (a === m.primary ? -1 : b === m.primary ? 1 : a.localeCompare(b)));
+    const names = Object.keys(m.metrics).sort((a, b) =>
+      a === m.primary ? -1 : b === m.primary ? 1 : a.localeCompare(b),
+    );
     for (const name of names) {
       const v = m.metrics[name];
       const ci = v.ci95 ? `  95% CI [${pct(v.ci95[0])}, ${pct(v.ci95[1])}]` : '';

@@ -100,7 +100,8 @@ export const DATASET_FILES: DatasetFile[] = [
     sha256: ['0b5e07b5b40fedd01c57b7c9177b79f8b2eebd72c304c928605d91a7237d2f33'],
     format: 'jsonl',
     records: 974,
-    notes: 'upstream file has a trailing newline the mirror copy lacks; add the upstream sha256 once it is measured',
+    notes:
+      'upstream file has a trailing newline the mirror copy lacks; add the upstream sha256 once it is measured',
   },
   {
     id: 'mbpp-sanitized',
@@ -278,7 +279,10 @@ export const DATASET_FILES: DatasetFile[] = [
 
 export function datasetFile(id: string): DatasetFile {
   const f = DATASET_FILES.find((d) => d.id === id);
-  if (!f) throw new EvalkitError(`unknown dataset id "${id}" (known: ${DATASET_FILES.map((d) => d.id).join(', ')})`);
+  if (!f)
+    throw new EvalkitError(
+      `unknown dataset id "${id}" (known: ${DATASET_FILES.map((d) => d.id).join(', ')})`,
+    );
   return f;
 }
 
@@ -336,7 +340,9 @@ export class DatasetResolver {
   }
 
   /** Parsed JSONL records; a malformed line is reported with file, line number and reason. */
-  async jsonl<T = Record<string, unknown>>(id: string): Promise<{ records: T[]; use: DatasetUse; path: string }> {
+  async jsonl<T = Record<string, unknown>>(
+    id: string,
+  ): Promise<{ records: T[]; use: DatasetUse; path: string }> {
     const { text, use, path } = await this.text(id);
     return { records: parseJsonl<T>(text, path), use, path };
   }
@@ -367,7 +373,11 @@ export class DatasetResolver {
     if (existsSync(cachePath)) {
       const bytes = await readFile(cachePath);
       if (f.sha256.includes(sha256Hex(bytes))) {
-        return { bytes, path: cachePath, use: { id: f.id, version: f.version, sha256: sha256Hex(bytes), source: cachePath } };
+        return {
+          bytes,
+          path: cachePath,
+          use: { id: f.id, version: f.version, sha256: sha256Hex(bytes), source: cachePath },
+        };
       }
     }
     if (!/^https?:\/\//.test(f.url) || f.url.includes(' ')) {
@@ -383,14 +393,19 @@ export class DatasetResolver {
         `dataset "${f.id}": download from ${f.url} failed (${(e as Error).message}); offline? set EVALKIT_DATA_DIR to a mirror`,
       );
     }
-    if (!res.ok) throw new EvalkitError(`dataset "${f.id}": download from ${f.url} failed: HTTP ${res.status}`);
+    if (!res.ok)
+      throw new EvalkitError(`dataset "${f.id}": download from ${f.url} failed: HTTP ${res.status}`);
     const bytes = Buffer.from(await res.arrayBuffer());
     this.verify(f, bytes, f.url);
     await mkdir(dirname(cachePath), { recursive: true });
     const tmp = `${cachePath}.tmp-${process.pid}`;
     await writeFile(tmp, bytes);
     await rename(tmp, cachePath);
-    return { bytes, path: cachePath, use: { id: f.id, version: f.version, sha256: sha256Hex(bytes), source: f.url } };
+    return {
+      bytes,
+      path: cachePath,
+      use: { id: f.id, version: f.version, sha256: sha256Hex(bytes), source: f.url },
+    };
   }
 
   private verify(f: DatasetFile, bytes: Buffer, where: string): void {
@@ -439,7 +454,11 @@ export function requireField<T>(
 ): T {
   const v = rec[field];
   const ok =
-    type === 'array' ? Array.isArray(v) : type === 'object' ? v !== null && typeof v === 'object' : typeof v === type;
+    type === 'array'
+      ? Array.isArray(v)
+      : type === 'object'
+        ? v !== null && typeof v === 'object'
+        : typeof v === type;
   if (!ok) {
     throw new EvalkitError(
       `${file}:${line}: field "${field}" ${v === undefined ? 'is missing' : `has type ${Array.isArray(v) ? 'array' : typeof v}`}, expected ${type}`,

@@ -28,7 +28,12 @@ export async function checkAgainstVariant(alias: string, imported: ImportedSetti
     const { getTask } = await import('../tasks/registry.js');
     settings = (await getTask(alias)).settings;
   } catch (e) {
-    return { alias, status: 'unknown-alias', differences: [], note: `evalkit has no variant "${alias}" (${(e as Error).message.split(';')[0]}); settings not checked` };
+    return {
+      alias,
+      status: 'unknown-alias',
+      differences: [],
+      note: `evalkit has no variant "${alias}" (${(e as Error).message.split(';')[0]}); settings not checked`,
+    };
   }
   const diffs: ConfigCheck['differences'] = [];
   const cmp = (field: string, a: unknown, b: unknown) => {
@@ -43,12 +48,18 @@ export async function checkAgainstVariant(alias: string, imported: ImportedSetti
   cmp('generation.temperature', g.temperature, settings.generation.temperature);
   cmp('generation.top_p', g.top_p, settings.generation.top_p);
   cmp('generation.max_tokens', g.max_tokens, settings.generation.max_tokens);
-  if (g.stop !== undefined && !same([...g.stop].sort(), [...settings.generation.stop].sort())) diffs.push({ field: 'generation.stop', imported: g.stop, evalkit: settings.generation.stop });
+  if (g.stop !== undefined && !same([...g.stop].sort(), [...settings.generation.stop].sort()))
+    diffs.push({ field: 'generation.stop', imported: g.stop, evalkit: settings.generation.stop });
   return { alias, status: diffs.length ? 'differs' : 'match', differences: diffs };
 }
 
 export function formatConfigCheck(c: ConfigCheck): string {
   if (c.status === 'unknown-alias') return `  ${c.alias}: ${c.note}`;
   if (c.status === 'match') return `  ${c.alias}: settings match evalkit's variant`;
-  return [`  ${c.alias}: ${c.differences.length} setting(s) differ from evalkit's variant:`, ...c.differences.map((d) => `    ${d.field}: imported ${JSON.stringify(d.imported)} vs evalkit ${JSON.stringify(d.evalkit)}`)].join('\n');
+  return [
+    `  ${c.alias}: ${c.differences.length} setting(s) differ from evalkit's variant:`,
+    ...c.differences.map(
+      (d) => `    ${d.field}: imported ${JSON.stringify(d.imported)} vs evalkit ${JSON.stringify(d.evalkit)}`,
+    ),
+  ].join('\n');
 }

@@ -29,18 +29,31 @@ export interface EvalPlusImportOptions {
   force?: boolean;
 }
 
-export async function importEvalPlus(file: string, outDir: string, opts: EvalPlusImportOptions = {}): Promise<{ task: string; configCheck: ConfigCheck; metrics: ImportedTask['metrics'] }> {
+export async function importEvalPlus(
+  file: string,
+  outDir: string,
+  opts: EvalPlusImportOptions = {},
+): Promise<{ task: string; configCheck: ConfigCheck; metrics: ImportedTask['metrics'] }> {
   let doc: { date?: string; hash?: string; eval?: Record<string, EvalPlusSample[]> };
   try {
     doc = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
     throw new EvalkitError(`${file}: cannot read EvalPlus results: ${(e as Error).message}`);
   }
-  if (!doc || typeof doc.eval !== 'object' || doc.eval === null) throw new EvalkitError(`${file}: field "eval" missing: not an EvalPlus eval_results.json`);
+  if (!doc || typeof doc.eval !== 'object' || doc.eval === null)
+    throw new EvalkitError(`${file}: field "eval" missing: not an EvalPlus eval_results.json`);
   const ids = Object.keys(doc.eval);
-  const dataset = ids.every((id) => id.startsWith('HumanEval/')) ? 'humaneval' : ids.every((id) => id.startsWith('Mbpp/')) ? 'mbpp' : undefined;
-  const task = opts.task ?? (dataset === 'humaneval' ? 'humanevalplus' : dataset === 'mbpp' ? 'mbppplus' : undefined);
-  if (!task) throw new EvalkitError(`${file}: task ids are neither all HumanEval/* nor all Mbpp/*; pass --task <name>`);
+  const dataset = ids.every((id) => id.startsWith('HumanEval/'))
+    ? 'humaneval'
+    : ids.every((id) => id.startsWith('Mbpp/'))
+      ? 'mbpp'
+      : undefined;
+  const task =
+    opts.task ?? (dataset === 'humaneval' ? 'humanevalplus' : dataset === 'mbpp' ? 'mbppplus' : undefined);
+  if (!task)
+    throw new EvalkitError(
+      `${file}: task ids are neither all HumanEval/* nor all Mbpp/*; pass --task <name>`,
+    );
   const requests: RequestRecord[] = [];
   const generations: GenerationRecord[] = [];
   const verdicts: VerdictRecord[] = [];
@@ -52,15 +65,34 @@ export async function importEvalPlus(file: string, outDir: string, opts: EvalPlu
     items.push({ id, data: {} });
     maxN = Math.max(maxN, samples.length);
     const requestId = `${task}|${id}`;
-    requests.push({ requestId, task, itemId: id, prompt: { kind: 'completion', text: '' }, params: { n: samples.length, temperature: NaN, top_p: NaN, max_tokens: NaN, stop: [] } });
+    requests.push({
+      requestId,
+      task,
+      itemId: id,
+      prompt: { kind: 'completion', text: '' },
+      params: { n: samples.length, temperature: NaN, top_p: NaN, max_tokens: NaN, stop: [] },
+    });
     samples.forEach((s, i) => {
-      if (typeof s.base_status !== 'string') throw new EvalkitError(`${file}: eval["${id}"][${i}].base_status missing`);
+      if (typeof s.base_status !== 'string')
+        throw new EvalkitError(`${file}: eval["${id}"][${i}].base_status missing`);
       const base = s.base_status === 'pass' ? 1 : 0;
       const plus = base && s.plus_status === 'pass' ? 1 : 0;
-      generations.push({ requestId, task, itemId: id, sampleIndex: i, text: s.solution ?? null, textIsSolution: true, source: 'evalplus-import' });
+      generations.push({
+        requestId,
+        task,
+        itemId: id,
+        sampleIndex: i,
+        text: s.solution ?? null,
+        textIsSolution: true,
+        source: 'evalplus-import',
+      });
       const failing = [
-        base ? null : `base tests ${s.base_status}${Array.isArray(s.base_fail_tests) && s.base_fail_tests.length ? `; first failing input: ${JSON.stringify(s.base_fail_tests[0]).slice(0, 200)}` : ''}`,
-        plus || !base ? null : `plus tests ${s.plus_status}${Array.isArray(s.plus_fail_tests) && s.plus_fail_tests.length ? `; first failing input: ${JSON.stringify(s.plus_fail_tests[0]).slice(0, 200)}` : ''}`,
+        base
+          ? null
+          : `base tests ${s.base_status}${Array.isArray(s.base_fail_tests) && s.base_fail_tests.length ? `; first failing input: ${JSON.stringify(s.base_fail_tests[0]).slice(0, 200)}` : ''}`,
+        plus || !base
+          ? null
+          : `plus tests ${s.plus_status}${Array.isArray(s.plus_fail_tests) && s.plus_fail_tests.length ? `; first failing input: ${JSON.stringify(s.plus_fail_tests[0]).slice(0, 200)}` : ''}`,
       ].filter(Boolean);
       verdicts.push({
         requestId,
@@ -75,7 +107,9 @@ export async function importEvalPlus(file: string, outDir: string, opts: EvalPlu
     });
   }
   const check = await checkAgainstVariant(task, { generation: { n: maxN } });
-  const metrics = aggregateCode({ task, bases: ['base', 'plus'], primary: 'plus_pass@1' }, items, verdicts, { seed: 1234 });
+  const metrics = aggregateCode({ task, bases: ['base', 'plus'], primary: 'plus_pass@1' }, items, verdicts, {
+    seed: 1234,
+  });
   const settings = {
     format: 'completion' as const,
     shots: 0,
@@ -85,11 +119,26 @@ export async function importEvalPlus(file: string, outDir: string, opts: EvalPlu
   };
   writeImportedRun(outDir, {
     runId: opts.runId ?? basename(outDir),
-    model: { provider: 'evalplus-import', id: opts.model ?? basename(file).replace(/_eval_results\.json$/, ''), name: opts.model },
+    model: {
+      provider: 'evalplus-import',
+      id: opts.model ?? basename(file).replace(/_eval_results\.json$/, ''),
+      name: opts.model,
+    },
     from: 'evalplus',
     source: file,
     createdAt: doc.date ? new Date(doc.date.replace(' ', 'T') + 'Z').toISOString() : undefined,
-    tasks: [{ name: task, family: dataset ?? 'code', settings, requests, generations, verdicts, metrics, configCheck: check }],
+    tasks: [
+      {
+        name: task,
+        family: dataset ?? 'code',
+        settings,
+        requests,
+        generations,
+        verdicts,
+        metrics,
+        configCheck: check,
+      },
+    ],
     extra: { evalplusHash: doc.hash ?? null, evalplusDate: doc.date ?? null },
     force: opts.force,
   });

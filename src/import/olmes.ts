@@ -22,7 +22,14 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { meanWithBootstrapCI } from '../metrics/bootstrap.js';
 import { passAtK } from '../metrics/pass-at-k.js';
-import type { GenerationRecord, MetricValue, Prompt, RequestRecord, TaskMetrics, VerdictRecord } from '../types.js';
+import type {
+  GenerationRecord,
+  MetricValue,
+  Prompt,
+  RequestRecord,
+  TaskMetrics,
+  VerdictRecord,
+} from '../types.js';
 import { EvalkitError } from '../util/errors.js';
 import { checkAgainstVariant, type ConfigCheck } from './config-check.js';
 import { writeImportedRun, type ImportedTask } from './write-run.js';
@@ -60,7 +67,11 @@ function promptOf(req: any): Prompt {
   const ctx = req?.request?.context;
   if (typeof ctx === 'string') return { kind: 'completion', text: ctx };
   const messages = Array.isArray(ctx) ? ctx : Array.isArray(ctx?.messages) ? ctx.messages : undefined;
-  if (messages) return { kind: 'chat', messages: messages.map((m: any) => ({ role: m.role, content: String(m.content ?? '') })) };
+  if (messages)
+    return {
+      kind: 'chat',
+      messages: messages.map((m: any) => ({ role: m.role, content: String(m.content ?? '') })),
+    };
   return { kind: 'completion', text: '' };
 }
 
@@ -72,13 +83,28 @@ function recoverC(n: number, k: number, value: number): number | undefined {
 
 export interface OlmesImportResult {
   runDir: string;
-  tasks: Array<{ task: string; items: number; samples: number; primary: string; value: number; reported?: number; configCheck: ConfigCheck }>;
+  tasks: Array<{
+    task: string;
+    items: number;
+    samples: number;
+    primary: string;
+    value: number;
+    reported?: number;
+    configCheck: ConfigCheck;
+  }>;
 }
 
-export async function importOlmes(srcDir: string, outDir: string, opts: { runId?: string; model?: string; force?: boolean } = {}): Promise<OlmesImportResult> {
+export async function importOlmes(
+  srcDir: string,
+  outDir: string,
+  opts: { runId?: string; model?: string; force?: boolean } = {},
+): Promise<OlmesImportResult> {
   if (!existsSync(srcDir)) throw new EvalkitError(`OLMES output directory not found: ${srcDir}`);
-  const files = readdirSync(srcDir).filter((f) => TASK_FILE.test(f)).sort();
-  if (!files.length) throw new EvalkitError(`${srcDir}: no task-NNN-<task>-metrics.json files: not an OLMES output directory`);
+  const files = readdirSync(srcDir)
+    .filter((f) => TASK_FILE.test(f))
+    .sort();
+  if (!files.length)
+    throw new EvalkitError(`${srcDir}: no task-NNN-<task>-metrics.json files: not an OLMES output directory`);
   const runLevelPath = join(srcDir, 'metrics.json');
   const runLevel = existsSync(runLevelPath) ? readJson(runLevelPath) : undefined;
   const tasks: ImportedTask[] = [];
@@ -88,21 +114,29 @@ export async function importOlmes(srcDir: string, outDir: string, opts: { runId?
     const [, idx, safe] = TASK_FILE.exec(f)!;
     const mPath = join(srcDir, f);
     const m = readJson(mPath);
-    for (const field of ['task_name', 'task_config', 'metrics']) if (m[field] === undefined) throw new EvalkitError(`${mPath}: field "${field}" missing`);
+    for (const field of ['task_name', 'task_config', 'metrics'])
+      if (m[field] === undefined) throw new EvalkitError(`${mPath}: field "${field}" missing`);
     const tc = m.task_config;
     const alias: string = tc.metadata?.alias ?? m.task_name;
     modelConfig = m.model_config ?? modelConfig;
     const predPath = join(srcDir, `task-${idx}-${safe}-predictions.jsonl`);
-    if (!existsSync(predPath)) throw new EvalkitError(`${predPath}: predictions file missing for task ${alias}`);
+    if (!existsSync(predPath))
+      throw new EvalkitError(`${predPath}: predictions file missing for task ${alias}`);
     const preds = readJsonl(predPath);
     const reqs = readJsonl(join(srcDir, `task-${idx}-${safe}-requests.jsonl`));
     const reqByDoc = new Map<string, any>();
-    for (const r of reqs) if (!reqByDoc.has(String(r.doc_id)) || r.idx === 0) reqByDoc.set(String(r.doc_id), r);
+    for (const r of reqs)
+      if (!reqByDoc.has(String(r.doc_id)) || r.idx === 0) reqByDoc.set(String(r.doc_id), r);
     const gk = tc.generation_kwargs ?? {};
-    const primaryOlmes: string = tc.primary_metric ?? Object.keys(m.metrics).find((k) => k !== 'primary_score') ?? 'primary_score';
+    const primaryOlmes: string =
+      tc.primary_metric ?? Object.keys(m.metrics).find((k) => k !== 'primary_score') ?? 'primary_score';
     const primary = olmesMetricName(primaryOlmes);
-    const taskLevel = Object.entries(m.metrics as Record<string, unknown>).filter(([k, v]) => k !== 'primary_score' && typeof v === 'number') as Array<[string, number]>;
-    const isCode = preds.some((p) => p.metrics && Object.keys(p.metrics).some((k) => /^pass_at_\d+$/.test(k)));
+    const taskLevel = Object.entries(m.metrics as Record<string, unknown>).filter(
+      ([k, v]) => k !== 'primary_score' && typeof v === 'number',
+    ) as Array<[string, number]>;
+    const isCode = preds.some(
+      (p) => p.metrics && Object.keys(p.metrics).some((k) => /^pass_at_\d+$/.test(k)),
+    );
     const requests: RequestRecord[] = [];
     const generations: GenerationRecord[] = [];
     const verdicts: VerdictRecord[] = [];
@@ -111,7 +145,8 @@ export async function importOlmes(srcDir: string, outDir: string, opts: { runId?
     preds.forEach((p, line) => {
       const where = `${predPath}:${line + 1}`;
       if (p.doc_id === undefined) throw new EvalkitError(`${where}: field "doc_id" missing`);
-      if (!p.metrics || typeof p.metrics !== 'object') throw new EvalkitError(`${where}: field "metrics" missing`);
+      if (!p.metrics || typeof p.metrics !== 'object')
+        throw new EvalkitError(`${where}: field "metrics" missing`);
       const itemId = String(p.native_id ?? p.doc_id);
       const requestId = `${alias}|${itemId}`;
       const outputs: any[] = Array.isArray(p.model_output) ? p.model_output : [];
@@ -131,7 +166,14 @@ export async function importOlmes(srcDir: string, outDir: string, opts: { runId?
         },
       });
       outputs.forEach((o, i) =>
-        generations.push({ requestId, task: alias, itemId, sampleIndex: i, text: typeof o?.continuation === 'string' ? o.continuation : null, source: 'olmes-import' }),
+        generations.push({
+          requestId,
+          task: alias,
+          itemId,
+          sampleIndex: i,
+          text: typeof o?.continuation === 'string' ? o.continuation : null,
+          source: 'olmes-import',
+        }),
       );
       for (const [k, v] of Object.entries(p.metrics)) {
         if (typeof v === 'number' || typeof v === 'boolean') {
@@ -143,12 +185,17 @@ export async function importOlmes(srcDir: string, outDir: string, opts: { runId?
       if (isCode) {
         let passed: boolean[];
         let orderKnown = true;
-        if (outputs.length && outputs.every((o) => typeof o?.exec_result === 'string')) passed = outputs.map((o) => o.exec_result === 'passed');
+        if (outputs.length && outputs.every((o) => typeof o?.exec_result === 'string'))
+          passed = outputs.map((o) => o.exec_result === 'passed');
         else {
-          const kEntry = Object.entries(p.metrics).find(([k]) => /^pass_at_\d+$/.test(k)) as [string, number] | undefined;
+          const kEntry = Object.entries(p.metrics).find(([k]) => /^pass_at_\d+$/.test(k)) as
+            [string, number] | undefined;
           const k = kEntry ? Number(kEntry[0].slice(8)) : 1;
           const c = kEntry ? recoverC(n, k, Number(kEntry[1])) : undefined;
-          if (c === undefined) throw new EvalkitError(`${where}: cannot recover passes from metrics ${JSON.stringify(p.metrics)} with ${n} outputs`);
+          if (c === undefined)
+            throw new EvalkitError(
+              `${where}: cannot recover passes from metrics ${JSON.stringify(p.metrics)} with ${n} outputs`,
+            );
           passed = Array.from({ length: n }, (_, i) => i < c);
           orderKnown = false;
         }
@@ -159,8 +206,16 @@ export async function importOlmes(srcDir: string, outDir: string, opts: { runId?
             itemId,
             sampleIndex: i,
             scores: { pass: ok ? 1 : 0 },
-            ...(ok ? {} : { reason: outputs[i]?.exec_result ? `OLMES exec_result: ${outputs[i].exec_result}` : 'failed (OLMES pass@k count; per-sample result not recorded)' }),
-            ...(typeof outputs[i]?.tested_completion === 'string' ? { extracted: outputs[i].tested_completion } : {}),
+            ...(ok
+              ? {}
+              : {
+                  reason: outputs[i]?.exec_result
+                    ? `OLMES exec_result: ${outputs[i].exec_result}`
+                    : 'failed (OLMES pass@k count; per-sample result not recorded)',
+                }),
+            ...(typeof outputs[i]?.tested_completion === 'string'
+              ? { extracted: outputs[i].tested_completion }
+              : {}),
             details: { olmesDocId: p.doc_id, ...(orderKnown ? {} : { sampleOrderUnknown: true }) },
           }),
         );
@@ -171,7 +226,10 @@ export async function importOlmes(srcDir: string, outDir: string, opts: { runId?
           const v = p.metrics[k];
           if (typeof v === 'number' || typeof v === 'boolean') scores[olmesMetricName(k)] = Number(v);
         }
-        if (!Object.keys(scores).length) throw new EvalkitError(`${where}: no per-doc value for any task metric (${taskLevel.map(([k]) => k).join(', ')})`);
+        if (!Object.keys(scores).length)
+          throw new EvalkitError(
+            `${where}: no per-doc value for any task metric (${taskLevel.map(([k]) => k).join(', ')})`,
+          );
         const answer = outputs[0]?.model_answer;
         verdicts.push({
           requestId,
@@ -180,7 +238,11 @@ export async function importOlmes(srcDir: string, outDir: string, opts: { runId?
           sampleIndex: 0,
           scores,
           ...(answer !== undefined ? { extracted: String(answer) } : {}),
-          ...(scores[primary] === 0 ? { reason: `OLMES ${primaryOlmes} = 0${p.label !== undefined ? `; label ${JSON.stringify(p.label)}` : ''}` } : {}),
+          ...(scores[primary] === 0
+            ? {
+                reason: `OLMES ${primaryOlmes} = 0${p.label !== undefined ? `; label ${JSON.stringify(p.label)}` : ''}`,
+              }
+            : {}),
           details: { olmesDocId: p.doc_id, label: p.label ?? null },
         });
       }
@@ -193,7 +255,11 @@ export async function importOlmes(srcDir: string, outDir: string, opts: { runId?
         const mv = meanWithBootstrapCI(vals, { seed: 1234 });
         mv.method = `imported from OLMES (reported ${reported}); ${mv.method}`;
         metrics[name] = mv;
-      } else metrics[name] = { value: reported, method: 'imported from OLMES task metrics (no per-doc values: no CI)' };
+      } else
+        metrics[name] = {
+          value: reported,
+          method: 'imported from OLMES task metrics (no per-doc values: no CI)',
+        };
     }
     const tm: TaskMetrics = {
       task: alias,
@@ -229,14 +295,37 @@ export async function importOlmes(srcDir: string, outDir: string, opts: { runId?
         ...(gk.stop_sequences !== undefined ? { stop: gk.stop_sequences } : {}),
       },
     });
-    tasks.push({ name: alias, family: String(m.task_name).split(':')[0], settings, requests, generations, verdicts, metrics: tm, configCheck });
-    const reportedPrimary = typeof m.metrics.primary_score === 'number' ? m.metrics.primary_score : m.metrics[primaryOlmes];
-    summary.push({ task: alias, items: preds.length, samples: verdicts.length, primary, value: metrics[primary]?.value ?? NaN, reported: reportedPrimary, configCheck });
+    tasks.push({
+      name: alias,
+      family: String(m.task_name).split(':')[0],
+      settings,
+      requests,
+      generations,
+      verdicts,
+      metrics: tm,
+      configCheck,
+    });
+    const reportedPrimary =
+      typeof m.metrics.primary_score === 'number' ? m.metrics.primary_score : m.metrics[primaryOlmes];
+    summary.push({
+      task: alias,
+      items: preds.length,
+      samples: verdicts.length,
+      primary,
+      value: metrics[primary]?.value ?? NaN,
+      reported: reportedPrimary,
+      configCheck,
+    });
   }
   const modelName: string = opts.model ?? modelConfig?.metadata?.alias ?? modelConfig?.model ?? 'olmes-model';
   writeImportedRun(outDir, {
     runId: opts.runId ?? basename(outDir),
-    model: { provider: 'olmes-import', id: `olmes:${modelConfig?.model ?? modelName}`, name: modelName, olmesModelConfig: modelConfig ?? null },
+    model: {
+      provider: 'olmes-import',
+      id: `olmes:${modelConfig?.model ?? modelName}`,
+      name: modelName,
+      olmesModelConfig: modelConfig ?? null,
+    },
     from: 'olmes',
     source: srcDir,
     tasks,

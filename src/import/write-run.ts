@@ -18,7 +18,16 @@ export interface ImportedTask {
 
 export function writeImportedRun(
   outDir: string,
-  args: { runId: string; model: RunManifest['model']; from: string; source: string; createdAt?: string; tasks: ImportedTask[]; extra?: Record<string, unknown>; force?: boolean },
+  args: {
+    runId: string;
+    model: RunManifest['model'];
+    from: string;
+    source: string;
+    createdAt?: string;
+    tasks: ImportedTask[];
+    extra?: Record<string, unknown>;
+    force?: boolean;
+  },
 ): void {
   if (existsSync(outDir) && readdirSync(outDir).length && !args.force) {
     throw new EvalkitError(`${outDir} exists and is not empty; choose another --out or pass --force`);
@@ -33,10 +42,23 @@ export function writeImportedRun(
     endedAt: now,
     status: 'completed',
     model: args.model,
-    tasks: args.tasks.map((t) => ({ name: t.name, family: t.family, reproduces: `${args.from} import`, settings: t.settings, datasets: [], items: t.metrics.counts.items })),
+    tasks: args.tasks.map((t) => ({
+      name: t.name,
+      family: t.family,
+      reproduces: `${args.from} import`,
+      settings: t.settings,
+      datasets: [],
+      items: t.metrics.counts.items,
+    })),
     options: {},
     sessions: [],
-    imported: { from: args.from, source: args.source, importedAt: now, configChecks: args.tasks.map((t) => t.configCheck), ...(args.extra ?? {}) },
+    imported: {
+      from: args.from,
+      source: args.source,
+      importedAt: now,
+      configChecks: args.tasks.map((t) => t.configCheck),
+      ...(args.extra ?? {}),
+    },
   };
   const lines = (xs: unknown[]) => (xs.length ? xs.map((x) => JSON.stringify(x)).join('\n') + '\n' : '');
   writeFileSync(join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
@@ -45,6 +67,16 @@ export function writeImportedRun(
   writeFileSync(join(outDir, 'verdicts.jsonl'), lines(args.tasks.flatMap((t) => t.verdicts)));
   writeFileSync(
     join(outDir, 'metrics.json'),
-    JSON.stringify({ evalkit: manifest.evalkit, runId: args.runId, model: args.model, computedAt: now, tasks: Object.fromEntries(args.tasks.map((t) => [t.name, t.metrics])) }, null, 2) + '\n',
+    JSON.stringify(
+      {
+        evalkit: manifest.evalkit,
+        runId: args.runId,
+        model: args.model,
+        computedAt: now,
+        tasks: Object.fromEntries(args.tasks.map((t) => [t.name, t.metrics])),
+      },
+      null,
+      2,
+    ) + '\n',
   );
 }

@@ -35,12 +35,18 @@ export function majorityCorrect(samples: readonly SampleOutcome[], subset?: read
     else counts.set(s.key, { n: 1, first: order, score: s.score });
   });
   let best: { n: number; first: number; score: number } | undefined;
-  for (const c of counts.values()) if (!best || c.n > best.n || (c.n === best.n && c.first < best.first)) best = c;
+  for (const c of counts.values())
+    if (!best || c.n > best.n || (c.n === best.n && c.first < best.first)) best = c;
   return best ? best.score : 0;
 }
 
 /** maj@k for one problem: exact for k = n, else the mean over `draws` seeded random k-subsets. */
-export function majAtK(samples: readonly SampleOutcome[], k: number, seed = DEFAULT_SEED, draws = 64): number {
+export function majAtK(
+  samples: readonly SampleOutcome[],
+  k: number,
+  seed = DEFAULT_SEED,
+  draws = 64,
+): number {
   const n = samples.length;
   if (k > n) throw new RangeError(`maj@${k} needs at least ${k} samples, got n=${n}`);
   if (k === n) return majorityCorrect(samples);
@@ -53,7 +59,10 @@ export function majAtK(samples: readonly SampleOutcome[], k: number, seed = DEFA
       const j = i + Math.floor(rnd() * (n - i));
       [pool[i], pool[j]] = [pool[j], pool[i]];
     }
-    total += majorityCorrect(samples, pool.slice(0, k).sort((a, b) => a - b));
+    total += majorityCorrect(
+      samples,
+      pool.slice(0, k).sort((a, b) => a - b),
+    );
   }
   return total / draws;
 }
@@ -94,7 +103,8 @@ function computeMetrics(
   for (const base of spec.bases) {
     const means = per.map((p) => avgAtN(p.samples[base]));
     const m = meanWithBootstrapCI(means, { seed });
-    m.method = minN > 1 ? `avg@${minN}: mean score over samples per problem, ${m.method}` : `accuracy, ${m.method}`;
+    m.method =
+      minN > 1 ? `avg@${minN}: mean score over samples per problem, ${m.method}` : `accuracy, ${m.method}`;
     out[name(spec, base, 'mean')] = m;
     if (minN > 1) {
       out[name(spec, base, `avg@${minN}`)] = { ...m };
@@ -123,7 +133,7 @@ function computeMetrics(
 /** Aggregate verdicts of an answer-extraction task into TaskMetrics (accuracy, avg@n, pass@k, maj@k, CIs). */
 export function aggregateReasoning(
   spec: ReasoningAggregateSpec,
-   
+
   items: Item<any>[],
   verdicts: VerdictRecord[],
   options: RunOptions,
@@ -136,7 +146,8 @@ export function aggregateReasoning(
     const samples: Record<string, SampleOutcome[]> = {};
     for (const base of spec.bases) {
       samples[base] = vs.map((v) => {
-        const d = v.details as { voteKey?: string | null; voteKeys?: Record<string, string | null> } | undefined;
+        const d = v.details as
+          { voteKey?: string | null; voteKeys?: Record<string, string | null> } | undefined;
         const key = d?.voteKeys?.[base] ?? d?.voteKey ?? null;
         return { score: Number(v.scores![base] ?? 0), key };
       });

@@ -54,7 +54,14 @@ export class EndpointPool {
     opts: EndpointPoolOptions = {},
   ) {
     const uniq = [...new Set(urls.map(normalizeBaseUrl))];
-    this.endpoints = uniq.map((url) => ({ url, inFlight: 0, failures: 0, healthy: true, cooldownMs: 0, served: 0 }));
+    this.endpoints = uniq.map((url) => ({
+      url,
+      inFlight: 0,
+      failures: 0,
+      healthy: true,
+      cooldownMs: 0,
+      served: 0,
+    }));
     this.threshold = opts.failureThreshold ?? 2;
     this.cooldown0 = opts.cooldownMs ?? 2000;
     this.maxCooldown = opts.maxCooldownMs ?? 60_000;

@@ -25,7 +25,12 @@ export class HttpAttemptError extends Error {
   }
   /** The endpoint itself looks broken (not merely busy): counts towards taking it out of rotation. */
   get endpointFault(): boolean {
-    return this.kind === 'network' || this.kind === 'timeout' || this.kind === 'protocol' || (this.kind === 'status' && (this.status ?? 0) >= 500);
+    return (
+      this.kind === 'network' ||
+      this.kind === 'timeout' ||
+      this.kind === 'protocol' ||
+      (this.kind === 'status' && (this.status ?? 0) >= 500)
+    );
   }
 }
 
@@ -71,8 +76,16 @@ export class HttpClient {
   private readonly httpsAgent: https.Agent;
 
   constructor(private readonly opts: HttpClientOptions) {
-    this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets, maxFreeSockets: opts.maxSockets });
-    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: opts.maxSockets, maxFreeSockets: opts.maxSockets });
+    this.httpAgent = new http.Agent({
+      keepAlive: true,
+      maxSockets: opts.maxSockets,
+      maxFreeSockets: opts.maxSockets,
+    });
+    this.httpsAgent = new https.Agent({
+      keepAlive: true,
+      maxSockets: opts.maxSockets,
+      maxFreeSockets: opts.maxSockets,
+    });
   }
 
   /** GET returning parsed JSON (or null for an empty body); throws HttpAttemptError. */
@@ -90,7 +103,9 @@ export class HttpClient {
       let done = false;
       const u = new URL(url);
       const isHttps = u.protocol === 'https:';
-      const headers: Record<string, string | number> = { accept: opts.onEvent ? 'text/event-stream' : 'application/json' };
+      const headers: Record<string, string | number> = {
+        accept: opts.onEvent ? 'text/event-stream' : 'application/json',
+      };
       if (payload !== undefined) {
         headers['content-type'] = 'application/json';
         headers['content-length'] = Buffer.byteLength(payload);
@@ -137,7 +152,12 @@ export class HttpClient {
                 try {
                   opts.onEvent!(JSON.parse(data));
                 } catch (e) {
-                  finish(new HttpAttemptError(`${method} ${url}: bad SSE event: ${(e as Error).message}`, 'protocol'));
+                  finish(
+                    new HttpAttemptError(
+                      `${method} ${url}: bad SSE event: ${(e as Error).message}`,
+                      'protocol',
+                    ),
+                  );
                   return;
                 }
               }
@@ -146,19 +166,28 @@ export class HttpClient {
               if (sawDone) finish(null, undefined);
               else finish(new HttpAttemptError(`${method} ${url}: stream ended without [DONE]`, 'protocol'));
             });
-            res.on('aborted', () => finish(new HttpAttemptError(`${method} ${url}: connection reset during stream`, 'network')));
+            res.on('aborted', () =>
+              finish(new HttpAttemptError(`${method} ${url}: connection reset during stream`, 'network')),
+            );
             res.on('error', (e) => finish(new HttpAttemptError(`${method} ${url}: ${e.message}`, 'network')));
             return;
           }
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('aborted', () => finish(new HttpAttemptError(`${method} ${url}: connection reset mid-response`, 'network')));
+          res.on('aborted', () =>
+            finish(new HttpAttemptError(`${method} ${url}: connection reset mid-response`, 'network')),
+          );
           res.on('error', (e) => finish(new HttpAttemptError(`${method} ${url}: ${e.message}`, 'network')));
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
             if (status < 200 || status >= 300) {
               finish(
-                new HttpAttemptError(`${method} ${url}: HTTP ${status}: ${serverMessage(text)}`, 'status', status, parseRetryAfter(res.headers['retry-after'])),
+                new HttpAttemptError(
+                  `${method} ${url}: HTTP ${status}: ${serverMessage(text)}`,
+                  'status',
+                  status,
+                  parseRetryAfter(res.headers['retry-after']),
+                ),
               );
               return;
             }
@@ -166,13 +195,35 @@ export class HttpClient {
             try {
               finish(null, JSON.parse(text));
             } catch {
-              finish(new HttpAttemptError(`${method} ${url}: HTTP ${status} with a body that is not JSON: ${serverMessage(text)}`, 'protocol', status));
+              finish(
+                new HttpAttemptError(
+                  `${method} ${url}: HTTP ${status} with a body that is not JSON: ${serverMessage(text)}`,
+                  'protocol',
+                  status,
+                ),
+              );
             }
           });
         },
       );
-      const timer = setTimeout(() => finish(new HttpAttemptError(`${method} ${url}: no complete response within ${opts.timeoutMs} ms`, 'timeout')), opts.timeoutMs);
-      req.on('error', (e: NodeJS.ErrnoException) => finish(new HttpAttemptError(`${method} ${url}: ${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' '), 'network')));
+      const timer = setTimeout(
+        () =>
+          finish(
+            new HttpAttemptError(
+              `${method} ${url}: no complete response within ${opts.timeoutMs} ms`,
+              'timeout',
+            ),
+          ),
+        opts.timeoutMs,
+      );
+      req.on('error', (e: NodeJS.ErrnoException) =>
+        finish(
+          new HttpAttemptError(
+            `${method} ${url}: ${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' '),
+            'network',
+          ),
+        ),
+      );
       if (opts.signal) {
         if (opts.signal.aborted) return onAbort();
         opts.signal.addEventListener('abort', onAbort, { once: true });

@@ -18,7 +18,8 @@ import type { ModelSpec } from './spec.js';
 
 export { OpenAICompatibleProvider, type OpenAICompatibleOptions } from './openai-compatible.js';
 
-const ACCEPTED = 'openai:<http(s)://host:port/v1>, vllm:<checkpoint path or HF id>, gguf:<path.gguf>, gguf:hf:<owner>/<repo>/<file.gguf>';
+const ACCEPTED =
+  'openai:<http(s)://host:port/v1>, vllm:<checkpoint path or HF id>, gguf:<path.gguf>, gguf:hf:<owner>/<repo>/<file.gguf>';
 
 /** Options shared by the openai: and vllm: paths, taken from the spec. */
 function httpOptions(spec: ModelSpec): Omit<OpenAICompatibleOptions, 'baseUrl'> {
@@ -34,7 +35,9 @@ function httpOptions(spec: ModelSpec): Omit<OpenAICompatibleOptions, 'baseUrl'> 
     maxLength: spec.maxLength,
     // Explicit --eos-token, else the environment, else discovered from the server/checkpoint.
     eosToken: spec.eosToken ?? (process.env.EVALKIT_EOS_TOKEN || undefined),
-    cacheDir: spec.cache ? (spec.cacheDir ?? process.env.EVALKIT_CACHE_DIR ?? join(process.cwd(), '.evalkit-cache')) : undefined,
+    cacheDir: spec.cache
+      ? (spec.cacheDir ?? process.env.EVALKIT_CACHE_DIR ?? join(process.cwd(), '.evalkit-cache'))
+      : undefined,
   };
 }
 
@@ -42,7 +45,8 @@ function httpOptions(spec: ModelSpec): Omit<OpenAICompatibleOptions, 'baseUrl'> 
  * The embedded default model (`--model gguf:default`, what `evalkit run` uses without --model): a small real
  * coding model from the Hugging Face hub, downloaded once into the cache. $EVALKIT_DEFAULT_GGUF overrides it.
  */
-export const DEFAULT_GGUF = 'hf:Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf';
+export const DEFAULT_GGUF =
+  'hf:Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf';
 
 /**
  * Resolve `gguf:default` to a file. Offline (download impossible) it falls back to evalkit's built-in tiny
@@ -72,7 +76,8 @@ export async function createProvider(spec: ModelSpec): Promise<ModelProvider> {
   const kind = m?.[1];
   const rest = m?.[2] ?? '';
   if (kind === 'openai') {
-    if (!/^https?:\/\//.test(rest)) throw new EvalkitError(`--model ${spec.model}: expected openai:http://host:port/v1`);
+    if (!/^https?:\/\//.test(rest))
+      throw new EvalkitError(`--model ${spec.model}: expected openai:http://host:port/v1`);
     return OpenAICompatibleProvider.create({ baseUrl: rest, ...httpOptions(spec) });
   }
   if (kind === 'vllm') {
@@ -117,7 +122,10 @@ export async function createProvider(spec: ModelSpec): Promise<ModelProvider> {
     }
   }
   if (kind === 'gguf') {
-    if (!rest) throw new EvalkitError(`--model ${spec.model}: expected gguf:<path.gguf> or gguf:hf:<owner>/<repo>/<file.gguf>`);
+    if (!rest)
+      throw new EvalkitError(
+        `--model ${spec.model}: expected gguf:<path.gguf> or gguf:hf:<owner>/<repo>/<file.gguf>`,
+      );
     const { createGgufProvider } = await import('./llama-cpp/index.js');
     return createGgufProvider({
       model: rest === 'default' ? await resolveDefaultGguf(spec.cacheDir) : rest,

@@ -23,7 +23,8 @@ export function rootUrlOf(baseUrl: string): string {
 
 function tokenString(v: unknown): string | undefined {
   if (typeof v === 'string' && v) return v;
-  if (v && typeof v === 'object' && typeof (v as any).content === 'string' && (v as any).content) return (v as any).content;
+  if (v && typeof v === 'object' && typeof (v as any).content === 'string' && (v as any).content)
+    return (v as any).content;
   return undefined;
 }
 

@@ -148,7 +148,14 @@ function sumLogprobs(lp: any): { sum: number; count: number } | undefined {
 export class OpenAICompatibleProvider implements ModelProvider {
   readonly id: string;
   readonly description: Record<string, unknown>;
-  readonly stats: ProviderStats = { attempts: 0, retries: 0, cacheHits: 0, erroredSamples: 0, truncatedPrompts: 0, tokenizeCalls: 0 };
+  readonly stats: ProviderStats = {
+    attempts: 0,
+    retries: 0,
+    cacheHits: 0,
+    erroredSamples: 0,
+    truncatedPrompts: 0,
+    tokenizeCalls: 0,
+  };
   readonly pool: EndpointPool;
   private readonly client: HttpClient;
   private readonly limiter: Limiter;
@@ -156,7 +163,12 @@ export class OpenAICompatibleProvider implements ModelProvider {
   private readonly modelName: string;
   private readonly eos?: string;
   private readonly seenSignals = new WeakSet<AbortSignal>();
-  private readonly o: Required<Pick<OpenAICompatibleOptions, 'maxRetries' | 'requestTimeoutMs' | 'stream' | 'maxLength' | 'truncation' | 'maxRetryAfterMs'>> & {
+  private readonly o: Required<
+    Pick<
+      OpenAICompatibleOptions,
+      'maxRetries' | 'requestTimeoutMs' | 'stream' | 'maxLength' | 'truncation' | 'maxRetryAfterMs'
+    >
+  > & {
     logprobs: boolean;
     olmesParity: boolean | 'marked';
     giveUpAfterDownMs: number;
@@ -165,14 +177,22 @@ export class OpenAICompatibleProvider implements ModelProvider {
   };
 
   /** Use `OpenAICompatibleProvider.create` (it discovers the model name and the EOS token). */
-  private constructor(opts: OpenAICompatibleOptions, client: HttpClient, modelName: string, eos: { eos: string; from: string } | undefined) {
+  private constructor(
+    opts: OpenAICompatibleOptions,
+    client: HttpClient,
+    modelName: string,
+    eos: { eos: string; from: string } | undefined,
+  ) {
     const urls = [opts.baseUrl, ...(opts.endpoints ?? [])].map(normalizeBaseUrl);
     this.client = client;
     this.modelName = modelName;
     this.eos = eos?.eos;
     const concurrency = opts.concurrency ?? 128;
     this.limiter = new Limiter(concurrency);
-    this.pool = new EndpointPool(urls, client, { failureThreshold: opts.endpointFailureThreshold, cooldownMs: opts.endpointCooldownMs });
+    this.pool = new EndpointPool(urls, client, {
+      failureThreshold: opts.endpointFailureThreshold,
+      cooldownMs: opts.endpointCooldownMs,
+    });
     const olmesParity = opts.olmesParity ?? false;
     this.o = {
       maxRetries: opts.maxRetries ?? 6,
@@ -196,7 +216,14 @@ export class OpenAICompatibleProvider implements ModelProvider {
       stream: this.o.stream,
       maxRetries: this.o.maxRetries,
       olmesParity,
-      ...(olmesParity ? { maxLength: this.o.maxLength, eosToken: eos?.eos, eosTokenSource: eos?.from, truncation: this.o.truncation } : {}),
+      ...(olmesParity
+        ? {
+            maxLength: this.o.maxLength,
+            eosToken: eos?.eos,
+            eosTokenSource: eos?.from,
+            truncation: this.o.truncation,
+          }
+        : {}),
       logprobs: this.o.logprobs,
       cache: this.cache ? this.cache.path : false,
     };
@@ -214,7 +241,10 @@ export class OpenAICompatibleProvider implements ModelProvider {
         throw new EvalkitError(`--model/--endpoint: ${(e as Error).message}`);
       }
     });
-    const client = new HttpClient({ maxSockets: opts.concurrency ?? 128, apiKey: opts.apiKey ?? process.env.OPENAI_API_KEY });
+    const client = new HttpClient({
+      maxSockets: opts.concurrency ?? 128,
+      apiKey: opts.apiKey ?? process.env.OPENAI_API_KEY,
+    });
     const probeTimeout = Math.min(opts.requestTimeoutMs ?? 30_000, 30_000);
     let modelName = opts.modelName;
     if (!modelName) {
@@ -239,7 +269,11 @@ export class OpenAICompatibleProvider implements ModelProvider {
     }
     let eos: { eos: string; from: string } | undefined;
     if (opts.olmesParity) {
-      eos = await resolveEosToken(client, urls, { explicit: opts.eosToken, checkpointDir: opts.checkpointDir, timeoutMs: probeTimeout });
+      eos = await resolveEosToken(client, urls, {
+        explicit: opts.eosToken,
+        checkpointDir: opts.checkpointDir,
+        timeoutMs: probeTimeout,
+      });
       if (!eos) {
         client.close();
         throw new EvalkitError(
@@ -252,7 +286,11 @@ export class OpenAICompatibleProvider implements ModelProvider {
     return new OpenAICompatibleProvider(opts, client, modelName, eos);
   }
 
-  async generate(req: RequestRecord, sampleIndices?: number[], opts: GenerateOptions = {}): Promise<GenerationRecord[]> {
+  async generate(
+    req: RequestRecord,
+    sampleIndices?: number[],
+    opts: GenerateOptions = {},
+  ): Promise<GenerationRecord[]> {
     // Up to `concurrency` calls listen on the run's one AbortSignal at once: lift Node's 10-listener warning.
     if (opts.signal && !this.seenSignals.has(opts.signal)) {
       this.seenSignals.add(opts.signal);
@@ -274,7 +312,12 @@ export class OpenAICompatibleProvider implements ModelProvider {
           model: this.id,
           prompt: req.prompt,
           params: req.params,
-          shaping: { parity, maxLength: parity ? this.o.maxLength : undefined, eos: parity ? this.eos : undefined, logprobs: this.o.logprobs },
+          shaping: {
+            parity,
+            maxLength: parity ? this.o.maxLength : undefined,
+            eos: parity ? this.eos : undefined,
+            logprobs: this.o.logprobs,
+          },
         }
       : undefined;
     let missing = indices;
@@ -284,7 +327,16 @@ export class OpenAICompatibleProvider implements ModelProvider {
         const hit = this.cache.get(RequestCache.key(identity, i));
         if (hit) {
           this.stats.cacheHits++;
-          records.set(i, { ...base, sampleIndex: i, text: hit.text, finishReason: hit.finishReason, logprobSum: hit.logprobSum, usage: hit.usage, latencyMs: 0, source: `cache:${hit.source ?? ''}` });
+          records.set(i, {
+            ...base,
+            sampleIndex: i,
+            text: hit.text,
+            finishReason: hit.finishReason,
+            logprobSum: hit.logprobSum,
+            usage: hit.usage,
+            latencyMs: 0,
+            source: `cache:${hit.source ?? ''}`,
+          });
         } else missing.push(i);
       }
     }
@@ -292,13 +344,15 @@ export class OpenAICompatibleProvider implements ModelProvider {
     if (missing.length) {
       const result = await this.callForSamples(req, missing, stops, parity, opts.signal);
       if (result instanceof CallFailure) {
-        for (const i of missing) records.set(i, { ...base, sampleIndex: i, text: null, error: result.message });
+        for (const i of missing)
+          records.set(i, { ...base, sampleIndex: i, text: null, error: result.message });
         this.stats.erroredSamples += missing.length;
       } else {
         missing.forEach((sampleIndex, j) => {
           const c = result.choices[j];
           const { text, cut } = cutAtStop(c.text, stops);
-          const completionTokens = c.tokenCount ?? (result.choices.length === 1 ? result.usage?.completion_tokens : undefined);
+          const completionTokens =
+            c.tokenCount ?? (result.choices.length === 1 ? result.usage?.completion_tokens : undefined);
           const rec: GenerationRecord = {
             ...base,
             sampleIndex,
@@ -324,7 +378,13 @@ export class OpenAICompatibleProvider implements ModelProvider {
   }
 
   /** Build the body and run it through the retry loop. */
-  private async callForSamples(req: RequestRecord, samples: number[], stops: string[], parity: boolean, signal?: AbortSignal): Promise<CallResult | CallFailure> {
+  private async callForSamples(
+    req: RequestRecord,
+    samples: number[],
+    stops: string[],
+    parity: boolean,
+    signal?: AbortSignal,
+  ): Promise<CallResult | CallFailure> {
     const p = req.params;
     const chat = req.prompt.kind === 'chat';
     const path = chat ? '/chat/completions' : '/completions';
@@ -359,9 +419,14 @@ export class OpenAICompatibleProvider implements ModelProvider {
     }
     if (parity && req.prompt.kind === 'completion') {
       const maxCtx = this.o.maxLength - p.max_tokens;
-      if (maxCtx <= 0) return new CallFailure(`OLMES parity: max_tokens (${p.max_tokens}) >= maxLength (${this.o.maxLength}); no room for the prompt`);
+      if (maxCtx <= 0)
+        return new CallFailure(
+          `OLMES parity: max_tokens (${p.max_tokens}) >= maxLength (${this.o.maxLength}); no room for the prompt`,
+        );
       if (mayExceed(req.prompt.text, maxCtx)) {
-        const shaped = await this.withRetries('/tokenize', signal, (ep) => this.truncate(ep, req.prompt.kind === 'completion' ? req.prompt.text : '', maxCtx, signal));
+        const shaped = await this.withRetries('/tokenize', signal, (ep) =>
+          this.truncate(ep, req.prompt.kind === 'completion' ? req.prompt.text : '', maxCtx, signal),
+        );
         if (shaped instanceof CallFailure) return shaped;
         if (shaped !== null) {
           body.prompt = shaped;
@@ -377,32 +442,59 @@ export class OpenAICompatibleProvider implements ModelProvider {
   }
 
   /** Left-truncate via the server's tokenizer. Returns null when the prompt fits. */
-  private async truncate(ep: Endpoint, text: string, maxCtx: number, signal?: AbortSignal): Promise<number[] | string | null> {
+  private async truncate(
+    ep: Endpoint,
+    text: string,
+    maxCtx: number,
+    signal?: AbortSignal,
+  ): Promise<number[] | string | null> {
     const root = rootUrlOf(ep.url);
     this.stats.tokenizeCalls++;
-    const tok = await this.client.post(`${root}/tokenize`, { model: this.modelName, prompt: text, add_special_tokens: false }, { timeoutMs: this.o.requestTimeoutMs, signal });
+    const tok = await this.client.post(
+      `${root}/tokenize`,
+      { model: this.modelName, prompt: text, add_special_tokens: false },
+      { timeoutMs: this.o.requestTimeoutMs, signal },
+    );
     const tokens: unknown = tok?.tokens;
-    if (!Array.isArray(tokens)) throw new HttpAttemptError(`POST ${root}/tokenize: response has no "tokens" list`, 'protocol');
+    if (!Array.isArray(tokens))
+      throw new HttpAttemptError(`POST ${root}/tokenize: response has no "tokens" list`, 'protocol');
     if (tokens.length <= maxCtx) return null;
     const kept = tokens.slice(-maxCtx) as number[];
     if (this.o.truncation === 'token-ids') return kept;
-    const det = await this.client.post(`${root}/detokenize`, { model: this.modelName, tokens: kept }, { timeoutMs: this.o.requestTimeoutMs, signal });
-    if (typeof det?.prompt !== 'string') throw new HttpAttemptError(`POST ${root}/detokenize: response has no "prompt" string`, 'protocol');
+    const det = await this.client.post(
+      `${root}/detokenize`,
+      { model: this.modelName, tokens: kept },
+      { timeoutMs: this.o.requestTimeoutMs, signal },
+    );
+    if (typeof det?.prompt !== 'string')
+      throw new HttpAttemptError(`POST ${root}/detokenize: response has no "prompt" string`, 'protocol');
     return det.prompt;
   }
 
-  private async postGeneration(ep: Endpoint, path: string, body: Record<string, unknown>, expected: number, signal?: AbortSignal): Promise<Omit<CallResult, 'endpoint' | 'latencyMs'>> {
+  private async postGeneration(
+    ep: Endpoint,
+    path: string,
+    body: Record<string, unknown>,
+    expected: number,
+    signal?: AbortSignal,
+  ): Promise<Omit<CallResult, 'endpoint' | 'latencyMs'>> {
     const url = `${ep.url}${path}`;
     const chat = path === '/chat/completions';
     let choices: ParsedChoice[];
     let usage: CallResult['usage'];
     if (body.stream) {
-      const acc = new Map<number, { parts: string[]; finish: string | null; lpSum: number; lpCount: number; lpSeen: boolean }>();
+      const acc = new Map<
+        number,
+        { parts: string[]; finish: string | null; lpSum: number; lpCount: number; lpSeen: boolean }
+      >();
       await this.client.post(url, body, {
         timeoutMs: this.o.requestTimeoutMs,
         signal,
         onEvent: (ev) => {
-          if (ev?.error) throw new Error(typeof ev.error?.message === 'string' ? ev.error.message : JSON.stringify(ev.error));
+          if (ev?.error)
+            throw new Error(
+              typeof ev.error?.message === 'string' ? ev.error.message : JSON.stringify(ev.error),
+            );
           if (ev?.usage) usage = ev.usage;
           for (const c of ev?.choices ?? []) {
             const idx = typeof c.index === 'number' ? c.index : 0;
@@ -424,7 +516,11 @@ export class OpenAICompatibleProvider implements ModelProvider {
       for (let i = 0; i < expected; i++) {
         const a = acc.get(i);
         if (!a) break;
-        choices.push({ text: a.parts.join(''), finishReason: a.finish, ...(a.lpSeen ? { logprobSum: a.lpSum, tokenCount: a.lpCount } : {}) });
+        choices.push({
+          text: a.parts.join(''),
+          finishReason: a.finish,
+          ...(a.lpSeen ? { logprobSum: a.lpSum, tokenCount: a.lpCount } : {}),
+        });
       }
     } else {
       const res = await this.client.post(url, body, { timeoutMs: this.o.requestTimeoutMs, signal });
@@ -434,10 +530,18 @@ export class OpenAICompatibleProvider implements ModelProvider {
       choices = raw.map((c) => {
         const text = chat ? c?.message?.content : c?.text;
         const lp = sumLogprobs(c?.logprobs);
-        return { text: typeof text === 'string' ? text : '', finishReason: c?.finish_reason ?? null, ...(lp ? { logprobSum: lp.sum, tokenCount: lp.count } : {}) };
+        return {
+          text: typeof text === 'string' ? text : '',
+          finishReason: c?.finish_reason ?? null,
+          ...(lp ? { logprobSum: lp.sum, tokenCount: lp.count } : {}),
+        };
       });
     }
-    if (choices.length !== expected) throw new HttpAttemptError(`POST ${url}: asked for ${expected} choices, got ${choices.length}`, 'protocol');
+    if (choices.length !== expected)
+      throw new HttpAttemptError(
+        `POST ${url}: asked for ${expected} choices, got ${choices.length}`,
+        'protocol',
+      );
     return { choices, usage };
   }
 
@@ -445,7 +549,11 @@ export class OpenAICompatibleProvider implements ModelProvider {
    * The retry loop: pick an endpoint (least loaded, avoiding ones this call already failed on), hold a
    * concurrency slot only while the HTTP call is in flight, classify the failure, back off, try again.
    */
-  private async withRetries<T>(what: string, signal: AbortSignal | undefined, fn: (ep: Endpoint) => Promise<T>): Promise<T | CallFailure> {
+  private async withRetries<T>(
+    what: string,
+    signal: AbortSignal | undefined,
+    fn: (ep: Endpoint) => Promise<T>,
+  ): Promise<T | CallFailure> {
     const avoid = new Set<Endpoint>();
     const multi = this.pool.endpoints.length > 1;
     let last: HttpAttemptError | undefined;
@@ -465,7 +573,10 @@ export class OpenAICompatibleProvider implements ModelProvider {
       let delay = 0;
       if (!ep) {
         this.limiter.release();
-        last = new HttpAttemptError(`every endpoint is out of rotation (last error: ${last?.message ?? 'none'})`, 'network');
+        last = new HttpAttemptError(
+          `every endpoint is out of rotation (last error: ${last?.message ?? 'none'})`,
+          'network',
+        );
       } else {
         ep.inFlight++;
         this.stats.attempts++;
@@ -474,7 +585,10 @@ export class OpenAICompatibleProvider implements ModelProvider {
           this.pool.success(ep);
           return r;
         } catch (e) {
-          last = e instanceof HttpAttemptError ? e : new HttpAttemptError(`${ep.url}${what}: ${(e as Error).message}`, 'protocol');
+          last =
+            e instanceof HttpAttemptError
+              ? e
+              : new HttpAttemptError(`${ep.url}${what}: ${(e as Error).message}`, 'protocol');
           lastUrl = ep.url;
           if (last.kind === 'aborted') return new CallFailure(`${ep.url}${what}: aborted`);
           if (last.endpointFault) {
@@ -494,11 +608,15 @@ export class OpenAICompatibleProvider implements ModelProvider {
         }
       }
       if (attempt >= this.o.maxRetries) {
-        return new CallFailure(`${last.message} — gave up after ${attempt + 1} attempts${lastUrl ? ` (last endpoint ${lastUrl})` : ''}`);
+        return new CallFailure(
+          `${last.message} — gave up after ${attempt + 1} attempts${lastUrl ? ` (last endpoint ${lastUrl})` : ''}`,
+        );
       }
       const downFor = this.pool.allDownForMs();
       if (last.endpointFault && downFor >= this.o.giveUpAfterDownMs) {
-        return new CallFailure(`${last.message} — gave up after ${attempt + 1} attempts: every endpoint has been failing for ${Math.round(downFor / 1000)} s`);
+        return new CallFailure(
+          `${last.message} — gave up after ${attempt + 1} attempts: every endpoint has been failing for ${Math.round(downFor / 1000)} s`,
+        );
       }
       await sleep(delay, signal);
     }

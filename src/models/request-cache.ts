@@ -34,9 +34,13 @@ export class RequestCache {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 10000');
-    this.db.exec('CREATE TABLE IF NOT EXISTS samples (key TEXT PRIMARY KEY, value TEXT NOT NULL, created_at TEXT NOT NULL)');
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS samples (key TEXT PRIMARY KEY, value TEXT NOT NULL, created_at TEXT NOT NULL)',
+    );
     this.getStmt = this.db.prepare('SELECT value FROM samples WHERE key = ?');
-    this.putStmt = this.db.prepare('INSERT OR REPLACE INTO samples (key, value, created_at) VALUES (?, ?, ?)');
+    this.putStmt = this.db.prepare(
+      'INSERT OR REPLACE INTO samples (key, value, created_at) VALUES (?, ?, ?)',
+    );
   }
 
   /** Cache key of one sample: `identity` is everything about the request except the sample index. */

@@ -15,11 +15,19 @@ export interface ChartSeries {
 const PALETTE = ['#2f6fb0', '#d9822b', '#3a9a5b', '#c23b3b', '#7a5cb5', '#8c6d31', '#d45e9c', '#5f6b73'];
 
 /** Grouped bar chart with 95% CI error bars; values in [0,1] are shown as percentages. */
-export function barChartSvg(opts: { title: string; categories: string[]; series: ChartSeries[]; width?: number; height?: number; percent?: boolean }): string {
+export function barChartSvg(opts: {
+  title: string;
+  categories: string[];
+  series: ChartSeries[];
+  width?: number;
+  height?: number;
+  percent?: boolean;
+}): string {
   const width = opts.width ?? 640;
   const height = opts.height ?? 320;
   const percent = opts.percent ?? true;
-  const scale = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? null : percent ? +(100 * x).toFixed(2) : x);
+  const scale = (x: number | undefined) =>
+    x === undefined || !Number.isFinite(x) ? null : percent ? +(100 * x).toFixed(2) : x;
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
   const nS = opts.series.length;
   const series: echarts.SeriesOption[] = [];
@@ -29,11 +37,20 @@ export function barChartSvg(opts: { title: string; categories: string[]; series:
       type: 'bar',
       data: s.values.map(scale),
       itemStyle: { color: PALETTE[si % PALETTE.length] },
-      label: { show: true, position: 'insideBottom', formatter: (p: any) => (p.value === null ? '' : percent ? Number(p.value).toFixed(1) : String(p.value)), fontSize: 10, color: '#fff' },
+      label: {
+        show: true,
+        position: 'insideBottom',
+        formatter: (p: any) =>
+          p.value === null ? '' : percent ? Number(p.value).toFixed(1) : String(p.value),
+        fontSize: 10,
+        color: '#fff',
+      },
       barGap: '15%',
     });
     if (s.ci) {
-      const data = s.ci.map((ci, ci_i) => (ci && Number.isFinite(ci[0]) ? [ci_i, scale(ci[0]), scale(ci[1])] : [ci_i, null, null]));
+      const data = s.ci.map((ci, ci_i) =>
+        ci && Number.isFinite(ci[0]) ? [ci_i, scale(ci[0]), scale(ci[1])] : [ci_i, null, null],
+      );
       series.push({
         name: s.name,
         type: 'custom',
@@ -67,7 +84,16 @@ export function barChartSvg(opts: { title: string; categories: string[]; series:
     title: { text: opts.title, left: 'center', textStyle: { fontSize: 13 } },
     legend: { bottom: 0, data: opts.series.map((s) => s.name) },
     grid: { left: 48, right: 16, top: 36, bottom: 56 },
-    xAxis: { type: 'category', data: opts.categories, axisLabel: { interval: 0, fontSize: 10, overflow: 'truncate', width: Math.max(60, (width - 80) / Math.max(1, opts.categories.length)) } },
+    xAxis: {
+      type: 'category',
+      data: opts.categories,
+      axisLabel: {
+        interval: 0,
+        fontSize: 10,
+        overflow: 'truncate',
+        width: Math.max(60, (width - 80) / Math.max(1, opts.categories.length)),
+      },
+    },
     yAxis: { type: 'value', name: percent ? '%' : '', min: 0, max: percent ? 100 : undefined },
     series,
   });

@@ -11,7 +11,12 @@ import { join, resolve } from 'node:path';
 import { RUN_FILES } from '../store/run-dir.js';
 import type { ResultsDb } from '../store/db/results-db.js';
 import { adjust, type Correction } from '../stats/multiple.js';
-import { applyCorrection, compareItemOutcomes, type CompareOptions, type TaskComparison } from '../stats/compare-items.js';
+import {
+  applyCorrection,
+  compareItemOutcomes,
+  type CompareOptions,
+  type TaskComparison,
+} from '../stats/compare-items.js';
 import type { TaskMetrics } from '../types.js';
 import { EvalkitError } from '../util/errors.js';
 
@@ -36,17 +41,31 @@ export interface ComparisonReport {
   generatedAt: string;
   runs: RunInfo[];
   pairs: PairComparison[];
-  options: { seed: number; resamples: number; correction: Correction; alpha: number; power: number; baseline: 'previous' | 'first' };
+  options: {
+    seed: number;
+    resamples: number;
+    correction: Correction;
+    alpha: number;
+    power: number;
+    baseline: 'previous' | 'first';
+  };
 }
 
 /**
  * Resolve a reference to an indexed run: a run directory (indexed on the fly, incrementally), a run id
  * already in the database, or a checkpoint name mapped by `checkpoints` (campaign).
  */
-export async function resolveRun(db: ResultsDb, ref: string, checkpoints: Record<string, string> = {}): Promise<{ runId: string; label: string }> {
+export async function resolveRun(
+  db: ResultsDb,
+  ref: string,
+  checkpoints: Record<string, string> = {},
+): Promise<{ runId: string; label: string }> {
   if (checkpoints[ref]) {
     const dir = resolve(checkpoints[ref]);
-    if (!existsSync(join(dir, RUN_FILES.manifest))) throw new EvalkitError(`checkpoint "${ref}" has no run yet (${dir}); run \`evalkit campaign run\` first`);
+    if (!existsSync(join(dir, RUN_FILES.manifest)))
+      throw new EvalkitError(
+        `checkpoint "${ref}" has no run yet (${dir}); run \`evalkit campaign run\` first`,
+      );
     const r = await db.indexRun(dir);
     return { runId: r.runId, label: ref };
   }
@@ -56,13 +75,20 @@ export async function resolveRun(db: ResultsDb, ref: string, checkpoints: Record
   }
   const row = db.getRun(ref);
   if (row) return { runId: row.runId, label: row.runId };
-  throw new EvalkitError(`"${ref}" is neither a run directory, a run in the results database, nor a campaign checkpoint`);
+  throw new EvalkitError(
+    `"${ref}" is neither a run directory, a run in the results database, nor a campaign checkpoint`,
+  );
 }
 
 export function compareIndexedRuns(
   db: ResultsDb,
   runs: Array<{ runId: string; label: string }>,
-  opts: CompareOptions & { correction?: Correction; baseline?: 'previous' | 'first'; metric?: string; tasks?: string[] } = {},
+  opts: CompareOptions & {
+    correction?: Correction;
+    baseline?: 'previous' | 'first';
+    metric?: string;
+    tasks?: string[];
+  } = {},
 ): ComparisonReport {
   if (runs.length < 2) throw new EvalkitError('compare needs at least two runs');
   const seed = opts.seed ?? 1234;
@@ -73,7 +99,13 @@ export function compareIndexedRuns(
   const baseline = opts.baseline ?? 'previous';
   const infos: RunInfo[] = runs.map((r) => {
     const row = db.getRun(r.runId)!;
-    return { runId: r.runId, dir: row.dir, label: r.label, model: row.modelName ?? row.modelId ?? '', metrics: db.taskMetrics(r.runId) };
+    return {
+      runId: r.runId,
+      dir: row.dir,
+      label: r.label,
+      model: row.modelName ?? row.modelId ?? '',
+      metrics: db.taskMetrics(r.runId),
+    };
   });
   const pairs: PairComparison[] = [];
   for (let i = 1; i < infos.length; i++) {
@@ -87,12 +119,32 @@ export function compareIndexedRuns(
       if (!metric) continue;
       const oa = db.itemOutcomes(A.runId, task, metric);
       const ob = db.itemOutcomes(B.runId, task, metric);
-      rows.push(compareItemOutcomes(task, metric, oa, ob, { seed, resamples, permutations: opts.permutations, alpha, power }));
+      rows.push(
+        compareItemOutcomes(task, metric, oa, ob, {
+          seed,
+          resamples,
+          permutations: opts.permutations,
+          alpha,
+          power,
+        }),
+      );
     }
-    applyCorrection(rows, adjust(rows.map((r) => (r.paired ? r.test.p : NaN)), correction), alpha);
+    applyCorrection(
+      rows,
+      adjust(
+        rows.map((r) => (r.paired ? r.test.p : NaN)),
+        correction,
+      ),
+      alpha,
+    );
     pairs.push({ a: A.label, b: B.label, correction, alpha, tasks: rows });
   }
-  return { generatedAt: new Date().toISOString(), runs: infos, pairs, options: { seed, resamples, correction, alpha, power, baseline } };
+  return {
+    generatedAt: new Date().toISOString(),
+    runs: infos,
+    pairs,
+    options: { seed, resamples, correction, alpha, power, baseline },
+  };
 }
 
 const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(1) : 'n/a');
@@ -104,8 +156,24 @@ export function formatComparison(rep: ComparisonReport, opts: { maxFlips?: numbe
   const out: string[] = [];
   const maxFlips = opts.maxFlips ?? 10;
   for (const pair of rep.pairs) {
-    out.push(`${pair.a} → ${pair.b}   (paired tests on common items; ${pair.correction === 'holm' ? 'Holm' : pair.correction === 'bh' ? 'Benjamini–Hochberg' : 'no'} correction across ${pair.tasks.length} tasks, alpha ${pair.alpha})`);
-    const header = ['task', 'metric', pair.a, pair.b, 'Δ (pp)', '95% CI', 'test', 'p', 'p adj', 'MDE', 'items', 'flips ↓/↑', 'verdict'];
+    out.push(
+      `${pair.a} → ${pair.b}   (paired tests on common items; ${pair.correction === 'holm' ? 'Holm' : pair.correction === 'bh' ? 'Benjamini–Hochberg' : 'no'} correction across ${pair.tasks.length} tasks, alpha ${pair.alpha})`,
+    );
+    const header = [
+      'task',
+      'metric',
+      pair.a,
+      pair.b,
+      'Δ (pp)',
+      '95% CI',
+      'test',
+      'p',
+      'p adj',
+      'MDE',
+      'items',
+      'flips ↓/↑',
+      'verdict',
+    ];
     const rows = pair.tasks.map((t) => [
       t.task,
       t.metric,
@@ -122,17 +190,28 @@ export function formatComparison(rep: ComparisonReport, opts: { maxFlips?: numbe
       t.verdict.toUpperCase(),
     ]);
     const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const fmt = (r: string[]) => r.map((c, i) => c.padEnd(w[i])).join('  ').trimEnd();
+    const fmt = (r: string[]) =>
+      r
+        .map((c, i) => c.padEnd(w[i]))
+        .join('  ')
+        .trimEnd();
     out.push(fmt(header), w.map((x) => '-'.repeat(x)).join('  '), ...rows.map(fmt));
     for (const t of pair.tasks) {
       if (!t.flips.passToFail.length && !t.flips.failToPass.length) continue;
       const list = (fs: typeof t.flips.passToFail) =>
-        fs.slice(0, maxFlips).map((f) => (t.binary ? f.itemId : `${f.itemId} (${pct(f.a)}→${pct(f.b)})`)).join(', ') + (fs.length > maxFlips ? `, … ${fs.length - maxFlips} more` : '');
-      if (t.flips.passToFail.length) out.push(`  ${t.task} pass→fail (${t.flips.passToFail.length}): ${list(t.flips.passToFail)}`);
-      if (t.flips.failToPass.length) out.push(`  ${t.task} fail→pass (${t.flips.failToPass.length}): ${list(t.flips.failToPass)}`);
+        fs
+          .slice(0, maxFlips)
+          .map((f) => (t.binary ? f.itemId : `${f.itemId} (${pct(f.a)}→${pct(f.b)})`))
+          .join(', ') + (fs.length > maxFlips ? `, … ${fs.length - maxFlips} more` : '');
+      if (t.flips.passToFail.length)
+        out.push(`  ${t.task} pass→fail (${t.flips.passToFail.length}): ${list(t.flips.passToFail)}`);
+      if (t.flips.failToPass.length)
+        out.push(`  ${t.task} fail→pass (${t.flips.failToPass.length}): ${list(t.flips.failToPass)}`);
     }
     out.push('');
   }
-  out.push('MDE: smallest true difference detectable with 80% power at alpha 0.05 with this many paired items.');
+  out.push(
+    'MDE: smallest true difference detectable with 80% power at alpha 0.05 with this many paired items.',
+  );
   return out.join('\n') + '\n';
 }

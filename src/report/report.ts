@@ -10,8 +10,12 @@ import { barChartSvg } from './charts.js';
 import type { ComparisonReport } from './compare.js';
 
 export const esc = (s: unknown) =>
-  String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-const pct = (x: number | undefined) => (typeof x === 'number' && Number.isFinite(x) ? (100 * x).toFixed(1) : 'n/a');
+  String(s ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
+const pct = (x: number | undefined) =>
+  typeof x === 'number' && Number.isFinite(x) ? (100 * x).toFixed(1) : 'n/a';
 const signed = (x: number) => (Number.isFinite(x) ? (x >= 0 ? '+' : '') + (100 * x).toFixed(1) : 'n/a');
 const pfmt = (p: number) => (!Number.isFinite(p) ? 'n/a' : p < 1e-4 ? p.toExponential(1) : p.toFixed(4));
 const slug = (s: string) => s.replace(/[^A-Za-z0-9_-]+/g, '_');
@@ -50,11 +54,18 @@ pre{background:#f6f8fa;padding:8px;white-space:pre-wrap;word-break:break-word;ma
 .flip{border:1px solid #e3e6e9;border-radius:4px;padding:8px;margin:8px 0}.side{display:grid;grid-template-columns:1fr 1fr;gap:8px}
 .meta{color:#666;font-size:12px}
 </style></head><body>`);
-  parts.push(`<h1>${esc(title)}</h1><p class="meta">generated ${esc(rep.generatedAt)} · paired tests on common items · ${esc(rep.options.correction === 'holm' ? 'Holm' : rep.options.correction === 'bh' ? 'Benjamini–Hochberg' : 'no')} correction across tasks · alpha ${rep.options.alpha} · bootstrap ${rep.options.resamples} resamples, seed ${rep.options.seed}</p>`);
+  parts.push(
+    `<h1>${esc(title)}</h1><p class="meta">generated ${esc(rep.generatedAt)} · paired tests on common items · ${esc(rep.options.correction === 'holm' ? 'Holm' : rep.options.correction === 'bh' ? 'Benjamini–Hochberg' : 'no')} correction across tasks · alpha ${rep.options.alpha} · bootstrap ${rep.options.resamples} resamples, seed ${rep.options.seed}</p>`,
+  );
 
   // Runs
-  parts.push(`<h2>Checkpoints</h2><table id="runs"><tr><th>checkpoint</th><th>run id</th><th>model</th><th>directory</th></tr>`);
-  for (const r of rep.runs) parts.push(`<tr><td>${esc(r.label)}</td><td>${esc(r.runId)}</td><td>${esc(r.model)}</td><td class="meta">${esc(r.dir)}</td></tr>`);
+  parts.push(
+    `<h2>Checkpoints</h2><table id="runs"><tr><th>checkpoint</th><th>run id</th><th>model</th><th>directory</th></tr>`,
+  );
+  for (const r of rep.runs)
+    parts.push(
+      `<tr><td>${esc(r.label)}</td><td>${esc(r.runId)}</td><td>${esc(r.model)}</td><td class="meta">${esc(r.dir)}</td></tr>`,
+    );
   parts.push(`</table>`);
 
   // Comparison tables
@@ -63,7 +74,8 @@ pre{background:#f6f8fa;padding:8px;white-space:pre-wrap;word-break:break-word;ma
     parts.push(`<h3>${esc(pair.a)} → ${esc(pair.b)}</h3><table class="comparison" data-pair="${esc(pair.a)}→${esc(pair.b)}">
 <tr><th>task</th><th>metric</th><th>${esc(pair.a)}</th><th>${esc(pair.b)}</th><th>Δ (pp)</th><th>95% CI (pp)</th><th>test</th><th>p</th><th>p adj.</th><th>MDE (pp)</th><th>items</th><th>pass→fail</th><th>fail→pass</th><th>verdict</th></tr>`);
     for (const t of pair.tasks) {
-      const link = (n: number, dir: 'passToFail' | 'failToPass') => (n ? `<a href="#${flipAnchor(pi, t.task, t.flips[dir][0].itemId)}">${n}</a>` : '0');
+      const link = (n: number, dir: 'passToFail' | 'failToPass') =>
+        n ? `<a href="#${flipAnchor(pi, t.task, t.flips[dir][0].itemId)}">${n}</a>` : '0';
       parts.push(
         `<tr data-task="${esc(t.task)}"><td>${esc(t.task)}</td><td>${esc(t.metric)}</td><td class="num">${pct(t.meanA)}</td><td class="num">${pct(t.meanB)}</td>` +
           `<td class="num diff">${signed(t.diff)}</td><td class="num">[${signed(t.ci95[0])}, ${signed(t.ci95[1])}]</td><td>${esc(t.test.name)}</td>` +
@@ -74,7 +86,9 @@ pre{background:#f6f8fa;padding:8px;white-space:pre-wrap;word-break:break-word;ma
     }
     parts.push(`</table>`);
   });
-  parts.push(`<p class="meta">MDE: the smallest true difference this comparison detects with 80% power at alpha ${rep.options.alpha} (paired, normal approximation). "No detectable change" with a large MDE means the suite is too small to tell, not that nothing changed.</p>`);
+  parts.push(
+    `<p class="meta">MDE: the smallest true difference this comparison detects with 80% power at alpha ${rep.options.alpha} (paired, normal approximation). "No detectable change" with a large MDE means the suite is too small to tell, not that nothing changed.</p>`,
+  );
 
   // Charts: every metric of every task across checkpoints
   parts.push(`<h2>Metrics across checkpoints</h2><div class="charts">`);
@@ -86,25 +100,34 @@ pre{background:#f6f8fa;padding:8px;white-space:pre-wrap;word-break:break-word;ma
       ci: rep.runs.map((r) => r.metrics[task]?.metrics[name]?.ci95),
     }));
     const percent = series.every((s) => s.values.every((v) => v === undefined || (v >= 0 && v <= 1)));
-    parts.push(`<div class="chart" data-task="${esc(task)}">${barChartSvg({ title: task, categories: labels, series, percent })}</div>`);
+    parts.push(
+      `<div class="chart" data-task="${esc(task)}">${barChartSvg({ title: task, categories: labels, series, percent })}</div>`,
+    );
   }
   parts.push(`</div>`);
 
   // Per-category breakdowns
   const dims = new Map<string, Set<string>>(); // task → dimensions
-  for (const r of rep.runs) for (const [task, m] of Object.entries(r.metrics)) for (const d of Object.keys(m.breakdowns ?? {})) if (d !== 'problem') (dims.get(task) ?? dims.set(task, new Set()).get(task)!).add(d);
+  for (const r of rep.runs)
+    for (const [task, m] of Object.entries(r.metrics))
+      for (const d of Object.keys(m.breakdowns ?? {}))
+        if (d !== 'problem') (dims.get(task) ?? dims.set(task, new Set()).get(task)!).add(d);
   if (dims.size) {
     parts.push(`<h2>Per-category breakdowns</h2><div class="charts">`);
     for (const [task, ds] of [...dims].sort()) {
       for (const dim of [...ds].sort()) {
         const primary = rep.runs.map((r) => r.metrics[task]?.primary).find(Boolean)!;
-        const cats = [...new Set(rep.runs.flatMap((r) => Object.keys(r.metrics[task]?.breakdowns?.[dim] ?? {})))].sort();
+        const cats = [
+          ...new Set(rep.runs.flatMap((r) => Object.keys(r.metrics[task]?.breakdowns?.[dim] ?? {}))),
+        ].sort();
         const series = rep.runs.map((r) => ({
           name: r.label,
           values: cats.map((c) => r.metrics[task]?.breakdowns?.[dim]?.[c]?.[primary]?.value),
           ci: cats.map((c) => r.metrics[task]?.breakdowns?.[dim]?.[c]?.[primary]?.ci95),
         }));
-        parts.push(`<div class="chart breakdown" data-task="${esc(task)}" data-dimension="${esc(dim)}">${barChartSvg({ title: `${task} — ${primary} by ${dim}`, categories: cats, series, width: Math.max(640, 70 * cats.length * Math.max(1, series.length / 2)) })}</div>`);
+        parts.push(
+          `<div class="chart breakdown" data-task="${esc(task)}" data-dimension="${esc(dim)}">${barChartSvg({ title: `${task} — ${primary} by ${dim}`, categories: cats, series, width: Math.max(640, 70 * cats.length * Math.max(1, series.length / 2)) })}</div>`,
+        );
       }
     }
     parts.push(`</div>`);
@@ -120,7 +143,9 @@ pre{background:#f6f8fa;padding:8px;white-space:pre-wrap;word-break:break-word;ma
       for (const dir of ['passToFail', 'failToPass'] as const) {
         const flips = t.flips[dir];
         if (!flips.length) continue;
-        parts.push(`<h3>${esc(pair.a)} → ${esc(pair.b)} · ${esc(t.task)} · ${dir === 'passToFail' ? 'pass → fail' : 'fail → pass'} (${flips.length}${flips.length > maxFlips ? `, first ${maxFlips} shown` : ''})</h3>`);
+        parts.push(
+          `<h3>${esc(pair.a)} → ${esc(pair.b)} · ${esc(t.task)} · ${dir === 'passToFail' ? 'pass → fail' : 'fail → pass'} (${flips.length}${flips.length > maxFlips ? `, first ${maxFlips} shown` : ''})</h3>`,
+        );
         for (const f of flips.slice(0, maxFlips)) {
           const side = (runId: string, label: string, value: number) => {
             const s = db.itemSamples(runId, t.task, f.itemId)[0];
@@ -130,7 +155,9 @@ pre{background:#f6f8fa;padding:8px;white-space:pre-wrap;word-break:break-word;ma
           const viewer = opts.viewerUrl
             ? ` · <a href="${esc(`${opts.viewerUrl.replace(/\/$/, '')}/item?task=${encodeURIComponent(t.task)}&item=${encodeURIComponent(f.itemId)}&runs=${encodeURIComponent(runA.runId + ',' + runB.runId)}`)}">open in viewer</a>`
             : '';
-          parts.push(`<div class="flip" id="${flipAnchor(pi, t.task, f.itemId)}"><b>${esc(f.itemId)}</b>${viewer}<div class="side">${side(runA.runId, pair.a, f.a)}${side(runB.runId, pair.b, f.b)}</div></div>`);
+          parts.push(
+            `<div class="flip" id="${flipAnchor(pi, t.task, f.itemId)}"><b>${esc(f.itemId)}</b>${viewer}<div class="side">${side(runA.runId, pair.a, f.a)}${side(runB.runId, pair.b, f.b)}</div></div>`,
+          );
         }
       }
     }
@@ -145,10 +172,17 @@ export function renderMarkdown(rep: ComparisonReport): string {
   for (const pair of rep.pairs) {
     const improved = pair.tasks.filter((t) => t.verdict === 'improved').length;
     const regressed = pair.tasks.filter((t) => t.verdict === 'regressed').length;
-    lines.push(`### ${pair.a} → ${pair.b}: ${improved} improved, ${regressed} regressed, ${pair.tasks.length - improved - regressed} no detectable change`, '');
-    lines.push(`| task | metric | ${pair.a} | ${pair.b} | Δ (pp) | 95% CI | p (adj.) | MDE | flips ↓/↑ | verdict |`, '|---|---|---:|---:|---:|---|---:|---:|---:|---|');
+    lines.push(
+      `### ${pair.a} → ${pair.b}: ${improved} improved, ${regressed} regressed, ${pair.tasks.length - improved - regressed} no detectable change`,
+      '',
+    );
+    lines.push(
+      `| task | metric | ${pair.a} | ${pair.b} | Δ (pp) | 95% CI | p (adj.) | MDE | flips ↓/↑ | verdict |`,
+      '|---|---|---:|---:|---:|---|---:|---:|---:|---|',
+    );
     for (const t of pair.tasks) {
-      const v = t.verdict === 'improved' ? '**improved**' : t.verdict === 'regressed' ? '**regressed**' : t.verdict;
+      const v =
+        t.verdict === 'improved' ? '**improved**' : t.verdict === 'regressed' ? '**regressed**' : t.verdict;
       lines.push(
         `| ${t.task} | ${t.metric} | ${pct(t.meanA)} | ${pct(t.meanB)} | ${signed(t.diff)} | [${signed(t.ci95[0])}, ${signed(t.ci95[1])}] | ${pfmt(t.pAdjusted)} | ${t.mde > 1 ? '>100' : `±${pct(t.mde)}`} | ${t.flips.passToFail.length}/${t.flips.failToPass.length} | ${v} |`,
       );
@@ -161,7 +195,12 @@ export function renderMarkdown(rep: ComparisonReport): string {
   return lines.join('\n') + '\n';
 }
 
-export function writeReport(db: ResultsDb, rep: ComparisonReport, outDir: string, opts: ReportOptions = {}): { html: string; markdown: string; json: string } {
+export function writeReport(
+  db: ResultsDb,
+  rep: ComparisonReport,
+  outDir: string,
+  opts: ReportOptions = {},
+): { html: string; markdown: string; json: string } {
   mkdirSync(outDir, { recursive: true });
   const html = join(outDir, 'report.html');
   const markdown = join(outDir, 'summary.md');

@@ -1,12 +1,23 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { iterJsonl, readManifest, readMetrics, RUN_FILES, sampleKey, writeJsonAtomic, type MetricsFile } from '../store/run-dir.js';
+import {
+  iterJsonl,
+  readManifest,
+  readMetrics,
+  RUN_FILES,
+  sampleKey,
+  writeJsonAtomic,
+  type MetricsFile,
+} from '../store/run-dir.js';
 import type { RunOptions, TaskMetrics, VerdictRecord } from '../types.js';
 import { evalkitGitCommit, evalkitVersion } from '../util/version.js';
 import type { LoadedTask } from './run.js';
 
 /** Latest verdict per sample (later lines supersede earlier ones), grouped by task. */
-export async function readLatestVerdicts(runDir: string, tasks?: Set<string>): Promise<Map<string, VerdictRecord[]>> {
+export async function readLatestVerdicts(
+  runDir: string,
+  tasks?: Set<string>,
+): Promise<Map<string, VerdictRecord[]>> {
   const latest = new Map<string, VerdictRecord>();
   for await (const v of iterJsonl<VerdictRecord>(join(runDir, RUN_FILES.verdicts))) {
     if (tasks && !tasks.has(v.task)) continue;
@@ -37,8 +48,8 @@ export async function computeRunMetrics(
     : {};
   const out: Record<string, TaskMetrics> = { ...previous };
   for (const l of loaded) {
-    const verdicts = (byTask.get(l.task.name) ?? []).sort(
-      (a, b) => (a.itemId < b.itemId ? -1 : a.itemId > b.itemId ? 1 : a.sampleIndex - b.sampleIndex),
+    const verdicts = (byTask.get(l.task.name) ?? []).sort((a, b) =>
+      a.itemId < b.itemId ? -1 : a.itemId > b.itemId ? 1 : a.sampleIndex - b.sampleIndex,
     );
     const items = manifest.shard ? l.items.filter((it) => verdicts.some((v) => v.itemId === it.id)) : l.items;
     out[l.task.name] = l.task.aggregate(items, verdicts, options);

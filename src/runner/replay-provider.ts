@@ -30,7 +30,8 @@ export class ReplayProvider implements ModelProvider {
     }
     for (const arr of this.byTask.values()) arr.sort((a, b) => a.sampleIndex - b.sampleIndex);
     const digest = createHash('sha256');
-    for (const s of samples) digest.update(`${s.taskId}\0${s.sampleIndex}\0${s.solution ?? ''}\0${s.completion ?? ''}\0`);
+    for (const s of samples)
+      digest.update(`${s.taskId}\0${s.sampleIndex}\0${s.solution ?? ''}\0${s.completion ?? ''}\0`);
     this.id = `replay:${source}#${digest.digest('hex').slice(0, 16)}`;
     this.description = { samplesFile: source, samples: samples.length, tasksCovered: this.byTask.size };
   }
@@ -49,7 +50,13 @@ export class ReplayProvider implements ModelProvider {
     const wanted = sampleIndices ?? arr.map((_, i) => i);
     return wanted.map((i) => {
       const s = arr[i];
-      const base = { requestId: req.requestId, task: req.task, itemId: req.itemId, sampleIndex: i, source: this.source };
+      const base = {
+        requestId: req.requestId,
+        task: req.task,
+        itemId: req.itemId,
+        sampleIndex: i,
+        source: this.source,
+      };
       if (!s) return { ...base, text: null, error: `replay: no sample ${i} for ${req.itemId}` };
       if (s.solution !== undefined) return { ...base, text: s.solution, textIsSolution: true };
       return { ...base, text: s.completion ?? '' };

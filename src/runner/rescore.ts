@@ -24,7 +24,8 @@ export async function rescoreRun(
     const manifest = await readManifest(runDir);
     const names = opts.tasks?.length ? opts.tasks : manifest.tasks.map((t) => t.name);
     for (const n of names) {
-      if (!manifest.tasks.some((t) => t.name === n)) throw new EvalkitError(`${runDir}: run has no task "${n}"`);
+      if (!manifest.tasks.some((t) => t.name === n))
+        throw new EvalkitError(`${runDir}: run has no task "${n}"`);
     }
     const { loaded, ctx } = await loadTasks(names, { ...manifest.options, ...options });
     const byName = new Map(loaded.map((l) => [l.task.name, l]));
@@ -36,11 +37,16 @@ export async function rescoreRun(
     const progress = opts.progress ?? createProgress();
     const counts = { total: latest.size, generated: latest.size, scored: 0, errored: 0, skipped: 0 };
     const limiter = new Limiter(opts.scoreConcurrency ?? 64);
-    const scorers = new Map(await Promise.all(loaded.map(async (l) => [l.task.name, await l.task.createScorer(ctx)] as const)));
+    const scorers = new Map(
+      await Promise.all(loaded.map(async (l) => [l.task.name, await l.task.createScorer(ctx)] as const)),
+    );
     try {
       for (const g of latest.values()) {
         const item = itemIndex.get(g.task)?.get(g.itemId);
-        if (!item) throw new EvalkitError(`${join(runDir, RUN_FILES.generations)}: item "${g.itemId}" is not in task ${g.task}`);
+        if (!item)
+          throw new EvalkitError(
+            `${join(runDir, RUN_FILES.generations)}: item "${g.itemId}" is not in task ${g.task}`,
+          );
         await limiter.acquire();
         void scoreGeneration(scorers.get(g.task)!, item, g, options)
           .then((v) => {

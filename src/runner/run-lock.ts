@@ -43,7 +43,9 @@ export async function acquireRunLock(runDir: string): Promise<() => void> {
         );
       }
       if (pid && pid !== process.pid && alive(pid)) {
-        throw new EvalkitError(`${runDir} is in use by another evalkit process (pid ${pid}); wait for it or stop it`);
+        throw new EvalkitError(
+          `${runDir} is in use by another evalkit process (pid ${pid}); wait for it or stop it`,
+        );
       }
       unlinkSync(path);
     }

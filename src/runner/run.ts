@@ -13,7 +13,14 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DatasetResolver } from '../datasets/registry.js';
 import type { ModelSpec } from '../models/spec.js';
-import { loadRunState, openRunLogs, readManifest, RUN_FILES, sampleKey, writeJsonAtomic } from '../store/run-dir.js';
+import {
+  loadRunState,
+  openRunLogs,
+  readManifest,
+  RUN_FILES,
+  sampleKey,
+  writeJsonAtomic,
+} from '../store/run-dir.js';
 import { getTask } from '../tasks/registry.js';
 import type {
   DatasetUse,
@@ -71,7 +78,10 @@ export interface LoadedTask {
   datasets: DatasetUse[];
 }
 
-export async function loadTasks(names: Array<string | TaskVariant>, options: RunOptions): Promise<{ loaded: LoadedTask[]; ctx: TaskLoadContext }> {
+export async function loadTasks(
+  names: Array<string | TaskVariant>,
+  options: RunOptions,
+): Promise<{ loaded: LoadedTask[]; ctx: TaskLoadContext }> {
   const ctx: TaskLoadContext = { datasets: new DatasetResolver({ cacheDir: options.cacheDir }), options };
   const loaded: LoadedTask[] = [];
   const seen = new Set<string>();
@@ -133,7 +143,9 @@ async function openManifest(
       );
     }
     if (JSON.stringify(m.shard ?? null) !== JSON.stringify(spec.shard ?? null)) {
-      throw new EvalkitError(`${manifestPath}: shard ${JSON.stringify(m.shard ?? null)} differs from --shard ${JSON.stringify(spec.shard ?? null)}`);
+      throw new EvalkitError(
+        `${manifestPath}: shard ${JSON.stringify(m.shard ?? null)} differs from --shard ${JSON.stringify(spec.shard ?? null)}`,
+      );
     }
     for (const t of tasks) {
       const old = m.tasks.find((x) => x.name === t.name);
@@ -204,7 +216,12 @@ export async function scoreGeneration(
     const v = await scorer.score(item, g, { options, signal });
     return { ...base, ...v };
   } catch (e) {
-    return { ...base, scores: null, error: `scorer error: ${(e as Error).message}`, reason: `scorer error: ${(e as Error).message}` };
+    return {
+      ...base,
+      scores: null,
+      error: `scorer error: ${(e as Error).message}`,
+      reason: `scorer error: ${(e as Error).message}`,
+    };
   }
 }
 
@@ -216,7 +233,9 @@ export function withRequestShaping(model: ModelSpec, loaded: LoadedTask[]): Mode
   if (model.olmesParity !== undefined) return model;
   const marked = loaded.filter((l) => l.task.settings.generation.shaping === 'olmes').map((l) => l.task.name);
   if (!marked.length || !/^(openai|vllm):/.test(model.model)) return model;
-  process.stderr.write(`evalkit: OLMES-parity request shaping (no BOS, EOS in stops, left truncation) for: ${marked.join(', ')}\n`);
+  process.stderr.write(
+    `evalkit: OLMES-parity request shaping (no BOS, EOS in stops, left truncation) for: ${marked.join(', ')}\n`,
+  );
   return { ...model, olmesParity: 'marked' };
 }
 
@@ -238,7 +257,8 @@ export async function runEvaluation(spec: RunSpec): Promise<RunResult> {
   const counts: ProgressCounts = { total: 0, generated: 0, scored: 0, errored: 0, skipped: 0 };
   try {
     const { loaded, ctx } = await loadTasks(spec.tasks, options);
-    const theProvider: ModelProvider = spec.provider ?? (await createProviderFor(withRequestShaping(spec.model, loaded), runDir));
+    const theProvider: ModelProvider =
+      spec.provider ?? (await createProviderFor(withRequestShaping(spec.model, loaded), runDir));
     provider = theProvider;
     await openManifest(runDir, spec, theProvider, loaded);
     const state = await loadRunState(runDir, { tasks: new Set(loaded.map((l) => l.task.name)) });
@@ -263,7 +283,10 @@ export async function runEvaluation(spec: RunSpec): Promise<RunResult> {
       await scoring.acquire();
       void (async () => {
         try {
-          const v = g.error || g.text === null ? erroredVerdict(g) : await scoreGeneration(await scorerFor(l), item, g, options, spec.signal);
+          const v =
+            g.error || g.text === null
+              ? erroredVerdict(g)
+              : await scoreGeneration(await scorerFor(l), item, g, options, spec.signal);
           theLogs.verdicts.append(v);
           counts.scored++;
           if (v.scores === null) counts.errored++;
@@ -294,12 +317,18 @@ export async function runEvaluation(spec: RunSpec): Promise<RunResult> {
         if (spec.shard && shardOfRequest(requestId, spec.shard.count) !== spec.shard.index) continue;
         const n = samplesFor(l, item);
         if (n === 0) continue; // replay file without this item: reported as missing by the aggregate
-        const params = n === l.task.settings.generation.n ? l.task.settings.generation : { ...l.task.settings.generation, n };
+        const params =
+          n === l.task.settings.generation.n
+            ? l.task.settings.generation
+            : { ...l.task.settings.generation, n };
         const prompt = l.task.buildPrompt(item, l.items);
         const req: RequestRecord = { requestId, task: l.task.name, itemId: item.id, prompt, params };
         const old = state.requests.get(requestId);
         if (!old) theLogs.requests.append(req);
-        else if (JSON.stringify(old.prompt) !== JSON.stringify(prompt) || JSON.stringify(old.params) !== JSON.stringify(params)) {
+        else if (
+          JSON.stringify(old.prompt) !== JSON.stringify(prompt) ||
+          JSON.stringify(old.params) !== JSON.stringify(params)
+        ) {
           throw new EvalkitError(
             `${join(runDir, RUN_FILES.requests)}: request ${requestId} was recorded with a different prompt or parameters; ` +
               `resuming would mix two prompt definitions. Use a new --run-dir.`,
@@ -356,7 +385,8 @@ export async function runEvaluation(spec: RunSpec): Promise<RunResult> {
     logs?.close();
     await Promise.allSettled([...scorers.values()].map((s) => s.close?.()));
     if (!spec.provider) await provider?.close?.().catch(() => undefined);
-    if (existsSync(join(runDir, RUN_FILES.manifest))) await finishManifest(runDir, status).catch(() => undefined);
+    if (existsSync(join(runDir, RUN_FILES.manifest)))
+      await finishManifest(runDir, status).catch(() => undefined);
     release();
   }
 }

@@ -21,7 +21,14 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { shardOfRequest } from '../runner/shard.js';
-import { iterJsonl, JsonlAppender, readManifest, RUN_FILES, sampleKey, writeJsonAtomic } from '../store/run-dir.js';
+import {
+  iterJsonl,
+  JsonlAppender,
+  readManifest,
+  RUN_FILES,
+  sampleKey,
+  writeJsonAtomic,
+} from '../store/run-dir.js';
 import type { GenerationRecord, RequestRecord, RunManifest, VerdictRecord } from '../types.js';
 import { EvalkitError } from '../util/errors.js';
 
@@ -47,16 +54,25 @@ const MACHINE_LOCAL_OPTIONS = new Set(['cacheDir', 'sandboxWorkers', 'quiet', 'e
 
 function stable(value: unknown): string {
   return JSON.stringify(value, (_k, v) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
   );
 }
 
 function taskIdentity(t: RunManifest['tasks'][number]): string {
-  return stable({ name: t.name, settings: t.settings, datasets: t.datasets.map((d) => ({ id: d.id, version: d.version, sha256: d.sha256 })), items: t.items });
+  return stable({
+    name: t.name,
+    settings: t.settings,
+    datasets: t.datasets.map((d) => ({ id: d.id, version: d.version, sha256: d.sha256 })),
+    items: t.items,
+  });
 }
 
 function numberAffectingOptions(m: RunManifest): string {
-  return stable(Object.fromEntries(Object.entries(m.options ?? {}).filter(([k]) => !MACHINE_LOCAL_OPTIONS.has(k))));
+  return stable(
+    Object.fromEntries(Object.entries(m.options ?? {}).filter(([k]) => !MACHINE_LOCAL_OPTIONS.has(k))),
+  );
 }
 
 const collator = new Intl.Collator('en', { numeric: true });
@@ -88,7 +104,9 @@ async function readShard(dir: string, manifest: RunManifest): Promise<ShardData>
       throw new EvalkitError(`${join(dir, file)}:${line}: field "requestId" missing or not a string`);
     const belongs = shardOfRequest(requestId, count);
     if (belongs !== index)
-      throw new EvalkitError(`${join(dir, file)}:${line}: request "${requestId}" belongs to shard ${belongs}/${count}, not ${index}/${count} (directory mislabelled?)`);
+      throw new EvalkitError(
+        `${join(dir, file)}:${line}: request "${requestId}" belongs to shard ${belongs}/${count}, not ${index}/${count} (directory mislabelled?)`,
+      );
   };
   const requests = new Map<string, RequestRecord>();
   let line = 0;
@@ -114,7 +132,11 @@ async function readShard(dir: string, manifest: RunManifest): Promise<ShardData>
   return { dir, manifest, requests, generations, verdicts };
 }
 
-export async function mergeRunDirs(shardDirs: string[], outDir: string, opts: MergeOptions = {}): Promise<MergeSummary> {
+export async function mergeRunDirs(
+  shardDirs: string[],
+  outDir: string,
+  opts: MergeOptions = {},
+): Promise<MergeSummary> {
   if (shardDirs.length === 0) throw new EvalkitError('merge: no shard directories given');
   const dirs = shardDirs.map((d) => resolve(d));
   const out = resolve(outDir);
@@ -129,32 +151,55 @@ export async function mergeRunDirs(shardDirs: string[], outDir: string, opts: Me
   const byIndex = new Map<number, string>();
   manifests.forEach((m, i) => {
     const where = join(dirs[i], RUN_FILES.manifest);
-    if (!m.shard) throw new EvalkitError(`${where}: not a shard run (no "shard" field; was it run with --shard i/N?)`);
+    if (!m.shard)
+      throw new EvalkitError(`${where}: not a shard run (no "shard" field; was it run with --shard i/N?)`);
     if (m.shard.count !== first.shard?.count)
-      throw new EvalkitError(`${where}: shard ${m.shard.index}/${m.shard.count} does not match ${dirs[0]} (shard count ${first.shard?.count})`);
+      throw new EvalkitError(
+        `${where}: shard ${m.shard.index}/${m.shard.count} does not match ${dirs[0]} (shard count ${first.shard?.count})`,
+      );
     const seen = byIndex.get(m.shard.index);
-    if (seen) throw new EvalkitError(`merge: shard ${m.shard.index}/${m.shard.count} given twice: ${seen} and ${dirs[i]}`);
+    if (seen)
+      throw new EvalkitError(
+        `merge: shard ${m.shard.index}/${m.shard.count} given twice: ${seen} and ${dirs[i]}`,
+      );
     byIndex.set(m.shard.index, dirs[i]);
     if (m.status !== 'completed' && !opts.allowIncomplete)
-      throw new EvalkitError(`${where}: shard ${m.shard.index}/${m.shard.count} is not complete (status "${m.status}"); resume it with its evalkit run command`);
+      throw new EvalkitError(
+        `${where}: shard ${m.shard.index}/${m.shard.count} is not complete (status "${m.status}"); resume it with its evalkit run command`,
+      );
     if (modelKey(m.model) !== modelKey(first.model))
-      throw new EvalkitError(`${where}: model ${m.model.id} (${modelKey(m.model)}) differs from ${first.model.id} (${modelKey(first.model)}) in ${dirs[0]}`);
+      throw new EvalkitError(
+        `${where}: model ${m.model.id} (${modelKey(m.model)}) differs from ${first.model.id} (${modelKey(first.model)}) in ${dirs[0]}`,
+      );
     const names = m.tasks.map((t) => t.name).sort();
     const firstNames = first.tasks.map((t) => t.name).sort();
     if (stable(names) !== stable(firstNames))
-      throw new EvalkitError(`${where}: tasks [${names.join(', ')}] differ from [${firstNames.join(', ')}] in ${dirs[0]}`);
+      throw new EvalkitError(
+        `${where}: tasks [${names.join(', ')}] differ from [${firstNames.join(', ')}] in ${dirs[0]}`,
+      );
     for (const t of m.tasks) {
       const f = first.tasks.find((x) => x.name === t.name)!;
       if (taskIdentity(t) !== taskIdentity(f))
-        throw new EvalkitError(`${where}: task "${t.name}" has different settings, data or item count than in ${dirs[0]}`);
+        throw new EvalkitError(
+          `${where}: task "${t.name}" has different settings, data or item count than in ${dirs[0]}`,
+        );
     }
     if (numberAffectingOptions(m) !== numberAffectingOptions(first))
-      throw new EvalkitError(`${where}: options ${numberAffectingOptions(m)} differ from ${numberAffectingOptions(first)} in ${dirs[0]}`);
+      throw new EvalkitError(
+        `${where}: options ${numberAffectingOptions(m)} differ from ${numberAffectingOptions(first)} in ${dirs[0]}`,
+      );
   });
   const count = first.shard!.count;
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !byIndex.has(i));
   if (missing.length)
-    throw new EvalkitError(`merge: ${missing.map((i) => `shard ${i}/${count}`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing (given: ${[...byIndex.keys()].sort((a, b) => a - b).map((i) => `${i}/${count}`).join(', ')})`);
+    throw new EvalkitError(
+      `merge: ${missing.map((i) => `shard ${i}/${count}`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing (given: ${[
+        ...byIndex.keys(),
+      ]
+        .sort((a, b) => a - b)
+        .map((i) => `${i}/${count}`)
+        .join(', ')})`,
+    );
 
   // ── records ──
   const shards: ShardData[] = [];
@@ -168,9 +213,15 @@ export async function mergeRunDirs(shardDirs: string[], outDir: string, opts: Me
   for (const s of shards) {
     for (const r of s.requests.values()) {
       const other = owner.get(r.requestId);
-      if (other) throw new EvalkitError(`merge: request "${r.requestId}" appears in two shards: ${other} and ${s.dir}`);
+      if (other)
+        throw new EvalkitError(
+          `merge: request "${r.requestId}" appears in two shards: ${other} and ${s.dir}`,
+        );
       owner.set(r.requestId, s.dir);
-      if (!taskOrder.has(r.task)) throw new EvalkitError(`${join(s.dir, RUN_FILES.requests)}: request "${r.requestId}" has task "${r.task}", not in the manifest`);
+      if (!taskOrder.has(r.task))
+        throw new EvalkitError(
+          `${join(s.dir, RUN_FILES.requests)}: request "${r.requestId}" has task "${r.task}", not in the manifest`,
+        );
       requests.push(r);
       for (let k = 0; k < r.params.n; k++) {
         const key = sampleKey(r.requestId, k);
@@ -188,10 +239,14 @@ export async function mergeRunDirs(shardDirs: string[], outDir: string, opts: Me
     // records for samples beyond n or for unknown requests would be silently dropped: refuse instead
     for (const [key, g] of s.generations)
       if (!s.requests.has(g.requestId) || g.sampleIndex >= s.requests.get(g.requestId)!.params.n)
-        throw new EvalkitError(`${join(s.dir, RUN_FILES.generations)}: generation ${key} has no matching request in ${RUN_FILES.requests}`);
+        throw new EvalkitError(
+          `${join(s.dir, RUN_FILES.generations)}: generation ${key} has no matching request in ${RUN_FILES.requests}`,
+        );
   }
   const order = (a: { task: string; requestId: string; sampleIndex?: number }, b: typeof a) =>
-    taskOrder.get(a.task)! - taskOrder.get(b.task)! || collator.compare(a.requestId, b.requestId) || (a.sampleIndex ?? 0) - (b.sampleIndex ?? 0);
+    taskOrder.get(a.task)! - taskOrder.get(b.task)! ||
+    collator.compare(a.requestId, b.requestId) ||
+    (a.sampleIndex ?? 0) - (b.sampleIndex ?? 0);
   requests.sort(order);
   generations.sort(order);
   verdicts.sort(order);
@@ -211,7 +266,11 @@ export async function mergeRunDirs(shardDirs: string[], outDir: string, opts: Me
   write(RUN_FILES.verdicts, verdicts);
 
   const sorted = [...shards].sort((a, b) => a.manifest.shard!.index - b.manifest.shard!.index);
-  const times = (f: (m: RunManifest) => string | null) => sorted.map((s) => f(s.manifest)).filter((x): x is string => !!x).sort();
+  const times = (f: (m: RunManifest) => string | null) =>
+    sorted
+      .map((s) => f(s.manifest))
+      .filter((x): x is string => !!x)
+      .sort();
   const { shard: _drop, ...base } = first;
   const merged: RunManifest & { mergedFrom: unknown[] } = {
     ...base,
@@ -233,5 +292,12 @@ export async function mergeRunDirs(shardDirs: string[], outDir: string, opts: Me
   };
   await writeJsonAtomic(join(out, RUN_FILES.manifest), merged);
   if (opts.recomputeMetrics) await opts.recomputeMetrics(out);
-  return { outDir: out, shards: count, requests: requests.length, generations: generations.length, verdicts: verdicts.length, erroredSamples };
+  return {
+    outDir: out,
+    shards: count,
+    requests: requests.length,
+    generations: generations.length,
+    verdicts: verdicts.length,
+    erroredSamples,
+  };
 }

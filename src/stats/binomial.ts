@@ -22,7 +22,12 @@ export function logFactorial(k: number): number {
   const x = k + 1;
   const x2 = x * x;
   // ln Γ(x) = (x − ½) ln x − x + ½ ln 2π + 1/(12x) − 1/(360x³) + 1/(1260x⁵) − …
-  return (x - 0.5) * Math.log(x) - x + 0.5 * Math.log(2 * Math.PI) + (1 / 12 - (1 / 360 - 1 / (1260 * x2)) / x2) / x;
+  return (
+    (x - 0.5) * Math.log(x) -
+    x +
+    0.5 * Math.log(2 * Math.PI) +
+    (1 / 12 - (1 / 360 - 1 / (1260 * x2)) / x2) / x
+  );
 }
 
 /** One draw from Binomial(n, p). `rnd` returns uniforms in [0, 1). */
@@ -46,7 +51,13 @@ export function sampleBinomial(n: number, p: number, rnd: () => number): number 
     }
   }
   const mode = Math.floor((n + 1) * p) > n ? n : Math.floor((n + 1) * p);
-  const pMode = Math.exp(logFactorial(n) - logFactorial(mode) - logFactorial(n - mode) + mode * Math.log(p) + (n - mode) * Math.log1p(-p));
+  const pMode = Math.exp(
+    logFactorial(n) -
+      logFactorial(mode) -
+      logFactorial(n - mode) +
+      mode * Math.log(p) +
+      (n - mode) * Math.log1p(-p),
+  );
   const s = p / q;
   for (;;) {
     let u = rnd();
@@ -80,7 +91,12 @@ export function sampleBinomial(n: number, p: number, rnd: () => number): number 
  * Multinomial(n, probs) counts by sequential conditional binomials: N₁ ~ Bin(n, π₁), N₂ ~ Bin(n − N₁,
  * π₂/(1 − π₁)), … (the last category takes the rest). `out` receives the counts.
  */
-export function sampleMultinomial(n: number, probs: ArrayLike<number>, rnd: () => number, out: Int32Array | number[]): void {
+export function sampleMultinomial(
+  n: number,
+  probs: ArrayLike<number>,
+  rnd: () => number,
+  out: Int32Array | number[],
+): void {
   let left = n;
   let mass = 1;
   const k = probs.length;

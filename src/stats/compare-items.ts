@@ -79,7 +79,8 @@ export function compareItemOutcomes(
     va[i] = x.value;
     vb[i] = y.value;
     diffs[i] = y.value - x.value;
-    if (x.n !== 1 || y.n !== 1 || (x.value !== 0 && x.value !== 1) || (y.value !== 0 && y.value !== 1)) binary = false;
+    if (x.n !== 1 || y.n !== 1 || (x.value !== 0 && x.value !== 1) || (y.value !== 0 && y.value !== 1))
+      binary = false;
   });
   const mean = (xs: Float64Array) => (xs.length ? xs.reduce((s, v) => s + v, 0) / xs.length : NaN);
   const meanA = mean(va);
@@ -104,16 +105,28 @@ export function compareItemOutcomes(
     test = { name: 'McNemar exact mid-p', p: m.midP, detail: m };
   } else {
     const perm = pairedPermutation(diffs, { seed: opts.seed ?? 1234, resamples: opts.permutations ?? 10000 });
-    test = { name: perm.exact ? 'paired permutation (exact)' : `paired permutation (${perm.resamples} sign flips)`, p: perm.p, detail: { resamples: perm.resamples, exact: perm.exact } };
+    test = {
+      name: perm.exact ? 'paired permutation (exact)' : `paired permutation (${perm.resamples} sign flips)`,
+      p: perm.p,
+      detail: { resamples: perm.resamples, exact: perm.exact },
+    };
     ids.forEach((id, i) => {
       if (va[i] >= 0.5 && vb[i] < 0.5) passToFail.push({ itemId: id, a: va[i], b: vb[i] });
       else if (va[i] < 0.5 && vb[i] >= 0.5) failToPass.push({ itemId: id, a: va[i], b: vb[i] });
     });
-    const bySize = (x: Flip, y: Flip) => Math.abs(y.b - y.a) - Math.abs(x.b - x.a) || x.itemId.localeCompare(y.itemId);
+    const bySize = (x: Flip, y: Flip) =>
+      Math.abs(y.b - y.a) - Math.abs(x.b - x.a) || x.itemId.localeCompare(y.itemId);
     passToFail.sort(bySize);
     failToPass.sort(bySize);
   }
-  const power = minimumDetectableEffect({ n, sdDiff: sampleSd(diffs), meanA, meanB, alpha: opts.alpha, power: opts.power });
+  const power = minimumDetectableEffect({
+    n,
+    sdDiff: sampleSd(diffs),
+    meanA,
+    meanB,
+    alpha: opts.alpha,
+    power: opts.power,
+  });
   return {
     task,
     metric,

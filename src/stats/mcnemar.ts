@@ -29,7 +29,8 @@ export interface McNemarResult {
 }
 
 export function mcnemar(b: number, c: number): McNemarResult {
-  if (!Number.isInteger(b) || !Number.isInteger(c) || b < 0 || c < 0) throw new RangeError(`mcnemar: counts must be non-negative integers (b=${b}, c=${c})`);
+  if (!Number.isInteger(b) || !Number.isInteger(c) || b < 0 || c < 0)
+    throw new RangeError(`mcnemar: counts must be non-negative integers (b=${b}, c=${c})`);
   const n = b + c;
   if (n === 0) return { b, c, exactP: 1, midP: 1, chi2: NaN, chi2cc: NaN, asymptoticP: 1 };
   const k = Math.min(b, c);

@@ -11,7 +11,10 @@ import { sampleBinomial, sampleMultinomial } from './binomial.js';
 const MAX_CATEGORIES = 64;
 
 /** Distinct values of `xs` and how often each occurs, or undefined when there are more than `max`. */
-function distinctCounts(xs: ArrayLike<number>, max: number): { values: number[]; counts: number[] } | undefined {
+function distinctCounts(
+  xs: ArrayLike<number>,
+  max: number,
+): { values: number[]; counts: number[] } | undefined {
   const idx = new Map<number, number>();
   const values: number[] = [];
   const counts: number[] = [];
@@ -71,13 +74,15 @@ export function pairedBootstrap(
   for (let i = 0; i < n; i++) total += diffs[i];
   const diff = n ? total / n : NaN;
   const method = opts.method ?? 'auto';
-  const groups = method === 'indices' ? undefined : distinctCounts(diffs, method === 'counts' ? Infinity : MAX_CATEGORIES);
+  const groups =
+    method === 'indices' ? undefined : distinctCounts(diffs, method === 'counts' ? Infinity : MAX_CATEGORIES);
   const used: PairedBootstrapResult['method'] = groups ? 'counts' : 'indices';
   if (n === 0) return { diff, ci95: [NaN, NaN], stderr: NaN, p: 1, resamples: B, seed, method: used };
   // Fast path: if every difference is identical the bootstrap distribution is a point.
   let allSame = true;
   for (let i = 1; i < n && allSame; i++) if (diffs[i] !== diffs[0]) allSame = false;
-  if (allSame) return { diff, ci95: [diff, diff], stderr: 0, p: diff === 0 ? 1 : 0, resamples: B, seed, method: used };
+  if (allSame)
+    return { diff, ci95: [diff, diff], stderr: 0, p: diff === 0 ? 1 : 0, resamples: B, seed, method: used };
   const rnd = mulberry32(seed);
   const stats = new Float64Array(B);
   let le0 = 0;
@@ -142,7 +147,10 @@ export interface PermutationResult {
  * positive signs among the n_v differences equal to v is Binomial(n_v, ½), so T* = Σ_v v·(2·X_v − n_v) is drawn
  * from those counts (same distribution as flipping each sign, O(R · distinct values · √m) instead of O(R · m)).
  */
-export function pairedPermutation(diffs: ArrayLike<number>, opts: { seed?: number; resamples?: number } = {}): PermutationResult {
+export function pairedPermutation(
+  diffs: ArrayLike<number>,
+  opts: { seed?: number; resamples?: number } = {},
+): PermutationResult {
   const seed = opts.seed ?? 1234;
   const R = opts.resamples ?? 10000;
   const n = diffs.length;
@@ -174,7 +182,8 @@ export function pairedPermutation(diffs: ArrayLike<number>, opts: { seed?: numbe
     const k = groups.values.length;
     for (let r = 0; r < R; r++) {
       let s = 0;
-      for (let j = 0; j < k; j++) s += groups.values[j] * (2 * sampleBinomial(groups.counts[j], 0.5, rnd) - groups.counts[j]);
+      for (let j = 0; j < k; j++)
+        s += groups.values[j] * (2 * sampleBinomial(groups.counts[j], 0.5, rnd) - groups.counts[j]);
       if (Math.abs(s) >= obs - eps) hits++;
     }
   } else {

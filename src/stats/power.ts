@@ -11,7 +11,14 @@
  */
 import { normalQuantile } from './distributions.js';
 
-export function minimumDetectableEffect(args: { n: number; sdDiff: number; meanA: number; meanB: number; alpha?: number; power?: number }): { mde: number; sdUsed: number; basis: string } {
+export function minimumDetectableEffect(args: {
+  n: number;
+  sdDiff: number;
+  meanA: number;
+  meanB: number;
+  alpha?: number;
+  power?: number;
+}): { mde: number; sdUsed: number; basis: string } {
   const alpha = args.alpha ?? 0.05;
   const power = args.power ?? 0.8;
   if (args.n <= 0) return { mde: NaN, sdUsed: NaN, basis: 'no paired items' };

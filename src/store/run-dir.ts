@@ -6,7 +6,16 @@
  * loss / kill during the write) is detected and cut off when the file is next opened for appending, and
  * skipped by readers. `fsync` is issued on close and every `fsyncEvery` records.
  */
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readSync,
+  writeSync,
+} from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
@@ -80,7 +89,9 @@ function cutTornTail(fd: number, path: string): void {
     const idx = buf.lastIndexOf(0x0a);
     if (idx >= 0) {
       ftruncateSync(fd, start + idx + 1);
-      process.stderr.write(`evalkit: ${path}: cut a torn last line (${size - (start + idx + 1)} bytes) left by an interrupted write\n`);
+      process.stderr.write(
+        `evalkit: ${path}: cut a torn last line (${size - (start + idx + 1)} bytes) left by an interrupted write\n`,
+      );
       return;
     }
     pos = start;
@@ -149,8 +160,10 @@ export async function readJson<T>(path: string, what: string): Promise<T> {
   }
 }
 
-export const readManifest = (dir: string) => readJson<RunManifest>(join(dir, RUN_FILES.manifest), 'run manifest');
-export const readMetrics = (dir: string) => readJson<MetricsFile>(join(dir, RUN_FILES.metrics), 'run metrics');
+export const readManifest = (dir: string) =>
+  readJson<RunManifest>(join(dir, RUN_FILES.manifest), 'run manifest');
+export const readMetrics = (dir: string) =>
+  readJson<MetricsFile>(join(dir, RUN_FILES.metrics), 'run metrics');
 
 /** Key of one sample within a run. */
 export const sampleKey = (requestId: string, sampleIndex: number) => `${requestId}#${sampleIndex}`;
@@ -168,7 +181,8 @@ export interface RunState {
 export async function loadRunState(dir: string, opts: { tasks?: Set<string> } = {}): Promise<RunState> {
   const keep = (t: string) => !opts.tasks || opts.tasks.has(t);
   const requests = new Map<string, RequestRecord>();
-  for await (const r of iterJsonl<RequestRecord>(join(dir, RUN_FILES.requests))) if (keep(r.task)) requests.set(r.requestId, r);
+  for await (const r of iterJsonl<RequestRecord>(join(dir, RUN_FILES.requests)))
+    if (keep(r.task)) requests.set(r.requestId, r);
   const generations = new Map<string, GenerationRecord>();
   for await (const g of iterJsonl<GenerationRecord>(join(dir, RUN_FILES.generations)))
     if (keep(g.task)) generations.set(sampleKey(g.requestId, g.sampleIndex), g);

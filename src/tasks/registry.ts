@@ -22,7 +22,8 @@ async function discover(): Promise<Map<string, TaskVariant>> {
     if (!entry) continue;
     const mod = (await import(pathToFileURL(entry).href)) as { variants?: TaskVariant[] };
     for (const v of mod.variants ?? []) {
-      if (byName.has(v.name)) throw new Error(`task variant "${v.name}" registered twice (second in src/tasks/${folder})`);
+      if (byName.has(v.name))
+        throw new Error(`task variant "${v.name}" registered twice (second in src/tasks/${folder})`);
       byName.set(v.name, v);
     }
   }

@@ -214,7 +214,11 @@ interface Choice {
 }
 
 /** Apply vLLM's end-of-generation rules to the scripted full text. */
-function finishText(full: string, stop: string[], maxTokens: number): { text: string; finishReason: 'stop' | 'length'; tokens: number } {
+function finishText(
+  full: string,
+  stop: string[],
+  maxTokens: number,
+): { text: string; finishReason: 'stop' | 'length'; tokens: number } {
   let cut = full.length;
   for (const s of stop) {
     if (!s) continue;
@@ -223,7 +227,8 @@ function finishText(full: string, stop: string[], maxTokens: number): { text: st
   }
   const text = full.slice(0, cut);
   const bytes = Buffer.from(text, 'utf8');
-  if (bytes.length > maxTokens) return { text: bytes.subarray(0, maxTokens).toString('utf8'), finishReason: 'length', tokens: maxTokens };
+  if (bytes.length > maxTokens)
+    return { text: bytes.subarray(0, maxTokens).toString('utf8'), finishReason: 'length', tokens: maxTokens };
   return { text, finishReason: 'stop', tokens: bytes.length };
 }
 
@@ -271,13 +276,38 @@ export async function startStubServer(options: StubServerOptions = {}): Promise<
     return undefined;
   };
 
-  const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+  const sendJson = (
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ) => {
     const data = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), ...headers });
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(data),
+      ...headers,
+    });
     res.end(data);
   };
-  const sendError = (res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}) =>
-    sendJson(res, status, { error: { message, type: status === 404 ? 'NotFoundError' : status < 500 ? 'BadRequestError' : 'InternalServerError', code: status } }, headers);
+  const sendError = (
+    res: ServerResponse,
+    status: number,
+    message: string,
+    headers: Record<string, string> = {},
+  ) =>
+    sendJson(
+      res,
+      status,
+      {
+        error: {
+          message,
+          type: status === 404 ? 'NotFoundError' : status < 500 ? 'BadRequestError' : 'InternalServerError',
+          code: status,
+        },
+      },
+      headers,
+    );
 
   const readBody = (req: IncomingMessage): Promise<string> =>
     new Promise((resolve, reject) => {
@@ -296,16 +326,26 @@ export async function startStubServer(options: StubServerOptions = {}): Promise<
   };
 
   const checkModel = (body: any) => {
-    if (body.model !== undefined && body.model !== modelName) throw new HttpError(404, `The model \`${body.model}\` does not exist.`);
+    if (body.model !== undefined && body.model !== modelName)
+      throw new HttpError(404, `The model \`${body.model}\` does not exist.`);
   };
 
-  async function generate(kind: 'completion' | 'chat', body: any, requestNumber: number, res: ServerResponse, sock: Socket): Promise<void> {
+  async function generate(
+    kind: 'completion' | 'chat',
+    body: any,
+    requestNumber: number,
+    res: ServerResponse,
+    sock: Socket,
+  ): Promise<void> {
     checkModel(body);
     const n = body.n ?? 1;
-    if (!Number.isInteger(n) || n < 1) throw new HttpError(400, `n must be a positive integer, got ${JSON.stringify(body.n)}`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new HttpError(400, `n must be a positive integer, got ${JSON.stringify(body.n)}`);
     const maxTokens = body.max_tokens ?? body.max_completion_tokens ?? 16;
-    if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new HttpError(400, `max_tokens must be a positive integer`);
-    const stop: string[] = body.stop === undefined || body.stop === null ? [] : Array.isArray(body.stop) ? body.stop : [body.stop];
+    if (!Number.isInteger(maxTokens) || maxTokens < 1)
+      throw new HttpError(400, `max_tokens must be a positive integer`);
+    const stop: string[] =
+      body.stop === undefined || body.stop === null ? [] : Array.isArray(body.stop) ? body.stop : [body.stop];
     let prompt: string | undefined;
     let promptTokenIds: number[] | undefined;
     let messages: StubChatMessage[] | undefined;
@@ -337,22 +377,47 @@ export async function startStubServer(options: StubServerOptions = {}): Promise<
     }
     const choices: Choice[] = [];
     for (let i = 0; i < n; i++) {
-      const full = await respond({ kind, prompt, promptTokenIds, messages, params: body, sampleIndex: i, requestNumber });
+      const full = await respond({
+        kind,
+        prompt,
+        promptTokenIds,
+        messages,
+        params: body,
+        sampleIndex: i,
+        requestNumber,
+      });
       const f = finishText(String(full), options.ignoreStop ? [] : stop, maxTokens);
       choices.push({ index: i, ...f });
     }
-    const wantLogprobs = kind === 'completion' ? body.logprobs !== undefined && body.logprobs !== null : body.logprobs === true;
+    const wantLogprobs =
+      kind === 'completion' ? body.logprobs !== undefined && body.logprobs !== null : body.logprobs === true;
     const completionTokens = choices.reduce((a, c) => a + c.tokens, 0);
-    const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+    const usage = {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+    };
     const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${requestNumber}`;
     const created = Math.floor(Date.now() / 1000);
     const lpFor = (text: string) => {
       const bytes = [...Buffer.from(text, 'utf8')];
       if (kind === 'completion') {
         const tokens = bytes.map((b) => String.fromCharCode(b));
-        return { tokens, token_logprobs: bytes.map(() => TOKEN_LOGPROB), top_logprobs: null, text_offset: bytes.map((_, j) => j) };
+        return {
+          tokens,
+          token_logprobs: bytes.map(() => TOKEN_LOGPROB),
+          top_logprobs: null,
+          text_offset: bytes.map((_, j) => j),
+        };
       }
-      return { content: bytes.map((b) => ({ token: String.fromCharCode(b), logprob: TOKEN_LOGPROB, bytes: [b], top_logprobs: [] })) };
+      return {
+        content: bytes.map((b) => ({
+          token: String.fromCharCode(b),
+          logprob: TOKEN_LOGPROB,
+          bytes: [b],
+          top_logprobs: [],
+        })),
+      };
     };
 
     if (!body.stream) {
@@ -365,7 +430,13 @@ export async function startStubServer(options: StubServerOptions = {}): Promise<
               object: 'text_completion',
               created,
               model: modelName,
-              choices: choices.map((c) => ({ index: c.index, text: c.text, logprobs: wantLogprobs ? lpFor(c.text) : null, finish_reason: c.finishReason, stop_reason: null })),
+              choices: choices.map((c) => ({
+                index: c.index,
+                text: c.text,
+                logprobs: wantLogprobs ? lpFor(c.text) : null,
+                finish_reason: c.finishReason,
+                stop_reason: null,
+              })),
               usage,
             }
           : {
@@ -387,28 +458,54 @@ export async function startStubServer(options: StubServerOptions = {}): Promise<
       return;
     }
 
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    });
     const write = (obj: unknown) => res.write(`data: ${JSON.stringify(obj)}\n\n`);
     const chunk = (index: number, delta: string | null, finish: string | null, lp: unknown) =>
       kind === 'completion'
-        ? { id, object: 'text_completion', created, model: modelName, choices: [{ index, text: delta ?? '', logprobs: lp, finish_reason: finish, stop_reason: null }] }
+        ? {
+            id,
+            object: 'text_completion',
+            created,
+            model: modelName,
+            choices: [{ index, text: delta ?? '', logprobs: lp, finish_reason: finish, stop_reason: null }],
+          }
         : {
             id,
             object: 'chat.completion.chunk',
             created,
             model: modelName,
-            choices: [{ index, delta: delta === null ? {} : { content: delta }, logprobs: lp, finish_reason: finish }],
+            choices: [
+              { index, delta: delta === null ? {} : { content: delta }, logprobs: lp, finish_reason: finish },
+            ],
           };
     if (kind === 'chat') {
       for (const c of choices)
-        write({ id, object: 'chat.completion.chunk', created, model: modelName, choices: [{ index: c.index, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] });
+        write({
+          id,
+          object: 'chat.completion.chunk',
+          created,
+          model: modelName,
+          choices: [
+            {
+              index: c.index,
+              delta: { role: 'assistant', content: '' },
+              logprobs: null,
+              finish_reason: null,
+            },
+          ],
+        });
     }
     // Interleave the choices piece by piece, as a batched engine would.
     const split = choices.map((c) => pieces(c.text));
     const longest = Math.max(0, ...split.map((p) => p.length));
     for (let k = 0; k < longest; k++) {
       let stepTokens = 0;
-      for (const p of split) if (p[k] !== undefined) stepTokens = Math.max(stepTokens, Buffer.byteLength(p[k]));
+      for (const p of split)
+        if (p[k] !== undefined) stepTokens = Math.max(stepTokens, Buffer.byteLength(p[k]));
       await sleep(latency * stepTokens);
       if (sock.destroyed) return;
       for (let i = 0; i < choices.length; i++) {
@@ -418,7 +515,15 @@ export async function startStubServer(options: StubServerOptions = {}): Promise<
       }
     }
     for (const c of choices) write(chunk(c.index, kind === 'completion' ? '' : null, c.finishReason, null));
-    if (body.stream_options?.include_usage) write({ id, object: kind === 'chat' ? 'chat.completion.chunk' : 'text_completion', created, model: modelName, choices: [], usage });
+    if (body.stream_options?.include_usage)
+      write({
+        id,
+        object: kind === 'chat' ? 'chat.completion.chunk' : 'text_completion',
+        created,
+        model: modelName,
+        choices: [],
+        usage,
+      });
     res.end('data: [DONE]\n\n');
     stats.completed++;
   }
@@ -456,7 +561,9 @@ export async function startStubServer(options: StubServerOptions = {}): Promise<
           // Start a plausible response (an SSE chunk for stream requests), then drop the connection mid-body.
           if (body?.stream) {
             res.writeHead(200, { 'content-type': 'text/event-stream' });
-            res.write(`data: ${JSON.stringify({ id: 'cmpl-reset', object: 'text_completion', choices: [{ index: 0, text: 'PARTIAL-', delta: { content: 'PARTIAL-' }, finish_reason: null }] })}\n\n`);
+            res.write(
+              `data: ${JSON.stringify({ id: 'cmpl-reset', object: 'text_completion', choices: [{ index: 0, text: 'PARTIAL-', delta: { content: 'PARTIAL-' }, finish_reason: null }] })}\n\n`,
+            );
           } else {
             res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
             res.write('{"id":"cmpl-reset","choices":[{"index":0,"te');
@@ -466,7 +573,12 @@ export async function startStubServer(options: StubServerOptions = {}): Promise<
           return;
         }
         const status = fault.status ?? 500;
-        sendError(res, status, fault.message ?? `injected fault: HTTP ${status}`, fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {});
+        sendError(
+          res,
+          status,
+          fault.message ?? `injected fault: HTTP ${status}`,
+          fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {},
+        );
         return;
       }
       if (method === 'GET' && path === '/health') {
@@ -475,10 +587,25 @@ export async function startStubServer(options: StubServerOptions = {}): Promise<
       } else if (method === 'GET' && path === '/v1/models') {
         sendJson(res, 200, {
           object: 'list',
-          data: [{ id: modelName, object: 'model', created: 0, owned_by: 'vllm', root: modelName, parent: null, max_model_len: maxModelLen }],
+          data: [
+            {
+              id: modelName,
+              object: 'model',
+              created: 0,
+              owned_by: 'vllm',
+              root: modelName,
+              parent: null,
+              max_model_len: maxModelLen,
+            },
+          ],
         });
       } else if (method === 'GET' && path === '/tokenizer_info' && options.tokenizerInfo !== false) {
-        sendJson(res, 200, { tokenizer_class: 'StubByteTokenizer', bos_token: bos, eos_token: eos, model_max_length: maxModelLen });
+        sendJson(res, 200, {
+          tokenizer_class: 'StubByteTokenizer',
+          bos_token: bos,
+          eos_token: eos,
+          model_max_length: maxModelLen,
+        });
       } else if (method === 'POST' && path === '/tokenize') {
         const b = parseJson(raw);
         checkModel(b);

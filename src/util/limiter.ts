@@ -25,7 +25,8 @@ export class Limiter {
 
   release(): void {
     const next = this.waiters.shift();
-    if (next) next(); // hand the slot over directly
+    if (next)
+      next(); // hand the slot over directly
     else {
       this.active--;
       if (this.active === 0) for (const w of this.idleWaiters.splice(0)) w();

@@ -14,7 +14,10 @@ let commit: string | null | undefined;
 export function evalkitGitCommit(): string | null {
   if (commit !== undefined) return commit;
   try {
-    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] })
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
       .toString()
       .trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {

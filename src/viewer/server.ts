@@ -30,7 +30,8 @@ export interface Viewer {
   close(): Promise<void>;
 }
 
-const pct = (x: number | undefined | null) => (typeof x === 'number' && Number.isFinite(x) ? (100 * x).toFixed(1) : 'n/a');
+const pct = (x: number | undefined | null) =>
+  typeof x === 'number' && Number.isFinite(x) ? (100 * x).toFixed(1) : 'n/a';
 
 function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)} · evalkit view</title>
@@ -50,7 +51,9 @@ function sampleBlock(s: SampleRow): string {
   }${s.finishReason ? ` · <span class="meta">finish: ${esc(s.finishReason)}</span>` : ''}</div>${
     s.reason ? `<div class="reason">reason: ${esc(s.reason)}</div>` : ''
   }${s.error || s.genError ? `<div class="errored">error: ${esc(s.error ?? s.genError)}</div>` : ''}${
-    s.extracted !== null ? `<div class="meta">extracted answer / executed program</div><pre class="extracted">${esc(s.extracted)}</pre>` : ''
+    s.extracted !== null
+      ? `<div class="meta">extracted answer / executed program</div><pre class="extracted">${esc(s.extracted)}</pre>`
+      : ''
   }<div class="meta">generation</div><pre class="generation">${esc(s.text ?? '(none)')}</pre></div>`;
 }
 
@@ -70,50 +73,98 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
     if (p === '/api/runs') return json(db.listRuns().map((r) => ({ ...r, tasks: db.taskMetrics(r.runId) })));
     if (p === '/api/samples') {
       const run = q('run');
-      if (!run || !db.getRun(run)) return send(404, JSON.stringify({ error: `unknown run ${run}` }), 'application/json');
+      if (!run || !db.getRun(run))
+        return send(404, JSON.stringify({ error: `unknown run ${run}` }), 'application/json');
       const filter = { task: q('task'), status: q('status'), search: q('q') };
       const offset = Math.max(0, Number(q('offset') ?? 0) | 0);
       const limit = Math.min(500, Math.max(1, Number(q('limit') ?? 50) | 0));
-      return json({ total: db.countSamples(run, filter), offset, limit, samples: db.samplesPage(run, { ...filter, offset, limit }) });
+      return json({
+        total: db.countSamples(run, filter),
+        offset,
+        limit,
+        samples: db.samplesPage(run, { ...filter, offset, limit }),
+      });
     }
     if (p === '/api/item') {
       const task = q('task') ?? '';
       const item = q('item') ?? '';
       const runs = (q('runs') ?? '').split(',').filter(Boolean);
-      return json(runs.map((r) => ({ run: r, request: db.request(r, task, item), samples: db.itemSamples(r, task, item) })));
+      return json(
+        runs.map((r) => ({
+          run: r,
+          request: db.request(r, task, item),
+          samples: db.itemSamples(r, task, item),
+        })),
+      );
     }
     if (p === '/') {
       const rows = db.listRuns().map((r) => {
         const tm = db.taskMetrics(r.runId);
         const tasks = Object.entries(tm)
-          .map(([t, m]) => `<a href="/run/${encodeURIComponent(r.runId)}?task=${encodeURIComponent(t)}">${esc(t)}</a> ${esc(m.primary)} ${pct(m.metrics[m.primary]?.value)}`)
+          .map(
+            ([t, m]) =>
+              `<a href="/run/${encodeURIComponent(r.runId)}?task=${encodeURIComponent(t)}">${esc(t)}</a> ${esc(m.primary)} ${pct(m.metrics[m.primary]?.value)}`,
+          )
           .join('<br>');
         return `<tr data-run="${esc(r.runId)}"><td><a href="/run/${encodeURIComponent(r.runId)}">${esc(r.runId)}</a></td><td>${esc(r.modelName ?? r.modelId)}</td><td>${esc(r.status)}</td><td>${esc(r.source)}</td><td>${tasks}</td><td class="meta">${esc(r.dir)}</td></tr>`;
       });
-      return send(200, page('runs', `<h1>Runs</h1><table id="runs"><tr><th>run</th><th>model</th><th>status</th><th>source</th><th>tasks</th><th>directory</th></tr>${rows.join('')}</table>`));
+      return send(
+        200,
+        page(
+          'runs',
+          `<h1>Runs</h1><table id="runs"><tr><th>run</th><th>model</th><th>status</th><th>source</th><th>tasks</th><th>directory</th></tr>${rows.join('')}</table>`,
+        ),
+      );
     }
     const m = /^\/run\/([^/]+)$/.exec(p);
     if (m) {
       const runId = decodeURIComponent(m[1]);
       const run = db.getRun(runId);
       if (!run) return send(404, page('not found', `<p>unknown run ${esc(runId)}</p>`));
-      const filter = { task: q('task') || undefined, status: q('status') || undefined, search: q('q') || undefined };
+      const filter = {
+        task: q('task') || undefined,
+        status: q('status') || undefined,
+        search: q('q') || undefined,
+      };
       const size = Math.min(500, Math.max(1, Number(q('size') ?? 50) | 0));
       const pageNo = Math.max(1, Number(q('page') ?? 1) | 0);
       const total = db.countSamples(runId, filter);
-      const rows = db.samplesPage(runId, { ...filter, offset: (pageNo - 1) * size, limit: size, preview: 120 });
-      const others = db.listRuns().filter((r) => r.runId !== runId).map((r) => r.runId);
+      const rows = db.samplesPage(runId, {
+        ...filter,
+        offset: (pageNo - 1) * size,
+        limit: size,
+        preview: 120,
+      });
+      const others = db
+        .listRuns()
+        .filter((r) => r.runId !== runId)
+        .map((r) => r.runId);
       const link = (over: Record<string, string | number | undefined>) => {
         const sp = new URLSearchParams();
-        for (const [k, v] of Object.entries({ task: filter.task, status: filter.status, q: filter.search, size, page: pageNo, ...over })) if (v !== undefined && v !== '') sp.set(k, String(v));
+        for (const [k, v] of Object.entries({
+          task: filter.task,
+          status: filter.status,
+          q: filter.search,
+          size,
+          page: pageNo,
+          ...over,
+        }))
+          if (v !== undefined && v !== '') sp.set(k, String(v));
         return `/run/${encodeURIComponent(runId)}?${sp}`;
       };
       const tasks = db.tasks(runId);
       const form = `<form method="get"><label>task <select name="task"><option value="">all</option>${tasks
         .map((t) => `<option${t === filter.task ? ' selected' : ''}>${esc(t)}</option>`)
-        .join('')}</select></label> <label>status <select name="status"><option value="">all</option>${['pass', 'fail', 'errored', 'pending']
+        .join('')}</select></label> <label>status <select name="status"><option value="">all</option>${[
+        'pass',
+        'fail',
+        'errored',
+        'pending',
+      ]
         .map((s) => `<option${s === filter.status ? ' selected' : ''}>${s}</option>`)
-        .join('')}</select></label> <label>item <input name="q" value="${esc(filter.search ?? '')}"></label> <button>filter</button></form>`;
+        .join(
+          '',
+        )}</select></label> <label>item <input name="q" value="${esc(filter.search ?? '')}"></label> <button>filter</button></form>`;
       const body = rows
         .map((s) => {
           const runs = [runId, ...others].join(',');
@@ -124,7 +175,10 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
       const nav = `<p class="pager">page <span id="page">${pageNo}</span> of ${pages} · <span id="total">${total}</span> samples ${pageNo > 1 ? `<a rel="prev" href="${esc(link({ page: pageNo - 1 }))}">previous</a>` : ''} ${pageNo < pages ? `<a rel="next" href="${esc(link({ page: pageNo + 1 }))}">next</a>` : ''}</p>`;
       return send(
         200,
-        page(runId, `<h1>${esc(runId)}</h1><p class="meta">${esc(run.modelName ?? run.modelId)} · ${esc(run.dir)}</p>${form}${nav}<table id="samples"><tr><th>task</th><th>item</th><th>sample</th><th>status</th><th>scores</th><th>extracted</th><th>reason</th></tr>${body}</table>${nav}`),
+        page(
+          runId,
+          `<h1>${esc(runId)}</h1><p class="meta">${esc(run.modelName ?? run.modelId)} · ${esc(run.dir)}</p>${form}${nav}<table id="samples"><tr><th>task</th><th>item</th><th>sample</th><th>status</th><th>scores</th><th>extracted</th><th>reason</th></tr>${body}</table>${nav}`,
+        ),
       );
     }
     if (p === '/item') {

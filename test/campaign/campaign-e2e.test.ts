@@ -15,14 +15,21 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetResolver } from '../../src/datasets/registry.js';
 import { gsm8kGold } from '../../src/scoring/math/gsm8k.js';
-import { startStubServer, type StubRespondContext, type StubServer } from '../../src/testing/openai-stub-server.js';
+import {
+  startStubServer,
+  type StubRespondContext,
+  type StubServer,
+} from '../../src/testing/openai-stub-server.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 const CLI = join(REPO_ROOT, 'bin', 'evalkit.js');
 const LIMIT = 20;
 
 /** Run the CLI as a child process (async: the stub servers live in this process and must keep answering). */
-function cli(args: string[], cwd: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  cwd: string,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd, env: process.env });
     let stdout = '';
@@ -44,7 +51,9 @@ function checkpointModel(correct: (row: number) => boolean) {
     const question = [...gsm8k.keys()].find((q) => text.startsWith(q));
     if (!question) return 'I do not know.';
     const { row, gold } = gsm8k.get(question)!;
-    return correct(row) ? `Step by step, the result is \\boxed{${gold}}.` : `Step by step, the result is \\boxed{${Number(gold) + 1}}.`;
+    return correct(row)
+      ? `Step by step, the result is \\boxed{${gold}}.`
+      : `Step by step, the result is \\boxed{${Number(gold) + 1}}.`;
   };
 }
 
@@ -82,13 +91,20 @@ afterAll(async () => {
 });
 
 const cellStates = (json: string) =>
-  (JSON.parse(json).cells as Array<{ checkpoint: string; task: string; state: string; value?: number }>).map((c) => `${c.checkpoint}/${c.task}:${c.state}`);
+  (JSON.parse(json).cells as Array<{ checkpoint: string; task: string; state: string; value?: number }>).map(
+    (c) => `${c.checkpoint}/${c.task}:${c.state}`,
+  );
 
 describe('evalkit campaign run end to end', () => {
   it('evaluates the missing matrix, skips it the second time, and compare finds the scripted improvement', async () => {
     const before = await cli(['campaign', 'status', '--config', config, '--json'], dir);
     expect(before.status, before.stderr).toBe(0);
-    expect(cellStates(before.stdout)).toEqual(['post-sft/gsm8k:chat:missing', 'post-sft/ifeval:base:missing', 'post-rl/gsm8k:chat:missing', 'post-rl/ifeval:base:missing']);
+    expect(cellStates(before.stdout)).toEqual([
+      'post-sft/gsm8k:chat:missing',
+      'post-sft/ifeval:base:missing',
+      'post-rl/gsm8k:chat:missing',
+      'post-rl/ifeval:base:missing',
+    ]);
 
     const first = await cli(['campaign', 'run', '--config', config], dir);
     expect(first.status, first.stderr).toBe(0);
@@ -100,8 +116,12 @@ describe('evalkit campaign run end to end', () => {
       expect(gen.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(LIMIT);
       expect(gen.filter((r) => r.path === '/v1/completions')).toHaveLength(LIMIT);
     }
-    expect(sft.requests.filter((r) => r.requestNumber >= 0).every((r) => r.body?.model === 'post-sft')).toBe(true);
-    expect(rl.requests.filter((r) => r.requestNumber >= 0).every((r) => r.body?.model === 'post-rl')).toBe(true);
+    expect(sft.requests.filter((r) => r.requestNumber >= 0).every((r) => r.body?.model === 'post-sft')).toBe(
+      true,
+    );
+    expect(rl.requests.filter((r) => r.requestNumber >= 0).every((r) => r.body?.model === 'post-rl')).toBe(
+      true,
+    );
 
     const runSft = join(dir, 'runs', 'line', 'post-sft');
     const runRl = join(dir, 'runs', 'line', 'post-rl');
@@ -119,8 +139,19 @@ describe('evalkit campaign run end to end', () => {
 
     const after = await cli(['campaign', 'status', '--config', config, '--json'], dir);
     expect(after.status, after.stderr).toBe(0);
-    expect(cellStates(after.stdout)).toEqual(['post-sft/gsm8k:chat:done', 'post-sft/ifeval:base:done', 'post-rl/gsm8k:chat:done', 'post-rl/ifeval:base:done']);
-    const cells = JSON.parse(after.stdout).cells as Array<{ checkpoint: string; task: string; value: number; metric: string; samples: number }>;
+    expect(cellStates(after.stdout)).toEqual([
+      'post-sft/gsm8k:chat:done',
+      'post-sft/ifeval:base:done',
+      'post-rl/gsm8k:chat:done',
+      'post-rl/ifeval:base:done',
+    ]);
+    const cells = JSON.parse(after.stdout).cells as Array<{
+      checkpoint: string;
+      task: string;
+      value: number;
+      metric: string;
+      samples: number;
+    }>;
     const cell = (cp: string, t: string) => cells.find((c) => c.checkpoint === cp && c.task === t)!;
     expect(cell('post-sft', 'gsm8k:chat')).toMatchObject({ metric: 'exact_match', samples: LIMIT });
     expect(cell('post-sft', 'gsm8k:chat').value).toBeCloseTo(oddRows / LIMIT, 12);
@@ -149,7 +180,12 @@ describe('evalkit campaign run end to end', () => {
     expect(g.binary).toBe(true);
     expect(g.diff).toBeCloseTo(evenRows / LIMIT, 12);
     expect(g.test.detail).toMatchObject({ b: 0, c: evenRows });
-    expect(g.flips.failToPass.map((f: { itemId: string }) => f.itemId).sort()).toEqual(rows.filter((r) => r % 2 === 0).map((r) => `gsm8k/${r}`).sort());
+    expect(g.flips.failToPass.map((f: { itemId: string }) => f.itemId).sort()).toEqual(
+      rows
+        .filter((r) => r % 2 === 0)
+        .map((r) => `gsm8k/${r}`)
+        .sort(),
+    );
     expect(g.flips.passToFail).toEqual([]);
     expect(g.pAdjusted).toBeLessThan(0.05);
     expect(g.verdict).toBe('improved');
@@ -157,6 +193,7 @@ describe('evalkit campaign run end to end', () => {
     expect(f.paired).toBe(LIMIT);
     expect(f.diff).toBe(0);
     expect(f.verdict).toBe('no detectable change');
-    for (const d of [runSft, runRl]) expect(JSON.parse(readFileSync(join(d, 'manifest.json'), 'utf8')).status).toBe('completed');
+    for (const d of [runSft, runRl])
+      expect(JSON.parse(readFileSync(join(d, 'manifest.json'), 'utf8')).status).toBe('completed');
   }, 300_000);
 });

@@ -8,17 +8,30 @@ import { writeSyntheticRun } from '../../src/store/db/synthetic-runs.js';
 
 describe('campaign config', () => {
   it('errors name the file, the line and the field', () => {
-    const text = 'name: line\nsuite: [a]\ncheckpoints:\n  - name: pre-sft\n    run: x\n  - name: post-sft\n    model: { model: "http://nope" }\n';
-    expect(() => parseCampaign(text, 'evalkit.campaign.yaml')).toThrow(/evalkit\.campaign\.yaml:7: checkpoints\.1\.model\.model: must start with openai:/);
-    expect(() => parseCampaign('name: x\nsuite: []\ncheckpoints: []\n', 'c.yaml')).toThrow(/c\.yaml:2: suite:/);
-    expect(() => parseCampaign('name: x\nsuite: [a]\ncheckpoints:\n  - name: p\n', 'c.yaml')).toThrow(/c\.yaml:4: checkpoints\.0: give exactly one of "model"/);
+    const text =
+      'name: line\nsuite: [a]\ncheckpoints:\n  - name: pre-sft\n    run: x\n  - name: post-sft\n    model: { model: "http://nope" }\n';
+    expect(() => parseCampaign(text, 'evalkit.campaign.yaml')).toThrow(
+      /evalkit\.campaign\.yaml:7: checkpoints\.1\.model\.model: must start with openai:/,
+    );
+    expect(() => parseCampaign('name: x\nsuite: []\ncheckpoints: []\n', 'c.yaml')).toThrow(
+      /c\.yaml:2: suite:/,
+    );
+    expect(() => parseCampaign('name: x\nsuite: [a]\ncheckpoints:\n  - name: p\n', 'c.yaml')).toThrow(
+      /c\.yaml:4: checkpoints\.0: give exactly one of "model"/,
+    );
     expect(() => parseCampaign('name: x\nsuite: [a\n', 'c.yaml')).toThrow(/c\.yaml:\d+: invalid YAML/);
-    expect(() => parseCampaign('name: x\nsuite: [a]\nbogus: 1\ncheckpoints:\n  - {name: p, run: r}\n', 'c.yaml')).toThrow(/bogus/);
+    expect(() =>
+      parseCampaign('name: x\nsuite: [a]\nbogus: 1\ncheckpoints:\n  - {name: p, run: r}\n', 'c.yaml'),
+    ).toThrow(/bogus/);
   });
 
   it('status matrix and run: evaluates only missing cells, skips done ones, never touches imported run dirs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'evalkit-campaign-'));
-    writeSyntheticRun(join(dir, 'imported', 'pre'), { runId: 'pre', model: 'base', tasks: [{ name: 'taskA', items: 5, n: 1 }] });
+    writeSyntheticRun(join(dir, 'imported', 'pre'), {
+      runId: 'pre',
+      model: 'base',
+      tasks: [{ name: 'taskA', items: 5, n: 1 }],
+    });
     writeFileSync(
       join(dir, 'evalkit.campaign.yaml'),
       [
@@ -34,9 +47,17 @@ describe('campaign config', () => {
       ].join('\n'),
     );
     const c = loadCampaign(join(dir, 'evalkit.campaign.yaml'));
-    expect(c.checkpoints.map((x) => x.runDir)).toEqual([join(dir, 'imported/pre'), join(dir, 'runs/line/post-sft'), join(dir, 'runs/line/post-rl')]);
+    expect(c.checkpoints.map((x) => x.runDir)).toEqual([
+      join(dir, 'imported/pre'),
+      join(dir, 'runs/line/post-sft'),
+      join(dir, 'runs/line/post-rl'),
+    ]);
     // post-sft already has taskA done
-    writeSyntheticRun(join(dir, 'runs/line/post-sft'), { runId: 'post-sft', model: 'sft', tasks: [{ name: 'taskA', items: 5, n: 1 }] });
+    writeSyntheticRun(join(dir, 'runs/line/post-sft'), {
+      runId: 'post-sft',
+      model: 'sft',
+      tasks: [{ name: 'taskA', items: 5, n: 1 }],
+    });
     const cells = await campaignStatus(c);
     expect(cells.map((x) => `${x.checkpoint}/${x.task}:${x.state}`)).toEqual([
       'pre-sft/taskA:done',
@@ -53,7 +74,14 @@ describe('campaign config', () => {
       log: (s) => logs.push(s),
       runEvaluation: async (spec) => {
         calls.push({ runDir: spec.runDir, tasks: spec.tasks, model: spec.model.modelName! });
-        writeSyntheticRun(spec.runDir, { runId: spec.model.modelName!, model: spec.model.modelName!, tasks: [{ name: 'taskA', items: 5, n: 1 }, { name: 'taskB', items: 5, n: 1 }] });
+        writeSyntheticRun(spec.runDir, {
+          runId: spec.model.modelName!,
+          model: spec.model.modelName!,
+          tasks: [
+            { name: 'taskA', items: 5, n: 1 },
+            { name: 'taskB', items: 5, n: 1 },
+          ],
+        });
       },
     });
     expect(calls).toEqual([
@@ -64,7 +92,10 @@ describe('campaign config', () => {
     expect(logs.join('\n')).toMatch(/pre-sft: run directory .* lacks taskB/);
     // second run: everything evaluable is done → nothing runs
     calls.length = 0;
-    await runCampaign(c, { log: () => {}, runEvaluation: async (spec) => void calls.push({ runDir: spec.runDir, tasks: spec.tasks, model: '' }) });
+    await runCampaign(c, {
+      log: () => {},
+      runEvaluation: async (spec) => void calls.push({ runDir: spec.runDir, tasks: spec.tasks, model: '' }),
+    });
     expect(calls).toEqual([]);
   });
 });

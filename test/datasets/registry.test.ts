@@ -44,7 +44,10 @@ describe('dataset registry', () => {
     (r2 as any).dataDir = undefined;
     await r2.resolve('aime24');
     expect(calls).toBe(1);
-    const bad = new DatasetResolver({ cacheDir: mkdtempSync(join(tmpdir(), 'c-')), fetchImpl: (async () => new Response('tampered')) as typeof fetch });
+    const bad = new DatasetResolver({
+      cacheDir: mkdtempSync(join(tmpdir(), 'c-')),
+      fetchImpl: (async () => new Response('tampered')) as typeof fetch,
+    });
     (bad as any).dataDir = undefined;
     await expect(bad.resolve('aime24')).rejects.toThrow(/checksum mismatch/);
   });

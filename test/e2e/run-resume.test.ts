@@ -44,7 +44,10 @@ function respond(ctx: { prompt?: string; messages?: { content: string }[] }): st
 }
 
 /** Run the CLI as a child process (async: the test's own stub server must keep answering meanwhile). */
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
     let stdout = '';
@@ -55,10 +58,21 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ status
   });
 }
 
-const jsonl = (p: string) => (existsSync(p) ? readFileSync(p, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
+const jsonl = (p: string) =>
+  existsSync(p)
+    ? readFileSync(p, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    : [];
 const metricsOf = (dir: string) => {
   const m = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
-  return Object.fromEntries(Object.entries(m.tasks as Record<string, any>).map(([k, v]) => [k, { metrics: v.metrics, counts: v.counts }]));
+  return Object.fromEntries(
+    Object.entries(m.tasks as Record<string, any>).map(([k, v]) => [
+      k,
+      { metrics: v.metrics, counts: v.counts },
+    ]),
+  );
 };
 
 let server: StubServer;
@@ -80,7 +94,17 @@ describe('evalkit run end to end', () => {
       { kind: 'reset', fraction: 0.05, seed: 3 },
     ]);
     const dir = mkdtempSync(join(tmpdir(), 'evalkit-e2e-'));
-    const r = await cli(['run', '--model', `openai:${server.url}`, ...TASKS, ...LIMIT, '--run-dir', dir, '--stream', '--quiet']);
+    const r = await cli([
+      'run',
+      '--model',
+      `openai:${server.url}`,
+      ...TASKS,
+      ...LIMIT,
+      '--run-dir',
+      dir,
+      '--stream',
+      '--quiet',
+    ]);
     server.setFaults(null);
     expect(r.stderr).not.toMatch(/internal error/);
     expect(r.status, r.stderr).toBe(0);
@@ -112,7 +136,10 @@ describe('evalkit run end to end', () => {
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
     expect(manifest.status).toBe('completed');
     expect(manifest.model.endpoint).toBe(server.url);
-    expect(manifest.tasks.map((t: any) => t.name)).toEqual(['humanevalplus', 'codex_humaneval::starcoder_pass@1']);
+    expect(manifest.tasks.map((t: any) => t.name)).toEqual([
+      'humanevalplus',
+      'codex_humaneval::starcoder_pass@1',
+    ]);
     expect(manifest.tasks[0].datasets[0].sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(r.stdout).toMatch(/plus_pass@1/);
   });
@@ -121,20 +148,55 @@ describe('evalkit run end to end', () => {
     server.resetLog();
     server.setFaults([{ kind: 'status', status: 503, message: 'overloaded' }]);
     const dir = mkdtempSync(join(tmpdir(), 'evalkit-e2e-budget-'));
-    const r = await cli(['run', '--model', `openai:${server.url}`, '--task', 'humanevalplus', '--limit', '2', '--run-dir', dir, '--max-retries', '1', '--quiet']);
+    const r = await cli([
+      'run',
+      '--model',
+      `openai:${server.url}`,
+      '--task',
+      'humanevalplus',
+      '--limit',
+      '2',
+      '--run-dir',
+      dir,
+      '--max-retries',
+      '1',
+      '--quiet',
+    ]);
     server.setFaults(null);
     expect(r.status, r.stderr).toBe(0);
     const v = jsonl(join(dir, 'verdicts.jsonl'));
     expect(v).toHaveLength(2);
     expect(v.every((x) => x.scores === null && /503/.test(x.error))).toBe(true);
     expect(r.stdout).toMatch(/2 ERRORED/);
-    const again = await cli(['run', '--model', `openai:${server.url}`, '--task', 'humanevalplus', '--limit', '2', '--run-dir', dir, '--quiet']);
+    const again = await cli([
+      'run',
+      '--model',
+      `openai:${server.url}`,
+      '--task',
+      'humanevalplus',
+      '--limit',
+      '2',
+      '--run-dir',
+      dir,
+      '--quiet',
+    ]);
     expect(again.status, again.stderr).toBe(0);
     expect(metricsOf(dir)['humanevalplus'].counts.errored).toBe(0);
   });
 
   it('a run killed with SIGKILL mid-way and resumed equals an uninterrupted run', async () => {
-    const args = (dir: string) => ['run', '--model', `openai:${server.url}`, ...TASKS, ...LIMIT, '--run-dir', dir, '--concurrency', '2', '--quiet'];
+    const args = (dir: string) => [
+      'run',
+      '--model',
+      `openai:${server.url}`,
+      ...TASKS,
+      ...LIMIT,
+      '--run-dir',
+      dir,
+      '--concurrency',
+      '2',
+      '--quiet',
+    ];
     const full = mkdtempSync(join(tmpdir(), 'evalkit-e2e-full-'));
     server.setLatencyPerTokenMs(0);
     const r0 = await cli(args(full));

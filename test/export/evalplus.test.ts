@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DatasetResolver } from '../../src/datasets/registry.js';
-import { buildEvalPlusResults, writeEvalPlusResults, type EvalPlusResultsFile } from '../../src/export/evalplus.js';
+import {
+  buildEvalPlusResults,
+  writeEvalPlusResults,
+  type EvalPlusResultsFile,
+} from '../../src/export/evalplus.js';
 import { variants } from '../../src/tasks/humaneval/index.js';
 import type { VerdictRecord } from '../../src/types.js';
 import { SHARED_REFERENCE } from '../helpers/paths.js';
@@ -19,25 +23,28 @@ describe.skipIf(!hasRef)('EvalPlus eval_results.json export', () => {
     const { items } = await v.loadItems({ datasets: new DatasetResolver(), options: {} });
     const byId = new Map(items.map((it) => [it.id, it]));
     // Convert the reference into evalkit verdicts (input values → indices, as the executor reports them).
-    const verdicts: VerdictRecord[] = Object.values(ref.eval).flat().map((r) => {
-      const d = byId.get(r.task_id)!.data as { baseInputs: unknown[]; plusInputs: unknown[] };
-      const idx = (inputs: unknown[], fails: unknown[]) => fails.map((f) => inputs.findIndex((x) => JSON.stringify(x) === JSON.stringify(f)));
-      const base = r.base_status === 'pass' ? 1 : 0;
-      return {
-        requestId: `humanevalplus|${r.task_id}`,
-        task: 'humanevalplus',
-        itemId: r.task_id,
-        sampleIndex: 0,
-        scores: { base, plus: base && r.plus_status === 'pass' ? 1 : 0 },
-        extracted: r.solution,
-        details: {
-          base_status: r.base_status,
-          plus_status: r.plus_status,
-          base_fail_tests: idx(d.baseInputs, r.base_fail_tests),
-          plus_fail_tests: idx(d.plusInputs, r.plus_fail_tests),
-        },
-      };
-    });
+    const verdicts: VerdictRecord[] = Object.values(ref.eval)
+      .flat()
+      .map((r) => {
+        const d = byId.get(r.task_id)!.data as { baseInputs: unknown[]; plusInputs: unknown[] };
+        const idx = (inputs: unknown[], fails: unknown[]) =>
+          fails.map((f) => inputs.findIndex((x) => JSON.stringify(x) === JSON.stringify(f)));
+        const base = r.base_status === 'pass' ? 1 : 0;
+        return {
+          requestId: `humanevalplus|${r.task_id}`,
+          task: 'humanevalplus',
+          itemId: r.task_id,
+          sampleIndex: 0,
+          scores: { base, plus: base && r.plus_status === 'pass' ? 1 : 0 },
+          extracted: r.solution,
+          details: {
+            base_status: r.base_status,
+            plus_status: r.plus_status,
+            base_fail_tests: idx(d.baseInputs, r.base_fail_tests),
+            plus_fail_tests: idx(d.plusInputs, r.plus_fail_tests),
+          },
+        };
+      });
     const out = join(mkdtempSync(join(tmpdir(), 'evalkit-export-')), 'eval_results.json');
     const hash = (items[0].data as { datasetHash: string }).datasetHash;
     expect(hash).toBe(ref.hash); // md5 of the uncompressed dataset, as EvalPlus computes it
@@ -60,7 +67,12 @@ describe.skipIf(!hasRef)('EvalPlus eval_results.json export', () => {
       { id: 'HumanEval/1', data: { baseInputs: [[1]], plusInputs: [] } },
       { id: 'HumanEval/2', data: { baseInputs: [[1]], plusInputs: [] } },
     ];
-    const mk = (itemId: string, sampleIndex: number, scores: VerdictRecord['scores'], details?: Record<string, unknown>): VerdictRecord => ({
+    const mk = (
+      itemId: string,
+      sampleIndex: number,
+      scores: VerdictRecord['scores'],
+      details?: Record<string, unknown>,
+    ): VerdictRecord => ({
       requestId: `x|${itemId}`,
       task: 'x',
       itemId,
@@ -74,14 +86,31 @@ describe.skipIf(!hasRef)('EvalPlus eval_results.json export', () => {
       datasetHash: 'h',
       items,
       verdicts: [
-        mk('HumanEval/0', 1, { base: 0, plus: 0 }, { base_status: 'fail', plus_status: 'pass', base_fail_tests: [1], plus_fail_tests: [] }),
-        mk('HumanEval/0', 0, { base: 1, plus: 1 }, { base_status: 'pass', plus_status: 'pass', base_fail_tests: [], plus_fail_tests: [] }),
+        mk(
+          'HumanEval/0',
+          1,
+          { base: 0, plus: 0 },
+          { base_status: 'fail', plus_status: 'pass', base_fail_tests: [1], plus_fail_tests: [] },
+        ),
+        mk(
+          'HumanEval/0',
+          0,
+          { base: 1, plus: 1 },
+          { base_status: 'pass', plus_status: 'pass', base_fail_tests: [], plus_fail_tests: [] },
+        ),
         mk('HumanEval/1', 0, null),
       ],
     });
     expect(Object.keys(file.eval)).toEqual(['HumanEval/0']);
-    expect(file.eval['HumanEval/0'].map((s) => s.solution)).toEqual(['code HumanEval/0 0', 'code HumanEval/0 1']);
-    expect(file.eval['HumanEval/0'][1]).toMatchObject({ base_status: 'fail', plus_status: 'pass', base_fail_tests: [[2]] });
+    expect(file.eval['HumanEval/0'].map((s) => s.solution)).toEqual([
+      'code HumanEval/0 0',
+      'code HumanEval/0 1',
+    ]);
+    expect(file.eval['HumanEval/0'][1]).toMatchObject({
+      base_status: 'fail',
+      plus_status: 'pass',
+      base_fail_tests: [[2]],
+    });
     expect(file.pass_at_k).toEqual({ base: { 'pass@1': 0.5 }, plus: { 'pass@1': 0.5 } });
   });
 });

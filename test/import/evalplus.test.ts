@@ -6,8 +6,14 @@ import { importEvalPlus } from '../../src/import/evalplus.js';
 import { ResultsDb } from '../../src/store/db/results-db.js';
 import { SHARED_REFERENCE } from '../helpers/paths.js';
 
-const HE = join(SHARED_REFERENCE, 'evalplus-llama3-8b-base/humaneval/meta-llama--Meta-Llama-3-8B_vllm_temp_0.0-sanitized_eval_results.json');
-const MBPP = join(SHARED_REFERENCE, 'evalplus-llama3-8b-base/mbpp/meta-llama--Meta-Llama-3-8B_vllm_temp_0.0-sanitized_eval_results.json');
+const HE = join(
+  SHARED_REFERENCE,
+  'evalplus-llama3-8b-base/humaneval/meta-llama--Meta-Llama-3-8B_vllm_temp_0.0-sanitized_eval_results.json',
+);
+const MBPP = join(
+  SHARED_REFERENCE,
+  'evalplus-llama3-8b-base/mbpp/meta-llama--Meta-Llama-3-8B_vllm_temp_0.0-sanitized_eval_results.json',
+);
 
 describe.skipIf(!existsSync(HE))('EvalPlus importer on the real reference eval_results.json', () => {
   it('HumanEval+: 164 problems, base 45 / plus 39 passes, per-sample verdicts indexed', async () => {

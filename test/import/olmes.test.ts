@@ -26,14 +26,23 @@ describe('OLMES importer (fixture following OUTPUT_FORMATS.md)', () => {
     expect(byTask['gsm8k::olmes'].configCheck).toMatchObject({ status: 'match', differences: [] });
     expect(byTask['made_up_task::v1'].configCheck.status).toBe('unknown-alias');
 
-    const verdicts = readFileSync(join(out, 'verdicts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const verdicts = readFileSync(join(out, 'verdicts.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const he0 = verdicts.filter((v) => v.itemId === 'HumanEval/0');
     expect(he0.map((v) => v.scores.pass)).toEqual([1, 1, 1, 0]);
     expect(he0[0].details.sampleOrderUnknown).toBe(true);
     const he2 = verdicts.filter((v) => v.itemId === 'HumanEval/2');
     expect(he2.every((v) => v.scores.pass === 1 && !v.details.sampleOrderUnknown)).toBe(true);
-    const requests = readFileSync(join(out, 'requests.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(requests.find((q) => q.itemId === '1' && q.task === 'gsm8k::olmes').prompt).toEqual({ kind: 'completion', text: 'Question: problem 1\nAnswer:' });
+    const requests = readFileSync(join(out, 'requests.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(requests.find((q) => q.itemId === '1' && q.task === 'gsm8k::olmes').prompt).toEqual({
+      kind: 'completion',
+      text: 'Question: problem 1\nAnswer:',
+    });
     const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
     expect(metrics.tasks['codex_humaneval:3shot::olmo3'].primary).toBe('pass@1');
     expect(metrics.tasks['gsm8k::olmes'].metrics.exact_match.ci95).toHaveLength(2);
@@ -50,13 +59,22 @@ describe('OLMES importer (fixture following OUTPUT_FORMATS.md)', () => {
     const out2 = join(mkdtempSync(join(tmpdir(), 'evalkit-olmes-')), 'post-sft');
     await importOlmes(FIXTURE, out2);
     const b = await db.indexRun(out2);
-    const rep = compareIndexedRuns(db, [{ runId: a.runId, label: 'pre' }, { runId: b.runId, label: 'post' }]);
-    expect(rep.pairs[0].tasks.map((t) => t.verdict)).toEqual(['no detectable change', 'no detectable change', 'no detectable change']);
+    const rep = compareIndexedRuns(db, [
+      { runId: a.runId, label: 'pre' },
+      { runId: b.runId, label: 'post' },
+    ]);
+    expect(rep.pairs[0].tasks.map((t) => t.verdict)).toEqual([
+      'no detectable change',
+      'no detectable change',
+      'no detectable change',
+    ]);
     db.close();
   });
 
   it('bad input names the file and field', async () => {
     await expect(importOlmes('/nonexistent', '/tmp/x')).rejects.toThrow(/not found/);
-    await expect(importOlmes(__dirname, join(tmpdir(), 'evalkit-x'))).rejects.toThrow(/not an OLMES output directory/);
+    await expect(importOlmes(__dirname, join(tmpdir(), 'evalkit-x'))).rejects.toThrow(
+      /not an OLMES output directory/,
+    );
   });
 });

@@ -40,7 +40,11 @@ describe('endpoint balancing', () => {
   it('three servers of different speed: every request once, faster servers do more, same results as one server', async () => {
     // fast: 0 ms/token, medium: 1 ms/token, slow: 4 ms/token (answers are ~30 tokens)
     const [fast, medium, slow] = await stubs([0, 1, 4]);
-    const p = await OpenAICompatibleProvider.create({ baseUrl: fast.url, endpoints: [medium.url, slow.url], concurrency: 12 });
+    const p = await OpenAICompatibleProvider.create({
+      baseUrl: fast.url,
+      endpoints: [medium.url, slow.url],
+      concurrency: 12,
+    });
     cleanups.push(() => p.close());
     const reqs = requests(240);
     const gens = await runAll(p, reqs);
@@ -50,7 +54,9 @@ describe('endpoint balancing', () => {
     // exactly once: the three servers together answered 240 calls, and every prompt arrived exactly once
     const served = [fast, medium, slow].map((s) => s.stats.completed);
     expect(served.reduce((a, b) => a + b, 0)).toBe(240);
-    const prompts = [fast, medium, slow].flatMap((s) => s.requests.filter((r) => r.path === '/v1/completions').map((r) => r.body.prompt));
+    const prompts = [fast, medium, slow].flatMap((s) =>
+      s.requests.filter((r) => r.path === '/v1/completions').map((r) => r.body.prompt),
+    );
     expect(new Set(prompts).size).toBe(240);
     expect(prompts).toHaveLength(240);
     // faster servers do more
@@ -102,7 +108,14 @@ describe('endpoint balancing', () => {
   it('an ejected endpoint comes back after a successful probe', async () => {
     const [a, b] = await stubs([0, 0]);
     b.setFaults([{ kind: 'status', status: 503 }]); // generation calls only: /v1/models probes still answer
-    const p = await OpenAICompatibleProvider.create({ baseUrl: a.url, endpoints: [b.url], concurrency: 1, endpointCooldownMs: 100, endpointFailureThreshold: 2, backoff: { baseMs: 5, maxMs: 10 } });
+    const p = await OpenAICompatibleProvider.create({
+      baseUrl: a.url,
+      endpoints: [b.url],
+      concurrency: 1,
+      endpointCooldownMs: 100,
+      endpointFailureThreshold: 2,
+      backoff: { baseMs: 5, maxMs: 10 },
+    });
     cleanups.push(() => p.close());
     for (const r of requests(6)) expect((await p.generate(r)).every((g) => !g.error)).toBe(true);
     const be = p.pool.endpoints[1];

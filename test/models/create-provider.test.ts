@@ -26,11 +26,24 @@ describe('createProvider', () => {
   it('openai:<url> → OpenAI-compatible provider on that server (endpoints, model name, concurrency from the spec)', async () => {
     const a = await startStubServer({ modelName: 'ckpt' });
     const b = await startStubServer({ modelName: 'ckpt' });
-    cleanups.push(() => a.close(), () => b.close());
-    const p = await createProvider({ model: `openai:${a.url}`, endpoints: [b.rootUrl], concurrency: 3, stream: true });
+    cleanups.push(
+      () => a.close(),
+      () => b.close(),
+    );
+    const p = await createProvider({
+      model: `openai:${a.url}`,
+      endpoints: [b.rootUrl],
+      concurrency: 3,
+      stream: true,
+    });
     cleanups.push(async () => p.close?.());
     expect(p.id).toBe(`openai:${a.url}#ckpt`);
-    expect(p.description).toMatchObject({ modelName: 'ckpt', endpoints: [a.url, b.url], concurrency: 3, stream: true });
+    expect(p.description).toMatchObject({
+      modelName: 'ckpt',
+      endpoints: [a.url, b.url],
+      concurrency: 3,
+      stream: true,
+    });
     const gens = await p.generate(req);
     expect(gens.map((g) => g.sampleIndex)).toEqual([0, 1]);
     expect(gens.every((g) => typeof g.text === 'string' && !g.error)).toBe(true);
@@ -47,7 +60,9 @@ describe('createProvider', () => {
     const s = await startStubServer();
     const url = s.url;
     await s.close();
-    await expect(createProvider({ model: `openai:${url}` })).rejects.toThrow(/cannot determine the model name.*ECONNREFUSED/s);
+    await expect(createProvider({ model: `openai:${url}` })).rejects.toThrow(
+      /cannot determine the model name.*ECONNREFUSED/s,
+    );
   });
 
   it('gguf:<missing file> reaches the embedded engine (its error, not "unknown form")', async () => {
@@ -58,13 +73,15 @@ describe('createProvider', () => {
 
   const stubCli = resolve(REPO_ROOT, 'dist/testing/openai-stub-server.js');
   const vllmReady = existsSync(resolve(REPO_ROOT, 'src/models/vllm/index.ts')) && existsSync(stubCli);
-  it.skipIf(!vllmReady)('vllm:<checkpoint> starts the managed server (fake vllm = stub CLI) and close() stops it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'evalkit-fake-vllm-'));
-    const exe = join(dir, 'vllm');
-    // Translate `vllm serve <ckpt> --port P --served-model-name N …` into the stub CLI's flags.
-    writeFileSync(
-      exe,
-      `#!/usr/bin/env node
+  it.skipIf(!vllmReady)(
+    'vllm:<checkpoint> starts the managed server (fake vllm = stub CLI) and close() stops it',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'evalkit-fake-vllm-'));
+      const exe = join(dir, 'vllm');
+      // Translate `vllm serve <ckpt> --port P --served-model-name N …` into the stub CLI's flags.
+      writeFileSync(
+        exe,
+        `#!/usr/bin/env node
 const a = process.argv.slice(2); const get = (f) => { const i = a.indexOf(f); return i >= 0 ? a[i + 1] : undefined; };
 const args = [${JSON.stringify(stubCli)}, '--port', get('--port') ?? '0', '--model-name', get('--served-model-name') ?? a[1]];
 const { spawn } = await import('node:child_process');
@@ -72,22 +89,29 @@ const c = spawn(process.execPath, args, { stdio: 'inherit' });
 for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => c.kill(s));
 c.on('exit', (code) => process.exit(code ?? 0));
 `,
-    );
-    chmodSync(exe, 0o755);
-    const ckpt = mkdtempSync(join(tmpdir(), 'evalkit-ckpt-'));
-    writeFileSync(join(ckpt, 'tokenizer_config.json'), JSON.stringify({ eos_token: '</s>' }));
-    const runDir = mkdtempSync(join(tmpdir(), 'evalkit-run-'));
-    const p = await createProvider({ model: `vllm:${ckpt}`, modelName: 'ckpt', runDir, olmesParity: true, vllm: { executable: exe, healthTimeoutMs: 60_000 } });
-    const endpoint = (p.description.endpoints as string[])[0];
-    try {
-      expect(p.id).toBe(`vllm:${ckpt}#ckpt`);
-      expect(p.description).toMatchObject({ managedServer: 'vllm', olmesParity: true, eosToken: '</s>' });
-      const gens = await p.generate(req);
-      expect(gens.every((g) => typeof g.text === 'string' && !g.error)).toBe(true);
-      expect((await fetch(`${endpoint}/models`)).status).toBe(200);
-    } finally {
-      await p.close?.();
-    }
-    await expect(fetch(`${endpoint}/models`)).rejects.toThrow(); // server stopped with the provider
-  });
+      );
+      chmodSync(exe, 0o755);
+      const ckpt = mkdtempSync(join(tmpdir(), 'evalkit-ckpt-'));
+      writeFileSync(join(ckpt, 'tokenizer_config.json'), JSON.stringify({ eos_token: '</s>' }));
+      const runDir = mkdtempSync(join(tmpdir(), 'evalkit-run-'));
+      const p = await createProvider({
+        model: `vllm:${ckpt}`,
+        modelName: 'ckpt',
+        runDir,
+        olmesParity: true,
+        vllm: { executable: exe, healthTimeoutMs: 60_000 },
+      });
+      const endpoint = (p.description.endpoints as string[])[0];
+      try {
+        expect(p.id).toBe(`vllm:${ckpt}#ckpt`);
+        expect(p.description).toMatchObject({ managedServer: 'vllm', olmesParity: true, eosToken: '</s>' });
+        const gens = await p.generate(req);
+        expect(gens.every((g) => typeof g.text === 'string' && !g.error)).toBe(true);
+        expect((await fetch(`${endpoint}/models`)).status).toBe(200);
+      } finally {
+        await p.close?.();
+      }
+      await expect(fetch(`${endpoint}/models`)).rejects.toThrow(); // server stopped with the provider
+    },
+  );
 });

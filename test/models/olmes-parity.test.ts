@@ -3,9 +3,17 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OpenAICompatibleProvider, type OpenAICompatibleOptions } from '../../src/models/openai-compatible.js';
+import {
+  OpenAICompatibleProvider,
+  type OpenAICompatibleOptions,
+} from '../../src/models/openai-compatible.js';
 import { cutAtStop } from '../../src/models/olmes-shaping.js';
-import { startStubServer, stubTokenize, type StubServer, type StubServerOptions } from '../../src/testing/openai-stub-server.js';
+import {
+  startStubServer,
+  stubTokenize,
+  type StubServer,
+  type StubServerOptions,
+} from '../../src/testing/openai-stub-server.js';
 import { EvalkitError } from '../../src/util/errors.js';
 import type { RequestRecord } from '../../src/types.js';
 
@@ -19,7 +27,11 @@ async function stub(o: StubServerOptions = {}): Promise<StubServer> {
   return s;
 }
 async function provider(o: OpenAICompatibleOptions): Promise<OpenAICompatibleProvider> {
-  const p = await OpenAICompatibleProvider.create({ olmesParity: true, backoff: { baseMs: 5, maxMs: 10 }, ...o });
+  const p = await OpenAICompatibleProvider.create({
+    olmesParity: true,
+    backoff: { baseMs: 5, maxMs: 10 },
+    ...o,
+  });
   cleanups.push(() => p.close());
   return p;
 }
@@ -34,11 +46,20 @@ const gen = (s: StubServer) => s.requests.filter((r) => r.path === '/v1/completi
 
 describe('OLMES parity shaping', () => {
   it('no BOS, special tokens kept, EOS (from /tokenizer_info) appended to stops, logprobs summed', async () => {
-    const s = await stub({ eosToken: '<|endoftext|>', respond: () => 'The answer is 4.<|endoftext|>junk' , ignoreStop: true });
+    const s = await stub({
+      eosToken: '<|endoftext|>',
+      respond: () => 'The answer is 4.<|endoftext|>junk',
+      ignoreStop: true,
+    });
     const p = await provider({ baseUrl: s.url });
     const [g] = await p.generate(req('Q: 2+2?\nA:', 64));
     const body = gen(s)[0].body;
-    expect(body).toMatchObject({ add_special_tokens: false, skip_special_tokens: false, spaces_between_special_tokens: false, logprobs: 1 });
+    expect(body).toMatchObject({
+      add_special_tokens: false,
+      skip_special_tokens: false,
+      spaces_between_special_tokens: false,
+      logprobs: 1,
+    });
     expect(body.stop).toEqual(['\n\n', '<|endoftext|>']);
     expect(body.prompt).toBe('Q: 2+2?\nA:'); // short prompt: sent as text, no /tokenize round trip
     expect(s.requests.some((r) => r.path === '/tokenize')).toBe(false);
@@ -106,7 +127,10 @@ describe('OLMES parity shaping', () => {
   it('EOS from the checkpoint tokenizer_config.json named by /v1/models root, or explicit; else a clear error', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'evalkit-ckpt-'));
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ eos_token: { content: '<|im_end|>', special: true } }));
+    writeFileSync(
+      join(dir, 'tokenizer_config.json'),
+      JSON.stringify({ eos_token: { content: '<|im_end|>', special: true } }),
+    );
     const s = await stub({ modelName: dir, tokenizerInfo: false });
     const p = await provider({ baseUrl: s.url });
     expect(p.description.eosToken).toBe('<|im_end|>');
@@ -117,8 +141,12 @@ describe('OLMES parity shaping', () => {
     await p2.generate(req('x'));
     expect(gen(s2)[0].body.stop).toEqual(['\n\n', '<eos>']);
 
-    await expect(OpenAICompatibleProvider.create({ baseUrl: s2.url, olmesParity: true })).rejects.toThrow(EvalkitError);
-    await expect(OpenAICompatibleProvider.create({ baseUrl: s2.url, olmesParity: true })).rejects.toThrow(/EVALKIT_EOS_TOKEN/);
+    await expect(OpenAICompatibleProvider.create({ baseUrl: s2.url, olmesParity: true })).rejects.toThrow(
+      EvalkitError,
+    );
+    await expect(OpenAICompatibleProvider.create({ baseUrl: s2.url, olmesParity: true })).rejects.toThrow(
+      /EVALKIT_EOS_TOKEN/,
+    );
   });
 
   it('cutAtStop cuts at the earliest stop string and ignores empty stops', () => {

@@ -1,7 +1,14 @@
 // OpenAI-compatible provider against the real stub HTTP server on 127.0.0.1.
 import { afterEach, describe, expect, it } from 'vitest';
-import { OpenAICompatibleProvider, type OpenAICompatibleOptions } from '../../src/models/openai-compatible.js';
-import { startStubServer, type StubServer, type StubServerOptions } from '../../src/testing/openai-stub-server.js';
+import {
+  OpenAICompatibleProvider,
+  type OpenAICompatibleOptions,
+} from '../../src/models/openai-compatible.js';
+import {
+  startStubServer,
+  type StubServer,
+  type StubServerOptions,
+} from '../../src/testing/openai-stub-server.js';
 import type { GenerationParams, RequestRecord } from '../../src/types.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -20,7 +27,14 @@ async function provider(o: OpenAICompatibleOptions): Promise<OpenAICompatiblePro
   return p;
 }
 
-const params = (p: Partial<GenerationParams> = {}): GenerationParams => ({ n: 1, temperature: 0, top_p: 1, max_tokens: 64, stop: [], ...p });
+const params = (p: Partial<GenerationParams> = {}): GenerationParams => ({
+  n: 1,
+  temperature: 0,
+  top_p: 1,
+  max_tokens: 64,
+  stop: [],
+  ...p,
+});
 const completion = (id: string, text: string, p: Partial<GenerationParams> = {}): RequestRecord => ({
   requestId: `t|${id}`,
   task: 't',
@@ -35,18 +49,37 @@ const chat = (id: string, content: string, p: Partial<GenerationParams> = {}): R
   prompt: { kind: 'chat', messages: [{ role: 'user', content }] },
   params: params(p),
 });
-const genBodies = (s: StubServer) => s.requests.filter((r) => r.path.startsWith('/v1/') && r.method === 'POST');
+const genBodies = (s: StubServer) =>
+  s.requests.filter((r) => r.path.startsWith('/v1/') && r.method === 'POST');
 
 describe.each([false, true])('OpenAI-compatible provider (stream=%s)', (stream) => {
   it('completions: sends the byte-exact prompt and params, returns the text; model name discovered', async () => {
     const s = await stub({ respond: (c) => `<<${c.prompt}>> #${c.sampleIndex}` });
     const p = await provider({ baseUrl: s.url, stream });
-    const [g] = await p.generate(completion('1', 'def f(x):\n  ', { seed: 7, temperature: 0.8, top_p: 0.95 }));
-    expect(g).toMatchObject({ requestId: 't|1', task: 't', itemId: '1', sampleIndex: 0, text: '<<def f(x):\n  >> #0', finishReason: 'stop', source: s.url });
+    const [g] = await p.generate(
+      completion('1', 'def f(x):\n  ', { seed: 7, temperature: 0.8, top_p: 0.95 }),
+    );
+    expect(g).toMatchObject({
+      requestId: 't|1',
+      task: 't',
+      itemId: '1',
+      sampleIndex: 0,
+      text: '<<def f(x):\n  >> #0',
+      finishReason: 'stop',
+      source: s.url,
+    });
     expect(g.error).toBeUndefined();
     expect(g.usage?.promptTokens).toBe(Buffer.byteLength('def f(x):\n  ') + 1); // stub counts BOS
     const [body] = genBodies(s).map((r) => r.body);
-    expect(body).toMatchObject({ model: 'stub-model', prompt: 'def f(x):\n  ', n: 1, temperature: 0.8, top_p: 0.95, max_tokens: 64, seed: 7 });
+    expect(body).toMatchObject({
+      model: 'stub-model',
+      prompt: 'def f(x):\n  ',
+      n: 1,
+      temperature: 0.8,
+      top_p: 0.95,
+      max_tokens: 64,
+      seed: 7,
+    });
     expect(body.stream ?? false).toBe(stream);
     expect(p.id).toBe(`openai:${s.url}#stub-model`);
   });
@@ -65,7 +98,13 @@ describe.each([false, true])('OpenAI-compatible provider (stream=%s)', (stream) 
     const p = await provider({ baseUrl: s.url, stream, modelName: 'stub-model' });
     const req: RequestRecord = {
       ...chat('2', 'write f'),
-      prompt: { kind: 'chat', messages: [{ role: 'user', content: 'write f' }, { role: 'assistant', content: '```python\n' }] },
+      prompt: {
+        kind: 'chat',
+        messages: [
+          { role: 'user', content: 'write f' },
+          { role: 'assistant', content: '```python\n' },
+        ],
+      },
     };
     await p.generate(req);
     expect(s.requests[0].body).toMatchObject({ continue_final_message: true, add_generation_prompt: false });
@@ -184,7 +223,12 @@ describe('retries and honest failure', () => {
     const p1 = await provider({ baseUrl: s.url, maxRetries: 2, concurrency: 3 });
     const out = (await Promise.all(reqs.map((r) => p1.generate(r)))).flat();
     expect(out).toHaveLength(20);
-    expect(out.filter((g) => g.error).map((g) => g.itemId).sort()).toEqual([...bad].map((x) => `m${x.slice(1)}`).sort());
+    expect(
+      out
+        .filter((g) => g.error)
+        .map((g) => g.itemId)
+        .sort(),
+    ).toEqual([...bad].map((x) => `m${x.slice(1)}`).sort());
     expect(out.filter((g) => g.text !== null && !g.error).length).toBe(13);
     expect(genBodies(s).length).toBe(7 * 3 + 13);
   });
@@ -220,7 +264,12 @@ describe('retries and honest failure', () => {
   it('a server that stays down: after giveUpAfterDownMs each call fails after one attempt (not the whole budget)', async () => {
     const s = await stub();
     const url = s.url;
-    const p = await provider({ baseUrl: url, maxRetries: 1000, backoff: { baseMs: 10, maxMs: 10 }, giveUpAfterDownMs: 100 });
+    const p = await provider({
+      baseUrl: url,
+      maxRetries: 1000,
+      backoff: { baseMs: 10, maxMs: 10 },
+      giveUpAfterDownMs: 100,
+    });
     await s.close();
     const [g1] = await p.generate(completion('1', 'x'));
     expect(g1.error).toMatch(/every endpoint has been failing/);

@@ -3,7 +3,10 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OpenAICompatibleProvider, type OpenAICompatibleOptions } from '../../src/models/openai-compatible.js';
+import {
+  OpenAICompatibleProvider,
+  type OpenAICompatibleOptions,
+} from '../../src/models/openai-compatible.js';
 import { startStubServer, type StubServer } from '../../src/testing/openai-stub-server.js';
 import type { GenerationRecord, RequestRecord } from '../../src/types.js';
 

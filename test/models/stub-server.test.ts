@@ -3,7 +3,12 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startStubServer, stubDetokenize, stubTokenize, type StubServer } from '../../src/testing/openai-stub-server.js';
+import {
+  startStubServer,
+  stubDetokenize,
+  stubTokenize,
+  type StubServer,
+} from '../../src/testing/openai-stub-server.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 const servers: StubServer[] = [];
@@ -15,7 +20,8 @@ async function stub(o = {}) {
   servers.push(s);
   return s;
 }
-const post = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const post = (url: string, body: unknown) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 describe('stub server protocol', () => {
   it('GET /v1/models and /health', async () => {
@@ -29,7 +35,9 @@ describe('stub server protocol', () => {
     const s = await stub();
     const t = await (await post(`${s.rootUrl}/tokenize`, { prompt: 'hé' })).json();
     expect(t.tokens).toEqual([256, 0x68, 0xc3, 0xa9]);
-    const t2 = await (await post(`${s.rootUrl}/tokenize`, { prompt: 'hé', add_special_tokens: false })).json();
+    const t2 = await (
+      await post(`${s.rootUrl}/tokenize`, { prompt: 'hé', add_special_tokens: false })
+    ).json();
     expect(t2).toMatchObject({ count: 3, tokens: [0x68, 0xc3, 0xa9] });
     const d = await (await post(`${s.rootUrl}/detokenize`, { tokens: [256, 0x68, 0xc3, 0xa9, 257] })).json();
     expect(d.prompt).toBe('<s>hé</s>');
@@ -38,14 +46,22 @@ describe('stub server protocol', () => {
 
   it('streaming completions: SSE data chunks per choice index, usage chunk, [DONE]', async () => {
     const s = await stub({ respond: (c: any) => `one two ${c.sampleIndex}` });
-    const res = await post(`${s.url}/completions`, { model: 'stub-model', prompt: 'x', n: 2, max_tokens: 50, stream: true, stream_options: { include_usage: true } });
+    const res = await post(`${s.url}/completions`, {
+      model: 'stub-model',
+      prompt: 'x',
+      n: 2,
+      max_tokens: 50,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const raw = await res.text();
     const events = raw.split('\n\n').filter(Boolean);
     expect(events.every((e) => e.startsWith('data: '))).toBe(true);
     expect(events.at(-1)).toBe('data: [DONE]');
     const chunks = events.slice(0, -1).map((e) => JSON.parse(e.slice(6)));
-    const text = (i: number) => chunks.flatMap((c) => c.choices.filter((x: any) => x.index === i).map((x: any) => x.text)).join('');
+    const text = (i: number) =>
+      chunks.flatMap((c) => c.choices.filter((x: any) => x.index === i).map((x: any) => x.text)).join('');
     expect(text(0)).toBe('one two 0');
     expect(text(1)).toBe('one two 1');
     expect(chunks.filter((c) => c.choices[0]?.finish_reason === 'stop')).toHaveLength(2);
@@ -68,9 +84,12 @@ describe('stub server protocol', () => {
     const run = async () => {
       const s = await stub({ faults: [{ kind: 'status', status: 503, fraction: 0.3, seed: 42 }] });
       const statuses: number[] = [];
-      for (let i = 0; i < 30; i++) statuses.push((await post(`${s.url}/completions`, { prompt: `p${i}` })).status);
+      for (let i = 0; i < 30; i++)
+        statuses.push((await post(`${s.url}/completions`, { prompt: `p${i}` })).status);
       expect(s.requests).toHaveLength(30);
-      expect(s.requests.filter((r) => r.fault === 'status')).toHaveLength(statuses.filter((x) => x === 503).length);
+      expect(s.requests.filter((r) => r.fault === 'status')).toHaveLength(
+        statuses.filter((x) => x === 503).length,
+      );
       expect(s.stats.completed).toBe(statuses.filter((x) => x === 200).length);
       return statuses;
     };
@@ -82,7 +101,11 @@ describe('stub server protocol', () => {
 
   const cli = resolve(REPO_ROOT, 'dist/testing/openai-stub-server.js');
   it.skipIf(!existsSync(cli))('CLI prints "listening on http://127.0.0.1:PORT/v1" and serves', async () => {
-    const child = spawn(process.execPath, [cli, '--port', '0', '--model-name', 'cli-model', '--latency-per-token-ms', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [cli, '--port', '0', '--model-name', 'cli-model', '--latency-per-token-ms', '0'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     try {
       const url = await new Promise<string>((res, rej) => {
         let buf = '';
@@ -93,7 +116,9 @@ describe('stub server protocol', () => {
         });
         child.on('exit', (c) => rej(new Error(`exited ${c}`)));
       });
-      const r = await (await post(`${url}/completions`, { model: 'cli-model', prompt: 'x', max_tokens: 5 })).json();
+      const r = await (
+        await post(`${url}/completions`, { model: 'cli-model', prompt: 'x', max_tokens: 5 })
+      ).json();
       expect(r.choices[0]).toMatchObject({ index: 0, finish_reason: 'length' });
       expect(r.choices[0].text).toHaveLength(5);
     } finally {

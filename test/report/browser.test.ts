@@ -32,12 +32,30 @@ describe.skipIf(!existsSync(CHROMIUM))('report and viewer in a real browser', ()
       { name: 'mbpp-like', items: 120, n: 5, effect: effect / 2 },
       { name: 'gsm8k-like', items: 300, n: 1, scoreKey: 'exact_match', effect: 0 },
     ];
-    writeSyntheticRun(join(root, 'pre-sft'), { runId: 'pre-sft', model: 'base', tasks: tasks(0), sampleSeed: 1 });
-    writeSyntheticRun(join(root, 'post-sft'), { runId: 'post-sft', model: 'sft', tasks: tasks(0.25), sampleSeed: 2 });
-    writeSyntheticRun(join(root, 'post-rl'), { runId: 'post-rl', model: 'rl', tasks: tasks(0.3), sampleSeed: 3 });
+    writeSyntheticRun(join(root, 'pre-sft'), {
+      runId: 'pre-sft',
+      model: 'base',
+      tasks: tasks(0),
+      sampleSeed: 1,
+    });
+    writeSyntheticRun(join(root, 'post-sft'), {
+      runId: 'post-sft',
+      model: 'sft',
+      tasks: tasks(0.25),
+      sampleSeed: 2,
+    });
+    writeSyntheticRun(join(root, 'post-rl'), {
+      runId: 'post-rl',
+      model: 'rl',
+      tasks: tasks(0.3),
+      sampleSeed: 3,
+    });
     const db = new ResultsDb(join(root, 'index.sqlite'));
     await db.indexRoot(root);
-    const rep = compareIndexedRuns(db, ['pre-sft', 'post-sft', 'post-rl'].map((r) => ({ runId: r, label: r })));
+    const rep = compareIndexedRuns(
+      db,
+      ['pre-sft', 'post-sft', 'post-rl'].map((r) => ({ runId: r, label: r })),
+    );
     viewer = await startViewer({ runsRoot: root, dbPath: join(root, 'index.sqlite') });
     reportFile = writeReport(db, rep, join(OUT, 'out'), { viewerUrl: viewer.url }).html;
     expected = rep.pairs[0].tasks.map((t) => ({
@@ -51,7 +69,16 @@ describe.skipIf(!existsSync(CHROMIUM))('report and viewer in a real browser', ()
     db.close();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
 
@@ -93,7 +120,9 @@ describe.skipIf(!existsSync(CHROMIUM))('report and viewer in a real browser', ()
     const target = page.locator(href!);
     expect(await target.count()).toBe(1);
     expect(await target.locator('.side > div').count()).toBe(2);
-    expect(await target.locator('a', { hasText: 'open in viewer' }).getAttribute('href')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/item\?task=humaneval-like/);
+    expect(await target.locator('a', { hasText: 'open in viewer' }).getAttribute('href')).toMatch(
+      /^http:\/\/127\.0\.0\.1:\d+\/item\?task=humaneval-like/,
+    );
     await page.screenshot({ path: join(OUT, 'report-flip.png') });
     await page.screenshot({ path: join(OUT, 'report-full.png'), fullPage: true });
     await page.close();
@@ -122,7 +151,9 @@ describe.skipIf(!existsSync(CHROMIUM))('report and viewer in a real browser', ()
     expect(await page.locator('.col[data-run="post-sft"] .reason').count()).toBeGreaterThan(0);
     await page.screenshot({ path: join(OUT, 'viewer-item.png'), fullPage: true });
     // JSON API, paged
-    const api = await (await fetch(`${viewer.url}/api/samples?run=pre-sft&task=gsm8k-like&offset=290&limit=50`)).json();
+    const api = await (
+      await fetch(`${viewer.url}/api/samples?run=pre-sft&task=gsm8k-like&offset=290&limit=50`)
+    ).json();
     expect(api.total).toBe(300);
     expect(api.samples).toHaveLength(10);
     await page.close();

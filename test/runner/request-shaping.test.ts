@@ -12,7 +12,8 @@ beforeAll(async () => {
 });
 afterAll(async () => server?.close());
 
-const gens = () => server.requests.filter((r) => r.path === '/v1/completions' || r.path === '/v1/chat/completions');
+const gens = () =>
+  server.requests.filter((r) => r.path === '/v1/completions' || r.path === '/v1/chat/completions');
 
 describe('OLMES request shaping chosen by the task variant', () => {
   it('OLMES-alias variants get OLMES shaping; other variants in the same run do not', async () => {

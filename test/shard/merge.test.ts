@@ -14,7 +14,15 @@ import { loadTasks, runEvaluation } from '../../src/runner/run.js';
 import { shardOfRequest as runnerShardOfRequest } from '../../src/runner/shard.js';
 import { mergeRunDirs, modelKey, shardOfRequest } from '../../src/shard/index.js';
 import { readJsonlFile, readManifest, readMetrics, RUN_FILES, sampleKey } from '../../src/store/run-dir.js';
-import type { GenerationRecord, Item, ModelProvider, RequestRecord, RunManifest, TaskVariant, VerdictRecord } from '../../src/types.js';
+import type {
+  GenerationRecord,
+  Item,
+  ModelProvider,
+  RequestRecord,
+  RunManifest,
+  TaskVariant,
+  VerdictRecord,
+} from '../../src/types.js';
 import { EvalkitError } from '../../src/util/errors.js';
 
 let root: string;
@@ -25,7 +33,11 @@ beforeEach(async () => {
 const params = { n: 2, temperature: 0.8, top_p: 0.95, max_tokens: 64, stop: ['\n\n'], seed: 1234 };
 const settings = { format: 'completion' as const, shots: 0, generation: params, primaryMetric: 'accuracy' };
 
-function manifest(runId: string, shard?: { index: number; count: number }, over: Partial<RunManifest> = {}): RunManifest {
+function manifest(
+  runId: string,
+  shard?: { index: number; count: number },
+  over: Partial<RunManifest> = {},
+): RunManifest {
   return {
     evalkit: { version: '0.1.0', gitCommit: null },
     runId,
@@ -33,11 +45,29 @@ function manifest(runId: string, shard?: { index: number; count: number }, over:
     startedAt: '2025-01-01T00:00:00.000Z',
     endedAt: '2025-01-01T01:00:00.000Z',
     status: 'completed',
-    model: { provider: 'openai', id: `openai:http://node-${shard?.index ?? 0}:8000/v1#ckpt-7`, name: 'ckpt-7' },
-    tasks: ['alpha', 'beta'].map((name) => ({ name, family: name, settings, datasets: [{ id: `${name}-v1`, version: '1', sha256: 'ab'.repeat(32), source: 'mirror' }], items: 25 })),
+    model: {
+      provider: 'openai',
+      id: `openai:http://node-${shard?.index ?? 0}:8000/v1#ckpt-7`,
+      name: 'ckpt-7',
+    },
+    tasks: ['alpha', 'beta'].map((name) => ({
+      name,
+      family: name,
+      settings,
+      datasets: [{ id: `${name}-v1`, version: '1', sha256: 'ab'.repeat(32), source: 'mirror' }],
+      items: 25,
+    })),
     options: { seed: 1234, cacheDir: `/scratch/node-${shard?.index ?? 0}` },
     ...(shard ? { shard } : {}),
-    sessions: [{ startedAt: '2025-01-01T00:00:00.000Z', endedAt: '2025-01-01T01:00:00.000Z', command: 'evalkit run', host: `node-${shard?.index ?? 0}`, pid: 1 }],
+    sessions: [
+      {
+        startedAt: '2025-01-01T00:00:00.000Z',
+        endedAt: '2025-01-01T01:00:00.000Z',
+        command: 'evalkit run',
+        host: `node-${shard?.index ?? 0}`,
+        pid: 1,
+      },
+    ],
     ...over,
   };
 }
@@ -59,7 +89,13 @@ function unshardedRecords() {
           verdicts.push({ requestId, task, itemId, sampleIndex: s, scores: null, error: 'HTTP 503' });
         }
         generations.push({ requestId, task, itemId, sampleIndex: s, text, finishReason: 'stop' });
-        verdicts.push({ requestId, task, itemId, sampleIndex: s, scores: { exact_match: text === 'answer 0' ? 1 : 0 } });
+        verdicts.push({
+          requestId,
+          task,
+          itemId,
+          sampleIndex: s,
+          scores: { exact_match: text === 'answer 0' ? 1 : 0 },
+        });
       }
     }
   return { requests, generations, verdicts };
@@ -83,7 +119,11 @@ async function writeShards(count: number, edit?: (index: number, m: RunManifest)
     const dir = join(root, `shard-${index}`);
     let m = manifest(`shard-${index}`, { index, count });
     if (edit) m = edit(index, m);
-    await writeRun(dir, m, { requests: all.requests.filter(mine), generations: all.generations.filter(mine), verdicts: all.verdicts.filter(mine) });
+    await writeRun(dir, m, {
+      requests: all.requests.filter(mine),
+      generations: all.generations.filter(mine),
+      verdicts: all.verdicts.filter(mine),
+    });
     dirs.push(dir);
   }
   return dirs;
@@ -93,11 +133,13 @@ async function writeShards(count: number, edit?: (index: number, m: RunManifest)
 function latest<T extends { requestId: string; sampleIndex?: number }>(rs: T[]): T[] {
   const m = new Map<string, T>();
   for (const r of rs) m.set(sampleKey(r.requestId, r.sampleIndex ?? -1), r);
-  return [...m.values()].sort((a, b) => (sampleKey(a.requestId, a.sampleIndex ?? -1) < sampleKey(b.requestId, b.sampleIndex ?? -1) ? -1 : 1));
+  return [...m.values()].sort((a, b) =>
+    sampleKey(a.requestId, a.sampleIndex ?? -1) < sampleKey(b.requestId, b.sampleIndex ?? -1) ? -1 : 1,
+  );
 }
 
 describe('shardOfRequest', () => {
-  it('is the runner\'s assignment (sha1 → uint32 mod N), stable, and spreads requests over all shards', () => {
+  it("is the runner's assignment (sha1 → uint32 mod N), stable, and spreads requests over all shards", () => {
     const ids = Array.from({ length: 2000 }, (_, i) => `humaneval|HumanEval/${i}`);
     const counts = new Array(8).fill(0);
     for (const id of ids) {
@@ -116,25 +158,49 @@ describe('mergeRunDirs (synthetic shards)', () => {
     const dirs = await writeShards(2);
     const out = join(root, 'merged');
     const hooked: string[] = [];
-    const summary = await mergeRunDirs([dirs[1], dirs[0]], out, { recomputeMetrics: async (d) => void hooked.push(d) });
+    const summary = await mergeRunDirs([dirs[1], dirs[0]], out, {
+      recomputeMetrics: async (d) => void hooked.push(d),
+    });
     expect(hooked).toEqual([out]);
     const all = unshardedRecords();
-    expect(summary).toMatchObject({ shards: 2, requests: 50, generations: 100, verdicts: 100, erroredSamples: 0 });
-    expect(latest(await readJsonlFile<RequestRecord>(join(out, RUN_FILES.requests)))).toEqual(latest(all.requests));
-    expect(latest(await readJsonlFile<GenerationRecord>(join(out, RUN_FILES.generations)))).toEqual(latest(all.generations));
-    expect(latest(await readJsonlFile<VerdictRecord>(join(out, RUN_FILES.verdicts)))).toEqual(latest(all.verdicts));
+    expect(summary).toMatchObject({
+      shards: 2,
+      requests: 50,
+      generations: 100,
+      verdicts: 100,
+      erroredSamples: 0,
+    });
+    expect(latest(await readJsonlFile<RequestRecord>(join(out, RUN_FILES.requests)))).toEqual(
+      latest(all.requests),
+    );
+    expect(latest(await readJsonlFile<GenerationRecord>(join(out, RUN_FILES.generations)))).toEqual(
+      latest(all.generations),
+    );
+    expect(latest(await readJsonlFile<VerdictRecord>(join(out, RUN_FILES.verdicts)))).toEqual(
+      latest(all.verdicts),
+    );
     // one record per sample (superseded ones dropped), in task then natural id order
     const gens = await readJsonlFile<GenerationRecord>(join(out, RUN_FILES.generations));
     expect(gens).toHaveLength(100);
-    expect(gens.slice(0, 4).map((g) => `${g.itemId}#${g.sampleIndex}`)).toEqual(['alpha/0#0', 'alpha/0#1', 'alpha/1#0', 'alpha/1#1']);
+    expect(gens.slice(0, 4).map((g) => `${g.itemId}#${g.sampleIndex}`)).toEqual([
+      'alpha/0#0',
+      'alpha/0#1',
+      'alpha/1#0',
+      'alpha/1#1',
+    ]);
     expect(gens[50].task).toBe('beta');
 
-    const m = (await readManifest(out)) as RunManifest & { mergedFrom: Array<{ shard: unknown; modelId: string }> };
+    const m = (await readManifest(out)) as RunManifest & {
+      mergedFrom: Array<{ shard: unknown; modelId: string }>;
+    };
     expect(m.shard).toBeUndefined();
     expect(m.status).toBe('completed');
     expect(m.runId).toBe('merged');
     expect(m.sessions.map((s) => s.host)).toEqual(['node-0', 'node-1']);
-    expect(m.mergedFrom.map((x) => x.shard)).toEqual([{ index: 0, count: 2 }, { index: 1, count: 2 }]);
+    expect(m.mergedFrom.map((x) => x.shard)).toEqual([
+      { index: 0, count: 2 },
+      { index: 1, count: 2 },
+    ]);
     expect(m.mergedFrom[1].modelId).toBe('openai:http://node-1:8000/v1#ckpt-7');
     expect(m.tasks.map((t) => t.name)).toEqual(['alpha', 'beta']);
   });
@@ -159,12 +225,25 @@ describe('mergeRunDirs (synthetic shards)', () => {
 
     await rm(root, { recursive: true });
     dirs = await writeShards(2, (i, m) =>
-      i === 1 ? { ...m, tasks: m.tasks.map((t) => ({ ...t, settings: { ...t.settings, generation: { ...params, temperature: 0.2 } } })) } : m,
+      i === 1
+        ? {
+            ...m,
+            tasks: m.tasks.map((t) => ({
+              ...t,
+              settings: { ...t.settings, generation: { ...params, temperature: 0.2 } },
+            })),
+          }
+        : m,
     );
-    await expectRefusal(dirs, /shard-1\/manifest\.json: task "alpha" has different settings, data or item count/);
+    await expectRefusal(
+      dirs,
+      /shard-1\/manifest\.json: task "alpha" has different settings, data or item count/,
+    );
 
     await rm(root, { recursive: true });
-    dirs = await writeShards(2, (i, m) => (i === 1 ? { ...m, model: { ...m.model, id: 'openai:http://node-1:8000/v1#ckpt-8' } } : m));
+    dirs = await writeShards(2, (i, m) =>
+      i === 1 ? { ...m, model: { ...m.model, id: 'openai:http://node-1:8000/v1#ckpt-8' } } : m,
+    );
     await expectRefusal(dirs, /model openai:http:\/\/node-1:8000\/v1#ckpt-8 \(openai:ckpt-8\) differs/);
 
     await rm(root, { recursive: true });
@@ -174,7 +253,10 @@ describe('mergeRunDirs (synthetic shards)', () => {
     // shard directories swapped labels: records belong to the other shard
     await rm(root, { recursive: true });
     dirs = await writeShards(2, (i, m) => ({ ...m, shard: { index: 1 - i, count: 2 } }));
-    await expectRefusal(dirs, /requests\.jsonl:1: request ".*" belongs to shard \d\/2, not \d\/2 \(directory mislabelled\?\)/);
+    await expectRefusal(
+      dirs,
+      /requests\.jsonl:1: request ".*" belongs to shard \d\/2, not \d\/2 \(directory mislabelled\?\)/,
+    );
 
     // a sample without a verdict (a shard killed between generation and scoring, then marked completed by hand)
     await rm(root, { recursive: true });
@@ -192,8 +274,12 @@ describe('mergeRunDirs (synthetic shards)', () => {
   });
 
   it('modelKey ignores where the model was served, not what it is', () => {
-    expect(modelKey({ provider: 'openai', id: 'openai:http://a:8000/v1#m' })).toBe(modelKey({ provider: 'openai', id: 'openai:http://b:9000/v1#m' }));
-    expect(modelKey({ provider: 'gguf', id: 'gguf:/a/x.gguf#0123' })).not.toBe(modelKey({ provider: 'gguf', id: 'gguf:/a/x.gguf#4567' }));
+    expect(modelKey({ provider: 'openai', id: 'openai:http://a:8000/v1#m' })).toBe(
+      modelKey({ provider: 'openai', id: 'openai:http://b:9000/v1#m' }),
+    );
+    expect(modelKey({ provider: 'gguf', id: 'gguf:/a/x.gguf#0123' })).not.toBe(
+      modelKey({ provider: 'gguf', id: 'gguf:/a/x.gguf#4567' }),
+    );
   });
 });
 
@@ -202,26 +288,43 @@ describe('mergeRunDirs (synthetic shards)', () => {
 interface ToyData {
   answer: string;
 }
-const toyItems: Item<ToyData>[] = Array.from({ length: 37 }, (_, i) => ({ id: `toy/${i}`, data: { answer: String(i % 4) }, categories: { parity: i % 2 ? 'odd' : 'even' } }));
+const toyItems: Item<ToyData>[] = Array.from({ length: 37 }, (_, i) => ({
+  id: `toy/${i}`,
+  data: { answer: String(i % 4) },
+  categories: { parity: i % 2 ? 'odd' : 'even' },
+}));
 
 const toyTask: TaskVariant<ToyData> = {
   name: 'toy::shard-test',
   family: 'toy',
   description: 'synthetic task for the shard merge test',
-  settings: { format: 'completion', shots: 0, generation: { n: 3, temperature: 0.8, top_p: 0.95, max_tokens: 8, stop: [] }, primaryMetric: 'accuracy' },
+  settings: {
+    format: 'completion',
+    shots: 0,
+    generation: { n: 3, temperature: 0.8, top_p: 0.95, max_tokens: 8, stop: [] },
+    primaryMetric: 'accuracy',
+  },
   async loadItems() {
-    return { items: toyItems, datasets: [{ id: 'toy', version: '1', sha256: '00'.repeat(32), source: 'memory' }] };
+    return {
+      items: toyItems,
+      datasets: [{ id: 'toy', version: '1', sha256: '00'.repeat(32), source: 'memory' }],
+    };
   },
   buildPrompt: (item) => ({ kind: 'completion', text: `What is ${item.id} mod 4? ` }),
   createScorer: () => ({
     async score(item, g) {
       const ok = (g.text ?? '').trim() === item.data.answer;
-      return { scores: { exact_match: ok ? 1 : 0 }, extracted: g.text ?? '', ...(ok ? {} : { reason: `expected ${item.data.answer}` }) };
+      return {
+        scores: { exact_match: ok ? 1 : 0 },
+        extracted: g.text ?? '',
+        ...(ok ? {} : { reason: `expected ${item.data.answer}` }),
+      };
     },
   }),
   aggregate(items, verdicts, options) {
     const per = new Map<string, number[]>();
-    for (const v of verdicts) if (v.scores) (per.get(v.itemId) ?? per.set(v.itemId, []).get(v.itemId)!).push(v.scores.exact_match);
+    for (const v of verdicts)
+      if (v.scores) (per.get(v.itemId) ?? per.set(v.itemId, []).get(v.itemId)!).push(v.scores.exact_match);
     const perItem = items.map((it) => {
       const xs = per.get(it.id) ?? [];
       return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0;
@@ -230,7 +333,12 @@ const toyTask: TaskVariant<ToyData> = {
       task: 'toy::shard-test',
       primary: 'accuracy',
       metrics: { accuracy: meanWithBootstrapCI(perItem, { seed: options.seed }) },
-      counts: { items: items.length, samples: verdicts.length, scored: verdicts.filter((v) => v.scores).length, errored: verdicts.filter((v) => !v.scores).length },
+      counts: {
+        items: items.length,
+        samples: verdicts.length,
+        scored: verdicts.filter((v) => v.scores).length,
+        errored: verdicts.filter((v) => !v.scores).length,
+      },
     };
   },
 };
@@ -243,7 +351,14 @@ const toyProvider: ModelProvider = {
     const idx = sampleIndices ?? Array.from({ length: req.params.n }, (_, i) => i);
     return idx.map((sampleIndex) => {
       const h = createHash('sha1').update(`${req.requestId}#${sampleIndex}`).digest()[0];
-      return { requestId: req.requestId, task: req.task, itemId: req.itemId, sampleIndex, text: ` ${h % 4}`, finishReason: 'stop' };
+      return {
+        requestId: req.requestId,
+        task: req.task,
+        itemId: req.itemId,
+        sampleIndex,
+        text: ` ${h % 4}`,
+        finishReason: 'stop',
+      };
     });
   },
 };
@@ -251,7 +366,13 @@ const toyProvider: ModelProvider = {
 describe('sharded runs merged = unsharded run (real runner)', () => {
   it('3 shards through runEvaluation, merged, give the unsharded metrics and records', async () => {
     const silent = { update() {}, done() {} } as never;
-    const base = { model: { model: 'toy:deterministic' }, provider: toyProvider, tasks: [toyTask], options: { seed: 1234 }, progress: silent };
+    const base = {
+      model: { model: 'toy:deterministic' },
+      provider: toyProvider,
+      tasks: [toyTask],
+      options: { seed: 1234 },
+      progress: silent,
+    };
     const full = await runEvaluation({ ...base, runDir: join(root, 'full') });
     expect(full.status).toBe('completed');
     const shardDirs: string[] = [];
@@ -277,7 +398,9 @@ describe('sharded runs merged = unsharded run (real runner)', () => {
     for (const f of [RUN_FILES.requests, RUN_FILES.generations, RUN_FILES.verdicts]) {
       const a = latest(await readJsonlFile<any>(join(root, 'full', f)));
       const b = latest(await readJsonlFile<any>(join(out, f)));
-      expect(b.map((r) => ({ ...r, latencyMs: undefined }))).toEqual(a.map((r) => ({ ...r, latencyMs: undefined })));
+      expect(b.map((r) => ({ ...r, latencyMs: undefined }))).toEqual(
+        a.map((r) => ({ ...r, latencyMs: undefined })),
+      );
     }
   });
 });

@@ -8,7 +8,8 @@ import { mulberry32 } from '../../src/util/rng.js';
 function pmf(n: number, p: number): number[] {
   // In logs: (1 − p)ⁿ underflows for large n.
   const logs = [n * Math.log1p(-p)];
-  for (let x = 1; x <= n; x++) logs.push(logs[x - 1] + Math.log(n - x + 1) - Math.log(x) + Math.log(p) - Math.log1p(-p));
+  for (let x = 1; x <= n; x++)
+    logs.push(logs[x - 1] + Math.log(n - x + 1) - Math.log(x) + Math.log(p) - Math.log1p(-p));
   return logs.map(Math.exp);
 }
 

@@ -70,12 +70,19 @@ describe('minimum detectable effect', () => {
   it('matches the closed form (z.975 + z.80)·sd/√n', () => {
     const r = minimumDetectableEffect({ n: 400, sdDiff: 0.5, meanA: 0.5, meanB: 0.5 });
     expect(r.mde).toBeCloseTo(((1.959964 + 0.841621) * 0.5) / 20, 5);
-    expect(minimumDetectableEffect({ n: 100, sdDiff: 0, meanA: 0.5, meanB: 0.5 }).basis).toMatch(/independent/);
+    expect(minimumDetectableEffect({ n: 100, sdDiff: 0, meanA: 0.5, meanB: 0.5 }).basis).toMatch(
+      /independent/,
+    );
   });
 });
 
 /** Simulated checkpoint pairs with a known true difference: items p_i ~ U(0.1, 0.8), B passes with p_i + δ. */
-function simulate(seed: number, items: number, n: number, delta: number): { a: Map<string, ItemOutcome>; b: Map<string, ItemOutcome> } {
+function simulate(
+  seed: number,
+  items: number,
+  n: number,
+  delta: number,
+): { a: Map<string, ItemOutcome>; b: Map<string, ItemOutcome> } {
   const rnd = mulberry32(seed);
   const a = new Map<string, ItemOutcome>();
   const b = new Map<string, ItemOutcome>();
@@ -109,7 +116,11 @@ describe('coverage of the paired CI over many seeds (true difference known)', ()
         if (c.ci95[0] <= delta && delta <= c.ci95[1]) covered++;
         // Type I error under H0 with the same design:
         const h0 = simulate(10_000 + s, 200, n, 0);
-        const c0 = compareItemOutcomes('t', 'pass@1', h0.a, h0.b, { seed: s, resamples: 200, permutations: 500 });
+        const c0 = compareItemOutcomes('t', 'pass@1', h0.a, h0.b, {
+          seed: s,
+          resamples: 200,
+          permutations: 500,
+        });
         if (c0.test.p < 0.05) rejectedNull++;
         expect(c.binary).toBe(n === 1);
       }
@@ -124,8 +135,18 @@ describe('coverage of the paired CI over many seeds (true difference known)', ()
 
 describe('compareItemOutcomes', () => {
   it('lists flips, pairs only common items and computes McNemar on discordant pairs', () => {
-    const a = new Map<string, ItemOutcome>([['x', { n: 1, value: 1 }], ['y', { n: 1, value: 0 }], ['z', { n: 1, value: 1 }], ['only-a', { n: 1, value: 1 }]]);
-    const b = new Map<string, ItemOutcome>([['x', { n: 1, value: 0 }], ['y', { n: 1, value: 1 }], ['z', { n: 1, value: 1 }], ['only-b', { n: 1, value: 0 }]]);
+    const a = new Map<string, ItemOutcome>([
+      ['x', { n: 1, value: 1 }],
+      ['y', { n: 1, value: 0 }],
+      ['z', { n: 1, value: 1 }],
+      ['only-a', { n: 1, value: 1 }],
+    ]);
+    const b = new Map<string, ItemOutcome>([
+      ['x', { n: 1, value: 0 }],
+      ['y', { n: 1, value: 1 }],
+      ['z', { n: 1, value: 1 }],
+      ['only-b', { n: 1, value: 0 }],
+    ]);
     const c = compareItemOutcomes('t', 'pass@1', a, b);
     expect(c.paired).toBe(3);
     expect(c.flips.passToFail.map((f) => f.itemId)).toEqual(['x']);

@@ -3,7 +3,9 @@ import { parsePythonJson, stringifyPythonJson } from '../../src/util/pyjson.js';
 
 describe('Python-flavoured JSON', () => {
   it('reads NaN and ±Infinity outside strings and leaves them alone inside strings', () => {
-    const v = parsePythonJson<any>('{"a": [NaN, -Infinity, Infinity, 1.5], "s": "NaN and -Infinity \\" Infinity"}');
+    const v = parsePythonJson<any>(
+      '{"a": [NaN, -Infinity, Infinity, 1.5], "s": "NaN and -Infinity \\" Infinity"}',
+    );
     expect(Number.isNaN(v.a[0])).toBe(true);
     expect(v.a[1]).toBe(-Infinity);
     expect(v.a[2]).toBe(Infinity);

@@ -15,13 +15,20 @@ export function register(program: Command): void {
         '95% CI (paired bootstrap), McNemar (0/1 outcomes) or paired permutation (n>1) test, Holm correction across\n' +
         'tasks, verdict, minimum detectable effect, and the items that flipped',
     )
-    .argument('<runs...>', 'run directories, run ids in the results database, or checkpoint names (with --campaign)')
+    .argument(
+      '<runs...>',
+      'run directories, run ids in the results database, or checkpoint names (with --campaign)',
+    )
     .option('--campaign <file>', 'campaign config whose checkpoint names may be used as runs')
     .option('--runs-root <dir>', 'runs root (for the default database location)', 'runs')
     .option('--db <path>', 'results database file')
-    .option('--metric <name>', 'compare this metric instead of each task\'s primary metric')
+    .option('--metric <name>', "compare this metric instead of each task's primary metric")
     .option('--task <name...>', 'only these tasks')
-    .option('--baseline <mode>', 'with 3+ runs compare each to the "previous" run or to the "first"', 'previous')
+    .option(
+      '--baseline <mode>',
+      'with 3+ runs compare each to the "previous" run or to the "first"',
+      'previous',
+    )
     .option('--correction <method>', 'multiple-comparison correction across tasks: holm | bh | none', 'holm')
     .option('--alpha <a>', 'significance level', (v) => Number(v), 0.05)
     .option('--seed <n>', 'seed for bootstrap and permutations', positiveInt('--seed'), 1234)
@@ -29,13 +36,16 @@ export function register(program: Command): void {
     .option('--max-flips <n>', 'flipped items listed per task in the table', positiveInt('--max-flips'), 10)
     .option('--json', 'print the full comparison as JSON')
     .action(async (refs: string[], o: Record<string, any>, cmd: Command) => {
-      if (!['holm', 'bh', 'none'].includes(o.correction)) throw new EvalkitError(`--correction must be holm, bh or none (got "${o.correction}")`);
-      if (!['previous', 'first'].includes(o.baseline)) throw new EvalkitError(`--baseline must be previous or first (got "${o.baseline}")`);
+      if (!['holm', 'bh', 'none'].includes(o.correction))
+        throw new EvalkitError(`--correction must be holm, bh or none (got "${o.correction}")`);
+      if (!['previous', 'first'].includes(o.baseline))
+        throw new EvalkitError(`--baseline must be previous or first (got "${o.baseline}")`);
       if (refs.length < 2) throw new EvalkitError('compare needs at least two runs');
       const campaign = o.campaign ? loadCampaign(o.campaign) : undefined;
       const cps = campaign ? checkpointDirs(campaign) : {};
       // With --campaign the default database is the one `campaign run` updates (<campaign runsRoot>/…).
-      const runsRoot = campaign && cmd.getOptionValueSource('runsRoot') === 'default' ? campaign.runsRoot : o.runsRoot;
+      const runsRoot =
+        campaign && cmd.getOptionValueSource('runsRoot') === 'default' ? campaign.runsRoot : o.runsRoot;
       const db = openResultsDb(o.db ?? defaultDbPath(runsRoot));
       try {
         const runs = [];
@@ -49,7 +59,9 @@ export function register(program: Command): void {
           metric: o.metric,
           tasks: o.task,
         });
-        process.stdout.write(o.json ? JSON.stringify(rep, null, 2) + '\n' : formatComparison(rep, { maxFlips: o.maxFlips }));
+        process.stdout.write(
+          o.json ? JSON.stringify(rep, null, 2) + '\n' : formatComparison(rep, { maxFlips: o.maxFlips }),
+        );
       } finally {
         db.close();
       }

@@ -5,7 +5,9 @@ export function register(program: Command): void {
   const list = program.command('list').description('list things evalkit knows about');
   list
     .command('tasks')
-    .description('every task variant with its settings (shots, n, temperature, top_p, max tokens, stops, metric)')
+    .description(
+      'every task variant with its settings (shots, n, temperature, top_p, max tokens, stops, metric)',
+    )
     .option('--json', 'print JSON instead of a table')
     .option('--family <name>', 'only variants of this benchmark family')
     .action(async (opts: { json?: boolean; family?: string }) => {
@@ -13,7 +15,13 @@ export function register(program: Command): void {
       if (opts.json) {
         process.stdout.write(
           JSON.stringify(
-            tasks.map((t) => ({ name: t.name, family: t.family, reproduces: t.reproduces, description: t.description, settings: t.settings })),
+            tasks.map((t) => ({
+              name: t.name,
+              family: t.family,
+              reproduces: t.reproduces,
+              description: t.description,
+              settings: t.settings,
+            })),
             null,
             2,
           ) + '\n',
@@ -35,8 +43,11 @@ export function register(program: Command): void {
       });
       const header = ['variant', 'format', 'shots', 'n', 'temp/top_p', 'max_tok', 'primary', 'stop'];
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => Math.min(r[i].length, 60))));
-      const fmt = (r: string[]) => r.map((c, i) => (c.length > 60 ? c.slice(0, 57) + '...' : c).padEnd(widths[i])).join('  ');
+      const fmt = (r: string[]) =>
+        r.map((c, i) => (c.length > 60 ? c.slice(0, 57) + '...' : c).padEnd(widths[i])).join('  ');
       process.stdout.write([fmt(header), ...rows.map(fmt)].join('\n') + '\n');
-      process.stdout.write(`\n${tasks.length} variants. \`evalkit list tasks --json\` shows every setting.\n`);
+      process.stdout.write(
+        `\n${tasks.length} variants. \`evalkit list tasks --json\` shows every setting.\n`,
+      );
     });
 }

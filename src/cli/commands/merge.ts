@@ -30,8 +30,14 @@ export function register(program: Command): void {
     )
     .argument('<shardDirs...>', 'shard run directories (any order)')
     .requiredOption('--out <dir>', 'merged run directory to create (must not exist or be empty)')
-    .option('--no-metrics', 'only merge the records; compute metrics later with `evalkit score --run-dir <out>`')
-    .option('--allow-incomplete', 'accept shards whose manifest status is not "completed" (records are still checked)')
+    .option(
+      '--no-metrics',
+      'only merge the records; compute metrics later with `evalkit score --run-dir <out>`',
+    )
+    .option(
+      '--allow-incomplete',
+      'accept shards whose manifest status is not "completed" (records are still checked)',
+    )
     .action(async (shardDirs: string[], o: { out: string; metrics: boolean; allowIncomplete?: boolean }) => {
       let table = '';
       const summary = await mergeRunDirs(shardDirs, o.out, {

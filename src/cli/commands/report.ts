@@ -11,8 +11,13 @@ import { positiveInt } from '../shared-options.js';
 export function register(program: Command): void {
   program
     .command('report')
-    .description('self-contained HTML report (inline SVG charts with CI error bars, breakdowns, comparison table, flipped items) + Markdown summary')
-    .argument('<runs...>', 'run directories, run ids, or checkpoint names (with --campaign), in training order')
+    .description(
+      'self-contained HTML report (inline SVG charts with CI error bars, breakdowns, comparison table, flipped items) + Markdown summary',
+    )
+    .argument(
+      '<runs...>',
+      'run directories, run ids, or checkpoint names (with --campaign), in training order',
+    )
     .requiredOption('--out <dir>', 'output directory (report.html, summary.md, comparison.json)')
     .option('--campaign <file>', 'campaign config whose checkpoint names may be used as runs')
     .option('--runs-root <dir>', 'runs root (for the default database location)', 'runs')
@@ -27,12 +32,17 @@ export function register(program: Command): void {
       const campaign = o.campaign ? loadCampaign(o.campaign) : undefined;
       const cps = campaign ? checkpointDirs(campaign) : {};
       // With --campaign the default database is the one `campaign run` updates (<campaign runsRoot>/…).
-      const runsRoot = campaign && cmd.getOptionValueSource('runsRoot') === 'default' ? campaign.runsRoot : o.runsRoot;
+      const runsRoot =
+        campaign && cmd.getOptionValueSource('runsRoot') === 'default' ? campaign.runsRoot : o.runsRoot;
       const db = openResultsDb(o.db ?? defaultDbPath(runsRoot));
       try {
         const runs = [];
         for (const r of refs) runs.push(await resolveRun(db, r, cps));
-        const rep = compareIndexedRuns(db, runs, { seed: o.seed, correction: o.correction as Correction, baseline: o.baseline });
+        const rep = compareIndexedRuns(db, runs, {
+          seed: o.seed,
+          correction: o.correction as Correction,
+          baseline: o.baseline,
+        });
         const files = writeReport(db, rep, o.out, { viewerUrl: o.viewerUrl, title: o.title });
         process.stdout.write(`${files.html}\n${files.markdown}\n${files.json}\n`);
       } finally {

@@ -25,9 +25,17 @@ export function register(program: Command): void {
     .option('--model-name <name>', 'model name sent to the server and recorded in the manifest')
     .requiredOption('--task <variant>', 'task variant (repeatable); see `evalkit list tasks`', collect)
     .requiredOption('--run-dir <dir>', 'run directory (created, or resumed if it exists)')
-    .option('--endpoint <url>', 'additional OpenAI-compatible endpoint serving the same model (repeatable; load-balanced)', collect)
+    .option(
+      '--endpoint <url>',
+      'additional OpenAI-compatible endpoint serving the same model (repeatable; load-balanced)',
+      collect,
+    )
     .option('--concurrency <n>', 'max requests in flight (default 128)', positiveInt('--concurrency'))
-    .option('--max-retries <n>', 'retries per request on 429/5xx/reset/timeout before the sample is marked errored', positiveInt('--max-retries'))
+    .option(
+      '--max-retries <n>',
+      'retries per request on 429/5xx/reset/timeout before the sample is marked errored',
+      positiveInt('--max-retries'),
+    )
     .option('--request-timeout <ms>', 'per-request timeout in milliseconds', positiveInt('--request-timeout'))
     .option('--stream', 'use streaming (server-sent events) responses')
     .option('--cache', 'serve identical requests from the request cache (across runs)')
@@ -36,9 +44,16 @@ export function register(program: Command): void {
       'shape ALL completion requests like OLMES (no BOS, EOS in stops, left truncation); by default only the OLMES-alias variants are shaped',
     )
     .option('--no-olmes-parity', 'never shape requests like OLMES, not even for OLMES-alias variants')
-    .option('--max-length <n>', 'OLMES max_length (prompt + generation tokens) for left truncation', positiveInt('--max-length'))
+    .option(
+      '--max-length <n>',
+      'OLMES max_length (prompt + generation tokens) for left truncation',
+      positiveInt('--max-length'),
+    )
     .option('--eos-token <text>', 'tokenizer EOS string for --olmes-parity when the server cannot report it')
-    .option('--shard <i/N>', 'evaluate only shard i of N (deterministic by request); combine with `evalkit merge`')
+    .option(
+      '--shard <i/N>',
+      'evaluate only shard i of N (deterministic by request); combine with `evalkit merge`',
+    )
     .option('--tensor-parallel-size <n>', 'vllm: tensor parallel size', positiveInt('--tensor-parallel-size'))
     .option('--data-parallel-size <n>', 'vllm: data parallel size', positiveInt('--data-parallel-size'))
     .option('--max-model-len <n>', 'vllm: max model length', positiveInt('--max-model-len'))
@@ -74,7 +89,9 @@ export function register(program: Command): void {
     const onSigint = () => {
       interrupts++;
       if (interrupts > 1) process.exit(130);
-      process.stderr.write('\nevalkit: interrupted; finishing records in flight (Ctrl-C again to quit now). Resume with the same command.\n');
+      process.stderr.write(
+        '\nevalkit: interrupted; finishing records in flight (Ctrl-C again to quit now). Resume with the same command.\n',
+      );
       controller.abort();
     };
     process.on('SIGINT', onSigint);

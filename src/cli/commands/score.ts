@@ -18,7 +18,11 @@ export function register(program: Command): void {
         'the <task>/<n>.py directory form) into a run directory; without --samples, re-score the generations\n' +
         'already in --run-dir with the current scorers (no inference)',
     )
-    .option('--task <variant>', 'task variant (repeatable); for --samples exactly one, e.g. humanevalplus or mbppplus', collect)
+    .option(
+      '--task <variant>',
+      'task variant (repeatable); for --samples exactly one, e.g. humanevalplus or mbppplus',
+      collect,
+    )
     .option('--samples <path>', 'samples file or directory to score')
     .requiredOption('--run-dir <dir>', 'run directory to write (or to re-score)');
   addScoringOptions(cmd).action(async (o: Record<string, any>) => {
@@ -26,7 +30,8 @@ export function register(program: Command): void {
     const progress = createProgress(process.stderr, o.quiet);
     let metrics;
     if (o.samples) {
-      if (!o.task || o.task.length !== 1) throw new EvalkitError('score --samples needs exactly one --task (e.g. humanevalplus)');
+      if (!o.task || o.task.length !== 1)
+        throw new EvalkitError('score --samples needs exactly one --task (e.g. humanevalplus)');
       const { samples, source } = await readSamples(resolve(o.samples));
       const provider = new ReplayProvider(source, samples);
       const { loaded } = await loadTasks(o.task, options);
@@ -41,7 +46,10 @@ export function register(program: Command): void {
       if (missing.length) {
         process.stderr.write(
           `evalkit: ${source} covers ${loaded[0].items.length - missing.length} of ${loaded[0].items.length} tasks; ` +
-            `${missing.length} missing (e.g. ${missing.slice(0, 3).map((m) => m.id).join(', ')}) are reported, not scored\n`,
+            `${missing.length} missing (e.g. ${missing
+              .slice(0, 3)
+              .map((m) => m.id)
+              .join(', ')}) are reported, not scored\n`,
         );
       }
       const result = await runEvaluation({

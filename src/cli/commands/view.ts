@@ -5,13 +5,20 @@ import { startViewer } from '../../viewer/server.js';
 export function register(program: Command): void {
   program
     .command('view')
-    .description('local web page to browse runs and samples (prompt, generation, extracted answer/program, verdict, reason; side by side across runs)')
+    .description(
+      'local web page to browse runs and samples (prompt, generation, extracted answer/program, verdict, reason; side by side across runs)',
+    )
     .option('--runs-root <dir>', 'directory holding run directories (indexed incrementally at start)', 'runs')
     .option('--db <path>', 'results database file (default: <runs-root>/.evalkit-index.sqlite)')
     .option('--port <n>', 'port (0 = any free port)', (v) => Number(v), 0)
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .action(async (o: { runsRoot: string; db?: string; port: number; host: string }) => {
-      const v = await startViewer({ runsRoot: o.runsRoot, dbPath: o.db ?? defaultDbPath(o.runsRoot), port: o.port, host: o.host });
+      const v = await startViewer({
+        runsRoot: o.runsRoot,
+        dbPath: o.db ?? defaultDbPath(o.runsRoot),
+        port: o.port,
+        host: o.host,
+      });
       process.stdout.write(`evalkit view: ${v.url}  (Ctrl-C to stop)\n`);
       await new Promise<void>((resolve) => {
         const stop = () => {

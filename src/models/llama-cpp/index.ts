@@ -50,7 +50,9 @@ function workerScript(): string {
   // Running from src/ (vitest): use the compiled worker of the same checkout.
   const built = resolve(here, '..', '..', '..', 'dist', 'models', 'llama-cpp', 'worker.js');
   if (existsSync(built)) return built;
-  throw new EvalkitError(`embedded GGUF engine: worker script not found (${sibling} or ${built}); run \`npm run build\``);
+  throw new EvalkitError(
+    `embedded GGUF engine: worker script not found (${sibling} or ${built}); run \`npm run build\``,
+  );
 }
 
 function defaultCacheDir(): string {
@@ -82,7 +84,10 @@ export async function resolveGgufModel(model: string, cacheDir = defaultCacheDir
   process.stderr.write(`evalkit: downloading ${url}\n        into ${target}\n`);
   let res: Response;
   try {
-    res = await fetch(url, { headers: process.env.HF_TOKEN ? { authorization: `Bearer ${process.env.HF_TOKEN}` } : {}, redirect: 'follow' });
+    res = await fetch(url, {
+      headers: process.env.HF_TOKEN ? { authorization: `Bearer ${process.env.HF_TOKEN}` } : {},
+      redirect: 'follow',
+    });
   } catch (e) {
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
     throw new EvalkitError(
@@ -91,9 +96,14 @@ export async function resolveGgufModel(model: string, cacheDir = defaultCacheDir
     );
   }
   if (!res.ok || !res.body)
-    throw new EvalkitError(`could not download ${url}: HTTP ${res.status}${res.status === 401 || res.status === 403 ? ' (gated repository? set HF_TOKEN)' : ''}`);
+    throw new EvalkitError(
+      `could not download ${url}: HTTP ${res.status}${res.status === 401 || res.status === 403 ? ' (gated repository? set HF_TOKEN)' : ''}`,
+    );
   try {
-    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(part));
+    await pipeline(
+      Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
+      createWriteStream(part),
+    );
     await rename(part, target);
   } catch (e) {
     await rm(part, { force: true });
@@ -130,7 +140,9 @@ async function checkMagic(path: string): Promise<void> {
     const b = Buffer.alloc(4);
     const { bytesRead } = await fh.read(b, 0, 4, 0);
     if (bytesRead < 4 || b.toString('latin1') !== 'GGUF')
-      throw new EvalkitError(`${path}: not a GGUF file (expected magic "GGUF" at byte 0, found ${JSON.stringify(b.subarray(0, bytesRead).toString('latin1'))})`);
+      throw new EvalkitError(
+        `${path}: not a GGUF file (expected magic "GGUF" at byte 0, found ${JSON.stringify(b.subarray(0, bytesRead).toString('latin1'))})`,
+      );
   } finally {
     await fh.close();
   }
@@ -185,17 +197,28 @@ class EngineProcess {
     return `embedded engine process ${this.exitReason ?? 'failed'}${tail}`;
   }
 
-  generate(req: RequestRecord, sampleIndices: number[], signal?: AbortSignal): Promise<WorkerSample[] | Error> {
+  generate(
+    req: RequestRecord,
+    sampleIndices: number[],
+    signal?: AbortSignal,
+  ): Promise<WorkerSample[] | Error> {
     if (!this.alive) return Promise.resolve(new Error(this.describeExit()));
     const id = this.nextId++;
     return new Promise((resolveGen) => {
-      const onAbort = () => this.child.connected && this.child.send({ type: 'abort', id } satisfies ParentMessage);
+      const onAbort = () =>
+        this.child.connected && this.child.send({ type: 'abort', id } satisfies ParentMessage);
       signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(id, (r) => {
         signal?.removeEventListener('abort', onAbort);
         resolveGen(r);
       });
-      this.child.send({ type: 'generate', id, prompt: req.prompt, params: req.params, sampleIndices } satisfies ParentMessage);
+      this.child.send({
+        type: 'generate',
+        id,
+        prompt: req.prompt,
+        params: req.params,
+        sampleIndices,
+      } satisfies ParentMessage);
     });
   }
 
@@ -263,10 +286,13 @@ export async function createGgufProvider(opts: GgufProviderOptions): Promise<Mod
 
   const ensureEngine = async (): Promise<EngineProcess | Error> => {
     if (engine.alive) return engine;
-    if (restarts >= MAX_RESTARTS) return new Error(`${engine.describeExit()} (not restarted again after ${restarts} restarts)`);
+    if (restarts >= MAX_RESTARTS)
+      return new Error(`${engine.describeExit()} (not restarted again after ${restarts} restarts)`);
     if (!restarting) {
       restarts++;
-      process.stderr.write(`evalkit: ${engine.describeExit()}\nevalkit: restarting the embedded engine (${restarts}/${MAX_RESTARTS})\n`);
+      process.stderr.write(
+        `evalkit: ${engine.describeExit()}\nevalkit: restarting the embedded engine (${restarts}/${MAX_RESTARTS})\n`,
+      );
       restarting = start()
         .then((r) => {
           engine = r.engine;
@@ -300,10 +326,22 @@ export async function createGgufProvider(opts: GgufProviderOptions): Promise<Mod
         engineRestarts: restarts,
       };
     },
-    async generate(req: RequestRecord, sampleIndices?: number[], gopts?: GenerateOptions): Promise<GenerationRecord[]> {
+    async generate(
+      req: RequestRecord,
+      sampleIndices?: number[],
+      gopts?: GenerateOptions,
+    ): Promise<GenerationRecord[]> {
       const indices = sampleIndices ?? Array.from({ length: req.params.n }, (_, i) => i);
       const errored = (msg: string): GenerationRecord[] =>
-        indices.map((sampleIndex) => ({ requestId: req.requestId, task: req.task, itemId: req.itemId, sampleIndex, text: null, error: msg, source }));
+        indices.map((sampleIndex) => ({
+          requestId: req.requestId,
+          task: req.task,
+          itemId: req.itemId,
+          sampleIndex,
+          text: null,
+          error: msg,
+          source,
+        }));
       if (indices.length === 0) return [];
       const eng = await ensureEngine();
       if (eng instanceof Error) return errored(eng.message);

@@ -195,7 +195,8 @@ export function buildTinyGguf(opts: TinyGgufOptions = {}): Buffer {
   const nCtx = opts.contextLength ?? 4096;
   const nFf = nEmbd * 2;
   const headDim = nEmbd / nHead;
-  if (!Number.isInteger(headDim) || headDim % 2 !== 0) throw new Error(`tiny GGUF: embedding ${nEmbd} must split into ${nHead} heads of even size`);
+  if (!Number.isInteger(headDim) || headDim % 2 !== 0)
+    throw new Error(`tiny GGUF: embedding ${nEmbd} must split into ${nHead} heads of even size`);
 
   const vocab = tinyVocab();
   const nVocab = vocab.tokens.length;
@@ -236,10 +237,18 @@ export function buildTinyGguf(opts: TinyGgufOptions = {}): Buffer {
     tensors.push({ name: `${p}.attn_q.weight`, dims: [nEmbd, nEmbd], data: rand(nEmbd * nEmbd, proj) });
     tensors.push({ name: `${p}.attn_k.weight`, dims: [nEmbd, nEmbd], data: rand(nEmbd * nEmbd, proj) });
     tensors.push({ name: `${p}.attn_v.weight`, dims: [nEmbd, nEmbd], data: rand(nEmbd * nEmbd, proj) });
-    tensors.push({ name: `${p}.attn_output.weight`, dims: [nEmbd, nEmbd], data: zeroRow0(rand(nEmbd * nEmbd, proj), nEmbd) });
+    tensors.push({
+      name: `${p}.attn_output.weight`,
+      dims: [nEmbd, nEmbd],
+      data: zeroRow0(rand(nEmbd * nEmbd, proj), nEmbd),
+    });
     tensors.push({ name: `${p}.ffn_norm.weight`, dims: [nEmbd], data: ones(nEmbd) });
     tensors.push({ name: `${p}.ffn_gate.weight`, dims: [nEmbd, nFf], data: rand(nEmbd * nFf, proj) });
-    tensors.push({ name: `${p}.ffn_down.weight`, dims: [nFf, nEmbd], data: zeroRow0(rand(nFf * nEmbd, 1 / Math.sqrt(nFf)), nFf) });
+    tensors.push({
+      name: `${p}.ffn_down.weight`,
+      dims: [nFf, nEmbd],
+      data: zeroRow0(rand(nFf * nEmbd, 1 / Math.sqrt(nFf)), nFf),
+    });
     tensors.push({ name: `${p}.ffn_up.weight`, dims: [nEmbd, nFf], data: rand(nEmbd * nFf, proj) });
   }
   tensors.push({ name: 'output_norm.weight', dims: [nEmbd], data: ones(nEmbd) });
@@ -248,7 +257,13 @@ export function buildTinyGguf(opts: TinyGgufOptions = {}): Buffer {
   const kv: Array<[string, KvValue]> = [
     ['general.architecture', { t: 'str', v: 'llama' }],
     ['general.name', { t: 'str', v: `evalkit-tiny-llama-seed${seed}` }],
-    ['general.description', { t: 'str', v: 'Tiny random-weight llama model written by evalkit for tests and demos; output is gibberish.' }],
+    [
+      'general.description',
+      {
+        t: 'str',
+        v: 'Tiny random-weight llama model written by evalkit for tests and demos; output is gibberish.',
+      },
+    ],
     ['general.alignment', { t: 'u32', v: ALIGNMENT }],
     ['general.file_type', { t: 'u32', v: 0 /* ALL_F32 */ }],
     ['llama.context_length', { t: 'u32', v: nCtx }],

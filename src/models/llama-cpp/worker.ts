@@ -10,7 +10,14 @@
  * disabled and no repeat penalty (vLLM's defaults, not node-llama-cpp's top_k=40 default); per-sample seed
  * `seed + sampleIndex` when the request carries a seed.
  */
-import type { ChatHistoryItem, ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp';
+import type {
+  ChatHistoryItem,
+  ChatWrapper,
+  Llama,
+  LlamaContext,
+  LlamaContextSequence,
+  LlamaModel,
+} from 'node-llama-cpp';
 import type { ChatMessage, GenerationParams, Prompt } from '../../types.js';
 import type { ChildMessage, ParentMessage, WorkerInit, WorkerModelInfo, WorkerSample } from './protocol.js';
 
@@ -67,7 +74,8 @@ function toHistory(messages: ChatMessage[]): ChatHistoryItem[] {
     return { type: 'model', response: [m.content] };
   });
   // The response is generated into a trailing model item (a trailing assistant message is continued).
-  if (history.length === 0 || history[history.length - 1].type !== 'model') history.push({ type: 'model', response: [] });
+  if (history.length === 0 || history[history.length - 1].type !== 'model')
+    history.push({ type: 'model', response: [] });
   return history;
 }
 
@@ -93,7 +101,12 @@ function finishReason(stopReason: string): string {
   }
 }
 
-async function generateOne(prompt: Prompt, params: GenerationParams, sampleIndex: number, signal: AbortSignal): Promise<WorkerSample> {
+async function generateOne(
+  prompt: Prompt,
+  params: GenerationParams,
+  sampleIndex: number,
+  signal: AbortSignal,
+): Promise<WorkerSample> {
   const started = Date.now();
   const stop = (params.stop ?? []).filter((s) => s.length > 0);
   const sampling = {
@@ -119,7 +132,12 @@ async function generateOne(prompt: Prompt, params: GenerationParams, sampleIndex
       const promptTokens = inputTokens.length + bos;
       const room = context.contextSize - promptTokens;
       if (room <= 0)
-        return { sampleIndex, text: null, error: `prompt of ${promptTokens} tokens does not fit the context size ${context.contextSize} (raise the gguf contextSize option)`, latencyMs: Date.now() - started };
+        return {
+          sampleIndex,
+          text: null,
+          error: `prompt of ${promptTokens} tokens does not fit the context size ${context.contextSize} (raise the gguf contextSize option)`,
+          latencyMs: Date.now() - started,
+        };
       await sequence.clearHistory();
       const completion = new nlc.LlamaCompletion({ contextSequence: sequence });
       try {
@@ -151,7 +169,12 @@ async function generateOne(prompt: Prompt, params: GenerationParams, sampleIndex
     const promptTokens = rendered.contextText.tokenize(model.tokenizer).length;
     const room = context.contextSize - promptTokens;
     if (room <= 0)
-      return { sampleIndex, text: null, error: `chat prompt of ${promptTokens} tokens does not fit the context size ${context.contextSize}`, latencyMs: Date.now() - started };
+      return {
+        sampleIndex,
+        text: null,
+        error: `chat prompt of ${promptTokens} tokens does not fit the context size ${context.contextSize}`,
+        latencyMs: Date.now() - started,
+      };
     const chat = new nlc.LlamaChat({ contextSequence: sequence, chatWrapper, autoDisposeSequence: false });
     try {
       const res = await chat.generateResponse(history, {
@@ -174,7 +197,12 @@ async function generateOne(prompt: Prompt, params: GenerationParams, sampleIndex
       chat.dispose({ disposeSequence: false });
     }
   } catch (e) {
-    return { sampleIndex, text: null, error: `embedded engine: ${(e as Error).message ?? String(e)}`, latencyMs: Date.now() - started };
+    return {
+      sampleIndex,
+      text: null,
+      error: `embedded engine: ${(e as Error).message ?? String(e)}`,
+      latencyMs: Date.now() - started,
+    };
   }
 }
 

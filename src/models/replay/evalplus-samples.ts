@@ -43,16 +43,22 @@ export function parseSamplesJsonl(text: string, file: string): EvalPlusSample[] 
     } catch (e) {
       throw new EvalkitError(`${file}:${line}: malformed JSON line: ${(e as Error).message}`);
     }
-    if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) throw new EvalkitError(`${file}:${line}: expected a JSON object`);
+    if (rec === null || typeof rec !== 'object' || Array.isArray(rec))
+      throw new EvalkitError(`${file}:${line}: expected a JSON object`);
     const r = rec as Record<string, unknown>;
     if (typeof r.task_id !== 'string' || !r.task_id) {
-      throw new EvalkitError(`${file}:${line}: field "task_id" ${r.task_id === undefined ? 'is missing' : 'must be a non-empty string'}`);
+      throw new EvalkitError(
+        `${file}:${line}: field "task_id" ${r.task_id === undefined ? 'is missing' : 'must be a non-empty string'}`,
+      );
     }
     const hasSolution = r.solution !== undefined;
     const hasCompletion = r.completion !== undefined;
-    if (!hasSolution && !hasCompletion) throw new EvalkitError(`${file}:${line}: field "solution" or "completion" is missing`);
-    if (hasSolution && typeof r.solution !== 'string') throw new EvalkitError(`${file}:${line}: field "solution" must be a string`);
-    if (!hasSolution && typeof r.completion !== 'string') throw new EvalkitError(`${file}:${line}: field "completion" must be a string`);
+    if (!hasSolution && !hasCompletion)
+      throw new EvalkitError(`${file}:${line}: field "solution" or "completion" is missing`);
+    if (hasSolution && typeof r.solution !== 'string')
+      throw new EvalkitError(`${file}:${line}: field "solution" must be a string`);
+    if (!hasSolution && typeof r.completion !== 'string')
+      throw new EvalkitError(`${file}:${line}: field "completion" must be a string`);
     const idx = counts.get(r.task_id) ?? 0;
     counts.set(r.task_id, idx + 1);
     out.push({
@@ -67,13 +73,17 @@ export function parseSamplesJsonl(text: string, file: string): EvalPlusSample[] 
 
 async function readDirectory(dir: string): Promise<EvalPlusSample[]> {
   const out: EvalPlusSample[] = [];
-  const taskDirs = (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const taskDirs = (await readdir(dir, { withFileTypes: true }))
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
   for (const td of taskDirs) {
     const taskId = td.replace(/_/g, '/'); // EvalPlus: task_id.replace("/", "_") when writing, reversed here
     const files = (await readdir(join(dir, td))).filter((f) => f.endsWith('.py'));
     const keyed = files.map((f) => {
       const n = Number(f.slice(0, -3));
-      if (!Number.isInteger(n) || n < 0) throw new EvalkitError(`${join(dir, td, f)}: sample file name must be <n>.py with integer n`);
+      if (!Number.isInteger(n) || n < 0)
+        throw new EvalkitError(`${join(dir, td, f)}: sample file name must be <n>.py with integer n`);
       return { f, n };
     });
     keyed.sort((a, b) => a.n - b.n);
@@ -81,6 +91,7 @@ async function readDirectory(dir: string): Promise<EvalPlusSample[]> {
       out.push({ taskId, sampleIndex: i, solution: await readFile(join(dir, td, keyed[i].f), 'utf8') });
     }
   }
-  if (!out.length) throw new EvalkitError(`${dir}: no samples found (expected <task_id with / as _>/<n>.py files)`);
+  if (!out.length)
+    throw new EvalkitError(`${dir}: no samples found (expected <task_id with / as _>/<n>.py files)`);
   return out;
 }

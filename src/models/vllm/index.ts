@@ -163,7 +163,9 @@ function httpGet(url: string, timeoutMs: number): Promise<{ status: number; body
     const req = http.get(url, { timeout: timeoutMs, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolveGet({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolveGet({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+      );
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
@@ -184,7 +186,10 @@ export async function tailFile(path: string, n = 20): Promise<string> {
     const len = Math.min(size, 64 * 1024);
     const buf = Buffer.alloc(len);
     await fh.read(buf, 0, len, size - len);
-    const lines = buf.toString('utf8').split('\n').filter((l) => l.trim());
+    const lines = buf
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.trim());
     return lines.slice(-n).join('\n');
   } finally {
     await fh.close();
@@ -224,7 +229,10 @@ export async function startManagedVllm(opts: ManagedVllmOptions): Promise<Manage
 
   await mkdir(dirname(opts.logFile), { recursive: true });
   const logFd = openSync(opts.logFile, 'a');
-  writeSync(logFd, `\n=== evalkit ${new Date().toISOString()}: ${[executable, ...args].map((a) => JSON.stringify(a)).join(' ')}\n`);
+  writeSync(
+    logFd,
+    `\n=== evalkit ${new Date().toISOString()}: ${[executable, ...args].map((a) => JSON.stringify(a)).join(' ')}\n`,
+  );
   let child: ChildProcess;
   try {
     child = spawn(executable, args, { detached: true, stdio: ['ignore', logFd, logFd], env: process.env });
@@ -263,7 +271,10 @@ export async function startManagedVllm(opts: ManagedVllmOptions): Promise<Manage
   const pid = child.pid;
   {
     const fd = openSync(opts.logFile, 'a');
-    writeSync(fd, `=== evalkit: vllm serve pid ${pid}, process group ${pid} (clean up by hand with: kill -- -${pid})\n`);
+    writeSync(
+      fd,
+      `=== evalkit: vllm serve pid ${pid}, process group ${pid} (clean up by hand with: kill -- -${pid})\n`,
+    );
     closeSync(fd);
   }
 
@@ -323,16 +334,21 @@ export async function startManagedVllm(opts: ManagedVllmOptions): Promise<Manage
   starting.add(interrupt);
   try {
     for (;;) {
-      if (interrupted) return await failStart(`start was interrupted by ${interrupted} while waiting for health`);
+      if (interrupted)
+        return await failStart(`start was interrupted by ${interrupted} while waiting for health`);
       if (exitInfo) return await failStart(`${describeExit(exitInfo)} before becoming healthy`);
       if (Date.now() - started > healthTimeoutMs)
-        return await failStart(`did not become healthy within ${Math.round(healthTimeoutMs / 1000)} s${lastProblem ? ` (last check: ${lastProblem})` : ''}`);
+        return await failStart(
+          `did not become healthy within ${Math.round(healthTimeoutMs / 1000)} s${lastProblem ? ` (last check: ${lastProblem})` : ''}`,
+        );
       try {
         const h = await httpGet(`http://127.0.0.1:${port}/health`, 5000);
         if (h.status === 200) {
           const m = await httpGet(`http://127.0.0.1:${port}/v1/models`, 5000);
           if (m.status === 200) {
-            const ids = ((JSON.parse(m.body) as { data?: Array<{ id?: string }> }).data ?? []).map((d) => d.id);
+            const ids = ((JSON.parse(m.body) as { data?: Array<{ id?: string }> }).data ?? []).map(
+              (d) => d.id,
+            );
             if (ids.includes(modelName)) break;
             lastProblem = `/v1/models lists ${JSON.stringify(ids)}, not "${modelName}"`;
           } else lastProblem = `/v1/models answered HTTP ${m.status}`;
@@ -360,7 +376,9 @@ export function failFastOnServerExit(inner: ModelProvider, server: ManagedVllm):
     server.onExit((exit, expected) => {
       if (expected) return;
       crash = server.logTail(20).then((tail) => {
-        throw new EvalkitError(`vLLM server ${describeExit(exit)} during the run (log: ${server.logFile}); last log lines:\n${tail}`);
+        throw new EvalkitError(
+          `vLLM server ${describeExit(exit)} during the run (log: ${server.logFile}); last log lines:\n${tail}`,
+        );
       });
       crash.catch(() => undefined);
       crash.then(undefined, reject);
@@ -372,7 +390,11 @@ export function failFastOnServerExit(inner: ModelProvider, server: ManagedVllm):
     get description() {
       return { ...inner.description, managedServer: 'vllm', vllmLog: server.logFile, vllmPid: server.pid };
     },
-    async generate(req: RequestRecord, sampleIndices?: number[], opts?: GenerateOptions): Promise<GenerationRecord[]> {
+    async generate(
+      req: RequestRecord,
+      sampleIndices?: number[],
+      opts?: GenerateOptions,
+    ): Promise<GenerationRecord[]> {
       if (crash) return crash;
       return Promise.race([inner.generate(req, sampleIndices, opts), crashed]);
     },

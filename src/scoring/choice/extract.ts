@@ -33,7 +33,9 @@ export function mmluProFallbackGuess(numOptions: number): number {
 }
 
 export function extractGpqaLetter(text: string): string | null {
-  const all = [...text.matchAll(/answer\s*(?:is)?\s*[:：]?\s*\**\s*\$?\\?(?:boxed\{)?\(?([A-D])\)?(?![a-zA-Z])/gi)];
+  const all = [
+    ...text.matchAll(/answer\s*(?:is)?\s*[:：]?\s*\**\s*\$?\\?(?:boxed\{)?\(?([A-D])\)?(?![a-zA-Z])/gi),
+  ];
   if (all.length) return all.at(-1)![1].toUpperCase();
   const m = extractMmluProLetter(text);
   return m && 'ABCD'.includes(m) ? m : null;

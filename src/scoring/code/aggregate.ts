@@ -21,13 +21,20 @@ export function metricName(base: string, k: number): string {
   return base === 'pass' ? `pass@${k}` : `${base}_pass@${k}`;
 }
 
-export function aggregateCode(spec: CodeAggregateSpec, items: Item<any>[], verdicts: VerdictRecord[], options: RunOptions): TaskMetrics {
+export function aggregateCode(
+  spec: CodeAggregateSpec,
+  items: Item<any>[],
+  verdicts: VerdictRecord[],
+  options: RunOptions,
+): TaskMetrics {
   const seed = typeof options.seed === 'number' ? options.seed : DEFAULT_SEED;
   const { byItem, withSamples, missing, scored, errored } = groupVerdicts(items, verdicts);
   // c-of-n per problem and metric base
   const per = new Map<string, { n: number; c: Record<string, number> }>();
   for (const [id, vs] of byItem) {
-    const c = Object.fromEntries(spec.bases.map((b) => [b, vs.filter((v) => (v.scores![b] ?? 0) >= 1).length]));
+    const c = Object.fromEntries(
+      spec.bases.map((b) => [b, vs.filter((v) => (v.scores![b] ?? 0) >= 1).length]),
+    );
     per.set(id, { n: vs.length, c });
   }
   const minN = withSamples.length ? Math.min(...withSamples.map((it) => per.get(it.id)!.n)) : 0;

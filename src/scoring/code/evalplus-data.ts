@@ -77,8 +77,10 @@ export function toEvalPlusProblem(id: string, d: EvalPlusItemData): EvalPlusProb
  * `evalplus/provider/base.py`).
  */
 export const EVALPLUS = {
-  instructionPrefix: 'Please provide a self-contained Python script that solves the following problem in a markdown code block:',
-  responsePrefix: 'Below is a Python script with a self-contained function that solves the problem and passes corresponding tests:',
+  instructionPrefix:
+    'Please provide a self-contained Python script that solves the following problem in a markdown code block:',
+  responsePrefix:
+    'Below is a Python script with a self-contained function that solves the problem and passes corresponding tests:',
   baseEos: ['<|endoftext|>', '<|endofmask|>', '</s>', '\nif __name__', '\ndef main(', '\nprint('],
   extraEosDirect: {
     humaneval: ['\ndef ', '\nclass ', '\nimport ', '\nfrom ', '\nassert '],

@@ -127,7 +127,8 @@ export class Sanitizer {
       else p.resolve(msg.code ?? '');
     });
     const fail = (why: string) => {
-      for (const p of this.pending.values()) p.reject(new Error(`sanitizer helper (${PYTHON}) ${why}: ${stderr.slice(-500)}`));
+      for (const p of this.pending.values())
+        p.reject(new Error(`sanitizer helper (${PYTHON}) ${why}: ${stderr.slice(-500)}`));
       this.pending.clear();
       this.proc = undefined;
     };

@@ -6,8 +6,21 @@
  *    ground truth → scores { base, plus } where plus = base AND plus (as EvalPlus counts it).
  * Model output never throws: bad code becomes a failing verdict with a reason.
  */
-import type { CodeExecutor, CodeExecutorOptions, EvalPlusOutcome, EvalPlusProblem, TestSetOutcome } from '../../sandbox/api.js';
-import type { GenerationRecord, Item, RunOptions, Scorer, TaskLoadContext, VerdictRecord } from '../../types.js';
+import type {
+  CodeExecutor,
+  CodeExecutorOptions,
+  EvalPlusOutcome,
+  EvalPlusProblem,
+  TestSetOutcome,
+} from '../../sandbox/api.js';
+import type {
+  GenerationRecord,
+  Item,
+  RunOptions,
+  Scorer,
+  TaskLoadContext,
+  VerdictRecord,
+} from '../../types.js';
 import { Sanitizer } from './sanitize.js';
 
 type Verdict = Omit<VerdictRecord, 'requestId' | 'task' | 'itemId' | 'sampleIndex'>;
@@ -25,7 +38,9 @@ export function executorOptions(options: RunOptions): CodeExecutorOptions {
 /** Load src/sandbox/index.ts lazily (it is owned by another engineer; the contract is api.ts). */
 export async function createExecutor(options: RunOptions): Promise<CodeExecutor> {
   const mod = '../../sandbox/index.js';
-  const { createCodeExecutor } = (await import(mod)) as { createCodeExecutor: (o: CodeExecutorOptions) => CodeExecutor };
+  const { createCodeExecutor } = (await import(mod)) as {
+    createCodeExecutor: (o: CodeExecutorOptions) => CodeExecutor;
+  };
   return createCodeExecutor(executorOptions(options));
 }
 
@@ -44,12 +59,20 @@ export function createCheckScorer<D>(opts: {
     async score(item, g): Promise<Verdict> {
       const program = await opts.buildProgram(item, g, sanitizer);
       executor ??= createExecutor(opts.ctx.options);
-      const out = await (await executor).runTestProgram({ program, testCode: opts.testCode(item), timeoutMs: opts.timeoutMs });
+      const out = await (
+        await executor
+      ).runTestProgram({ program, testCode: opts.testCode(item), timeoutMs: opts.timeoutMs });
       const pass = out.status === 'pass' ? 1 : 0;
       return {
         scores: { pass },
         extracted: program,
-        ...(pass ? {} : { reason: out.reason ?? (out.status === 'timeout' ? `timeout after ${opts.timeoutMs} ms` : 'tests failed') }),
+        ...(pass
+          ? {}
+          : {
+              reason:
+                out.reason ??
+                (out.status === 'timeout' ? `timeout after ${opts.timeoutMs} ms` : 'tests failed'),
+            }),
         details: { status: out.status },
       };
     },

@@ -66,7 +66,10 @@ function outerBracketsMatch(s: string): boolean {
 function structure(s: string): Structured | null {
   const mat = /^\\begin\{([pbvBV]?matrix|array)\}(?:\{[^}]*\})?([\s\S]*)\\end\{\1\}$/.exec(s);
   if (mat) {
-    const rows = mat[2].split('\\\\').map((r) => r.trim()).filter((r) => r !== '');
+    const rows = mat[2]
+      .split('\\\\')
+      .map((r) => r.trim())
+      .filter((r) => r !== '');
     const cells = rows.map((r) => r.split('&').map((c) => c.trim()));
     return { kind: 'matrix', items: cells.flat(), rows: rows.length };
   }
@@ -125,7 +128,11 @@ function structuredEqual(p: Structured, g: Structured, depth: number): boolean |
   if (p.kind === 'interval' || g.kind === 'interval' || p.kind === 'tuple' || g.kind === 'tuple') {
     if (p.open !== g.open || p.close !== g.close) {
       // "(1, 2)" written as "1, 2" for an ordered pair is still the pair.
-      if (!(p.kind === 'list' && g.open === '(' && g.close === ')') && !(g.kind === 'list' && p.open === '(' && p.close === ')')) return false;
+      if (
+        !(p.kind === 'list' && g.open === '(' && g.close === ')') &&
+        !(g.kind === 'list' && p.open === '(' && p.close === ')')
+      )
+        return false;
     }
     return orderedEqual(p.items, g.items, depth);
   }
@@ -135,7 +142,8 @@ function structuredEqual(p: Structured, g: Structured, depth: number): boolean |
 
 function equivalentNormalized(p: string, g: string, depth = 0): EquivResult {
   if (compactKey(p) === compactKey(g)) return { equal: true, method: 'string' };
-  if (compactKey(p).toLowerCase() === compactKey(g).toLowerCase() && !/\d/.test(g)) return { equal: true, method: 'string' };
+  if (compactKey(p).toLowerCase() === compactKey(g).toLowerCase() && !/\d/.test(g))
+    return { equal: true, method: 'string' };
   if (depth > 4) return { equal: false, method: 'none' };
   const sp = structure(p);
   const sg = structure(g);
@@ -152,10 +160,12 @@ function equivalentNormalized(p: string, g: string, depth = 0): EquivResult {
   }
   const np = parsePlainNumber(p);
   const ng = parsePlainNumber(g);
-  if (np !== null && ng !== null) return { equal: Math.abs(np - ng) <= 1e-6 * Math.max(1, Math.abs(ng)), method: 'numeric' };
+  if (np !== null && ng !== null)
+    return { equal: Math.abs(np - ng) <= 1e-6 * Math.max(1, Math.abs(ng)), method: 'numeric' };
   // "(C)" vs "C", "\text{(B)}".
   const letter = (x: string) => /^\(?([A-Za-z])\)?$/.exec(x.trim())?.[1];
-  if (letter(p) && letter(g)) return { equal: letter(p)!.toUpperCase() === letter(g)!.toUpperCase(), method: 'string' };
+  if (letter(p) && letter(g))
+    return { equal: letter(p)!.toUpperCase() === letter(g)!.toUpperCase(), method: 'string' };
   const sym = expressionsEqual(p, g);
   if (sym !== null) return { equal: sym, method: 'symbolic' };
   return { equal: hendrycksIsEquiv(p, g), method: 'hendrycks' };
@@ -185,6 +195,7 @@ export function voteKey(answer: string): string {
   const c = compactKey(n).replace(/\\[dt]frac/g, '\\frac');
   // \frac{a}{b} with integers → numeric key so 1/2, \frac12, 0.5 vote together.
   const fr = /^(-?)\\frac\{(\d+)\}\{(\d+)\}$/.exec(c) ?? /^(-?)(\d+)\/(\d+)$/.exec(c);
-  if (fr && Number(fr[3]) !== 0) return `#${Number(((fr[1] ? -1 : 1) * Number(fr[2]) / Number(fr[3])).toPrecision(12))}`;
+  if (fr && Number(fr[3]) !== 0)
+    return `#${Number((((fr[1] ? -1 : 1) * Number(fr[2])) / Number(fr[3])).toPrecision(12))}`;
   return c;
 }

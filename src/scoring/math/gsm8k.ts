@@ -29,7 +29,10 @@ export function gsm8kGold(answer: string): string {
   return answer.split('####').at(-1)!.trim().replace(/,/g, '');
 }
 
-export function olmesGsm8kExactMatch(continuation: string, gold: string): { score: 0 | 1; extracted: string } {
+export function olmesGsm8kExactMatch(
+  continuation: string,
+  gold: string,
+): { score: 0 | 1; extracted: string } {
   const extracted = olmesGsm8kExtract(continuation);
   return { score: olmesGsm8kNormalize(extracted) === olmesGsm8kNormalize(gold) ? 1 : 0, extracted };
 }

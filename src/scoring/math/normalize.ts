@@ -5,14 +5,83 @@
  */
 
 const UNIT_WORDS = [
-  'cm', 'centimeters', 'centimetres', 'm', 'meters', 'metres', 'km', 'kilometers', 'mm', 'inches', 'inch', 'in',
-  'feet', 'foot', 'ft', 'yards', 'yd', 'miles', 'mi', 'mph', 'units', 'unit', 'square units', 'sq units',
-  'degrees', 'degree', 'dollars', 'dollar', 'cents', 'cent', 'hours', 'hour', 'hrs', 'minutes', 'minute', 'min',
-  'seconds', 'second', 'sec', 's', 'days', 'day', 'weeks', 'years', 'pounds', 'lbs', 'lb', 'ounces', 'oz',
-  'grams', 'g', 'kg', 'liters', 'l', 'ml', 'gallons', 'students', 'people', 'ways', 'points', 'marbles',
-  'apples', 'eggs', 'cups', 'pages', 'books', 'bags', 'boxes', 'cookies', 'pieces', 'times', 'percent',
+  'cm',
+  'centimeters',
+  'centimetres',
+  'm',
+  'meters',
+  'metres',
+  'km',
+  'kilometers',
+  'mm',
+  'inches',
+  'inch',
+  'in',
+  'feet',
+  'foot',
+  'ft',
+  'yards',
+  'yd',
+  'miles',
+  'mi',
+  'mph',
+  'units',
+  'unit',
+  'square units',
+  'sq units',
+  'degrees',
+  'degree',
+  'dollars',
+  'dollar',
+  'cents',
+  'cent',
+  'hours',
+  'hour',
+  'hrs',
+  'minutes',
+  'minute',
+  'min',
+  'seconds',
+  'second',
+  'sec',
+  's',
+  'days',
+  'day',
+  'weeks',
+  'years',
+  'pounds',
+  'lbs',
+  'lb',
+  'ounces',
+  'oz',
+  'grams',
+  'g',
+  'kg',
+  'liters',
+  'l',
+  'ml',
+  'gallons',
+  'students',
+  'people',
+  'ways',
+  'points',
+  'marbles',
+  'apples',
+  'eggs',
+  'cups',
+  'pages',
+  'books',
+  'bags',
+  'boxes',
+  'cookies',
+  'pieces',
+  'times',
+  'percent',
 ];
-const UNIT_RE = new RegExp(`^(?:${UNIT_WORDS.map((u) => u.replace(/ /g, '\\s*')).join('|')})(?:\\^\\{?[23]\\}?)?$`, 'i');
+const UNIT_RE = new RegExp(
+  `^(?:${UNIT_WORDS.map((u) => u.replace(/ /g, '\\s*')).join('|')})(?:\\^\\{?[23]\\}?)?$`,
+  'i',
+);
 
 /** Remove `\cmd{…}` wrappers (balanced), keeping the content. */
 function unwrapCommand(s: string, cmd: string, keep: (inner: string, before: string) => string): string {
@@ -84,7 +153,10 @@ export function normalizeAnswer(raw: string): string {
   s = s.replace(/\\\$|\$/g, '');
   s = s.replace(/(\d)\{,\}(\d)/g, '$1$2');
   s = s.replace(/(\d)\\,(\d{3})/g, '$1$2');
-  s = s.trim().replace(/[.。]+$/, '').trim();
+  s = s
+    .trim()
+    .replace(/[.。]+$/, '')
+    .trim();
   // Bare trailing unit words after a number ("3 cm", "18 dollars").
   const unitTail = /^(.*?[\d}])\s+([a-zA-Z][a-zA-Z ]*?)(\^\{?[23]\}?)?$/.exec(s);
   if (unitTail && UNIT_RE.test(unitTail[2].trim())) s = unitTail[1];

@@ -11,12 +11,16 @@ import { scoreMinervaOlmes } from './minerva.js';
 type Verdict = Omit<VerdictRecord, 'requestId' | 'task' | 'itemId' | 'sampleIndex'>;
 
 export function erroredVerdict(g: GenerationRecord): Verdict | null {
-  if (g.text === null || g.text === undefined) return { scores: null, error: g.error ?? 'generation has no text' };
+  if (g.text === null || g.text === undefined)
+    return { scores: null, error: g.error ?? 'generation has no text' };
   return null;
 }
 
 /** Chat math: extract the final answer (boxed → phrase → last number when numeric) and test equivalence. */
-export function chatMathScorer<D extends { gold: string }>(opts: { numeric: boolean; metric?: string }): Scorer<D> {
+export function chatMathScorer<D extends { gold: string }>(opts: {
+  numeric: boolean;
+  metric?: string;
+}): Scorer<D> {
   const metric = opts.metric ?? 'exact_match';
   return {
     async score(item: Item<D>, g: GenerationRecord): Promise<Verdict> {
@@ -24,7 +28,11 @@ export function chatMathScorer<D extends { gold: string }>(opts: { numeric: bool
       if (err) return err;
       const ex = extractFinalAnswer(g.text!, { numeric: opts.numeric });
       if (ex.answer === null) {
-        return { scores: { [metric]: 0 }, reason: `no final answer found, expected ${item.data.gold}`, details: { voteKey: null, extraction: 'none' } };
+        return {
+          scores: { [metric]: 0 },
+          reason: `no final answer found, expected ${item.data.gold}`,
+          details: { voteKey: null, extraction: 'none' },
+        };
       }
       const eq = mathEquivalent(ex.answer, item.data.gold);
       return {

@@ -17,8 +17,17 @@ type Fn = (vars: Record<string, number>) => number;
 class Unsupported extends Error {}
 
 const FUNCS: Record<string, (x: number) => number> = {
-  sin: Math.sin, cos: Math.cos, tan: Math.tan, ln: Math.log, log: Math.log10, exp: Math.exp,
-  arcsin: Math.asin, arccos: Math.acos, arctan: Math.atan, sec: (x) => 1 / Math.cos(x), csc: (x) => 1 / Math.sin(x),
+  sin: Math.sin,
+  cos: Math.cos,
+  tan: Math.tan,
+  ln: Math.log,
+  log: Math.log10,
+  exp: Math.exp,
+  arcsin: Math.asin,
+  arccos: Math.acos,
+  arctan: Math.atan,
+  sec: (x) => 1 / Math.cos(x),
+  csc: (x) => 1 / Math.sin(x),
   cot: (x) => 1 / Math.tan(x),
 };
 
@@ -114,8 +123,18 @@ class Reader {
     }
   }
   private startsAtom(k: string): boolean {
-    return /^[0-9.]/.test(k) || /^[a-zA-Z]$/.test(k) || k === '(' || k === '{' || k === '\\frac' || k === '\\dfrac' ||
-      k === '\\tfrac' || k === '\\sqrt' || k === '\\pi' || k.slice(1) in FUNCS;
+    return (
+      /^[0-9.]/.test(k) ||
+      /^[a-zA-Z]$/.test(k) ||
+      k === '(' ||
+      k === '{' ||
+      k === '\\frac' ||
+      k === '\\dfrac' ||
+      k === '\\tfrac' ||
+      k === '\\sqrt' ||
+      k === '\\pi' ||
+      k.slice(1) in FUNCS
+    );
   }
   private power(): Fn {
     const base = this.atom();
@@ -295,7 +314,8 @@ export function sympyLikeEquiv(a: string, b: string): boolean {
   return r === true;
 }
 
-const SYMPY_UNSUPPORTED = /\\(pm|mp|in|notin|cup|cap|begin|end|text|mathrm|textbf|%|emptyset|varnothing|setminus|ldots|dots|cdots|quad|qquad|approx|neq|ne|sim)(?![a-zA-Z])|[%,;'"?#&_]|\\\{|\\\}/;
+const SYMPY_UNSUPPORTED =
+  /\\(pm|mp|in|notin|cup|cap|begin|end|text|mathrm|textbf|%|emptyset|varnothing|setminus|ldots|dots|cdots|quad|qquad|approx|neq|ne|sim)(?![a-zA-Z])|[%,;'"?#&_]|\\\{|\\\}/;
 
 function sympyParsable(s: string): boolean {
   if (s.trim() === '' || s === '[invalidanswer]') return false;

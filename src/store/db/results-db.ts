@@ -16,7 +16,13 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { passAtK } from '../../metrics/pass-at-k.js';
-import type { GenerationRecord, RequestRecord, RunManifest, TaskMetrics, VerdictRecord } from '../../types.js';
+import type {
+  GenerationRecord,
+  RequestRecord,
+  RunManifest,
+  TaskMetrics,
+  VerdictRecord,
+} from '../../types.js';
 import { EvalkitError } from '../../util/errors.js';
 import { iterJsonl, readManifest, readMetrics, RUN_FILES } from '../run-dir.js';
 import type { ItemOutcome } from '../../stats/compare-items.js';
@@ -108,7 +114,10 @@ export interface IndexResult {
 }
 
 /** Sample status from its scores: pass when every score is ≥ 1, fail otherwise, errored when unscored. */
-export function sampleStatus(scores: Record<string, number> | null | undefined, hasVerdict: boolean): SampleRow['status'] {
+export function sampleStatus(
+  scores: Record<string, number> | null | undefined,
+  hasVerdict: boolean,
+): SampleRow['status'] {
   if (!hasVerdict) return 'pending';
   if (!scores) return 'errored';
   const vals = Object.values(scores);
@@ -139,10 +148,16 @@ export class ResultsDb {
     // order, not key order ("code/10" sorts before "code/2"), so a small cache re-reads pages constantly.
     this.db.pragma('cache_size = -65536');
     this.db.exec(SCHEMA);
-    const v = this.db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value: string } | undefined;
-    if (!v) this.db.prepare(`INSERT INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
+    const v = this.db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as
+      { value: string } | undefined;
+    if (!v)
+      this.db
+        .prepare(`INSERT INTO meta (key, value) VALUES ('schema_version', ?)`)
+        .run(String(SCHEMA_VERSION));
     else if (Number(v.value) !== SCHEMA_VERSION) {
-      throw new EvalkitError(`${path}: results database schema ${v.value}, this evalkit uses ${SCHEMA_VERSION}; delete the file and run \`evalkit index\``);
+      throw new EvalkitError(
+        `${path}: results database schema ${v.value}, this evalkit uses ${SCHEMA_VERSION}; delete the file and run \`evalkit index\``,
+      );
     }
   }
 
@@ -163,23 +178,26 @@ export class ResultsDb {
     const out: IndexResult[] = [];
     for (const d of dirs) out.push(await this.indexRun(d, opts));
     // Drop runs whose directory vanished from under this root.
-    const gone = (this.db.prepare(`SELECT run_id, dir FROM runs`).all() as Array<{ run_id: string; dir: string }>).filter(
-      (r) => r.dir.startsWith(abs + '/') && !existsSync(join(r.dir, RUN_FILES.manifest)),
-    );
+    const gone = (
+      this.db.prepare(`SELECT run_id, dir FROM runs`).all() as Array<{ run_id: string; dir: string }>
+    ).filter((r) => r.dir.startsWith(abs + '/') && !existsSync(join(r.dir, RUN_FILES.manifest)));
     for (const g of gone) this.deleteRun(g.run_id);
     return out;
   }
 
   private deleteRun(runId: string): void {
-    for (const t of ['samples', 'requests', 'task_metrics', 'runs']) this.db.prepare(`DELETE FROM ${t} WHERE run_id = ?`).run(runId);
+    for (const t of ['samples', 'requests', 'task_metrics', 'runs'])
+      this.db.prepare(`DELETE FROM ${t} WHERE run_id = ?`).run(runId);
   }
 
   /** Choose the id of a run: its manifest runId, made unique if another directory already uses it. */
   private idFor(manifest: RunManifest, dir: string): string {
-    const byDir = this.db.prepare(`SELECT run_id FROM runs WHERE dir = ?`).get(dir) as { run_id: string } | undefined;
+    const byDir = this.db.prepare(`SELECT run_id FROM runs WHERE dir = ?`).get(dir) as
+      { run_id: string } | undefined;
     if (byDir) return byDir.run_id;
     const base = manifest.runId || dir.split('/').pop() || 'run';
-    const taken = this.db.prepare(`SELECT dir FROM runs WHERE run_id = ?`).get(base) as { dir: string } | undefined;
+    const taken = this.db.prepare(`SELECT dir FROM runs WHERE run_id = ?`).get(base) as
+      { dir: string } | undefined;
     if (!taken) return base;
     return `${base}~${createHash('sha256').update(dir).digest('hex').slice(0, 6)}`;
   }
@@ -190,10 +208,19 @@ export class ResultsDb {
     if (!isRunDir(dir)) throw new EvalkitError(`not a run directory (no ${RUN_FILES.manifest}): ${dir}`);
     const manifest = await readManifest(dir);
     const fp = fingerprint(dir);
-    const existing = this.db.prepare(`SELECT run_id, fingerprint FROM runs WHERE dir = ?`).get(dir) as { run_id: string; fingerprint: string } | undefined;
+    const existing = this.db.prepare(`SELECT run_id, fingerprint FROM runs WHERE dir = ?`).get(dir) as
+      { run_id: string; fingerprint: string } | undefined;
     if (existing && existing.fingerprint === fp && !opts.force) {
-      const n = (this.db.prepare(`SELECT COUNT(*) AS n FROM samples WHERE run_id = ?`).get(existing.run_id) as { n: number }).n;
-      const t = (this.db.prepare(`SELECT COUNT(*) AS n FROM task_metrics WHERE run_id = ?`).get(existing.run_id) as { n: number }).n;
+      const n = (
+        this.db.prepare(`SELECT COUNT(*) AS n FROM samples WHERE run_id = ?`).get(existing.run_id) as {
+          n: number;
+        }
+      ).n;
+      const t = (
+        this.db.prepare(`SELECT COUNT(*) AS n FROM task_metrics WHERE run_id = ?`).get(existing.run_id) as {
+          n: number;
+        }
+      ).n;
       return { runId: existing.run_id, dir, skipped: true, samples: n, tasks: t };
     }
     const runId = this.idFor(manifest, dir);
@@ -219,9 +246,17 @@ export class ResultsDb {
           fp,
           new Date().toISOString(),
         );
-      const insMetric = this.db.prepare(`INSERT INTO task_metrics (run_id, task, primary_metric, primary_value, metrics_json) VALUES (?, ?, ?, ?, ?)`);
+      const insMetric = this.db.prepare(
+        `INSERT INTO task_metrics (run_id, task, primary_metric, primary_value, metrics_json) VALUES (?, ?, ?, ?, ?)`,
+      );
       for (const [task, m] of Object.entries(metrics)) {
-        insMetric.run(runId, task, m.primary ?? null, m.metrics?.[m.primary]?.value ?? null, JSON.stringify(m));
+        insMetric.run(
+          runId,
+          task,
+          m.primary ?? null,
+          m.metrics?.[m.primary]?.value ?? null,
+          JSON.stringify(m),
+        );
       }
     })();
 
@@ -239,7 +274,11 @@ export class ResultsDb {
     }
   }
 
-  private async loadRows(dir: string, runId: string, metrics: Record<string, TaskMetrics>): Promise<IndexResult> {
+  private async loadRows(
+    dir: string,
+    runId: string,
+    metrics: Record<string, TaskMetrics>,
+  ): Promise<IndexResult> {
     const BATCH = 5000;
     const insReq = this.db.prepare(
       `INSERT INTO requests (run_id, task, item_id, prompt_json, params_json) VALUES (?, ?, ?, ?, ?)
@@ -254,7 +293,8 @@ export class ResultsDb {
        ON CONFLICT (run_id, task, item_id, sample_index) DO UPDATE SET scores_json = excluded.scores_json, status = excluded.status,
          reason = excluded.reason, extracted = excluded.extracted, details_json = excluded.details_json, error = excluded.error`,
     );
-    const str = (x: unknown) => (x === undefined || x === null ? null : typeof x === 'string' ? x : JSON.stringify(x));
+    const str = (x: unknown) =>
+      x === undefined || x === null ? null : typeof x === 'string' ? x : JSON.stringify(x);
     const batched = async <T>(file: string, each: (r: T) => void) => {
       let batch: T[] = [];
       const flush = this.db.transaction((rows: T[]) => {
@@ -269,13 +309,21 @@ export class ResultsDb {
       }
       if (batch.length) flush(batch);
     };
-    await batched<RequestRecord>(RUN_FILES.requests, (r) => insReq.run(runId, r.task, r.itemId, JSON.stringify(r.prompt), JSON.stringify(r.params)));
-    await batched<GenerationRecord>(RUN_FILES.generations, (g) =>
-      insGen.run(runId, g.task, g.itemId, g.sampleIndex, g.text ?? null, g.finishReason ?? null, g.error ?? null),
+    await batched<RequestRecord>(RUN_FILES.requests, (r) =>
+      insReq.run(runId, r.task, r.itemId, JSON.stringify(r.prompt), JSON.stringify(r.params)),
     );
-    let samples = 0;
+    await batched<GenerationRecord>(RUN_FILES.generations, (g) =>
+      insGen.run(
+        runId,
+        g.task,
+        g.itemId,
+        g.sampleIndex,
+        g.text ?? null,
+        g.finishReason ?? null,
+        g.error ?? null,
+      ),
+    );
     await batched<VerdictRecord>(RUN_FILES.verdicts, (v) => {
-      samples++;
       insVer.run(
         runId,
         v.task,
@@ -289,46 +337,61 @@ export class ResultsDb {
         v.error ?? null,
       );
     });
-    const n = (this.db.prepare(`SELECT COUNT(*) AS n FROM samples WHERE run_id = ?`).get(runId) as { n: number }).n;
+    const n = (
+      this.db.prepare(`SELECT COUNT(*) AS n FROM samples WHERE run_id = ?`).get(runId) as { n: number }
+    ).n;
     return { runId, dir, skipped: false, samples: n, tasks: Object.keys(metrics).length };
   }
 
   listRuns(): RunRow[] {
-    return (this.db.prepare(`SELECT * FROM runs ORDER BY created_at, run_id`).all() as Array<Record<string, string | null>>).map(toRunRow);
+    return (
+      this.db.prepare(`SELECT * FROM runs ORDER BY created_at, run_id`).all() as Array<
+        Record<string, string | null>
+      >
+    ).map(toRunRow);
   }
 
   /** A run by id, or by directory path. */
   getRun(ref: string): RunRow | undefined {
     const r =
-      (this.db.prepare(`SELECT * FROM runs WHERE run_id = ?`).get(ref) as Record<string, string | null> | undefined) ??
-      (this.db.prepare(`SELECT * FROM runs WHERE dir = ?`).get(resolve(ref)) as Record<string, string | null> | undefined);
+      (this.db.prepare(`SELECT * FROM runs WHERE run_id = ?`).get(ref) as
+        Record<string, string | null> | undefined) ??
+      (this.db.prepare(`SELECT * FROM runs WHERE dir = ?`).get(resolve(ref)) as
+        Record<string, string | null> | undefined);
     return r ? toRunRow(r) : undefined;
   }
 
   manifest(runId: string): RunManifest {
-    const r = this.db.prepare(`SELECT manifest_json FROM runs WHERE run_id = ?`).get(runId) as { manifest_json: string } | undefined;
+    const r = this.db.prepare(`SELECT manifest_json FROM runs WHERE run_id = ?`).get(runId) as
+      { manifest_json: string } | undefined;
     if (!r) throw new EvalkitError(`run "${runId}" is not in the results database ${this.path}`);
     return JSON.parse(r.manifest_json) as RunManifest;
   }
 
   taskMetrics(runId: string): Record<string, TaskMetrics> {
-    const rows = this.db.prepare(`SELECT task, metrics_json FROM task_metrics WHERE run_id = ? ORDER BY task`).all(runId) as Array<{ task: string; metrics_json: string }>;
+    const rows = this.db
+      .prepare(`SELECT task, metrics_json FROM task_metrics WHERE run_id = ? ORDER BY task`)
+      .all(runId) as Array<{ task: string; metrics_json: string }>;
     return Object.fromEntries(rows.map((r) => [r.task, JSON.parse(r.metrics_json) as TaskMetrics]));
   }
 
   /** Tasks with samples in the run (may include tasks without metrics yet). */
   tasks(runId: string): string[] {
     const rows = this.db
-      .prepare(`SELECT task FROM task_metrics WHERE run_id = ? UNION SELECT DISTINCT task FROM samples WHERE run_id = ? ORDER BY task`)
+      .prepare(
+        `SELECT task FROM task_metrics WHERE run_id = ? UNION SELECT DISTINCT task FROM samples WHERE run_id = ? ORDER BY task`,
+      )
       .all(runId, runId) as Array<{ task: string }>;
     return rows.map((r) => r.task);
   }
 
   /** Score keys recorded for a task (from one scored sample). */
   scoreKeys(runId: string, task: string): string[] {
-    const r = this.db.prepare(`SELECT scores_json FROM samples WHERE run_id = ? AND task = ? AND scores_json IS NOT NULL LIMIT 1`).get(runId, task) as
-      | { scores_json: string }
-      | undefined;
+    const r = this.db
+      .prepare(
+        `SELECT scores_json FROM samples WHERE run_id = ? AND task = ? AND scores_json IS NOT NULL LIMIT 1`,
+      )
+      .get(runId, task) as { scores_json: string } | undefined;
     return r ? Object.keys(JSON.parse(r.scores_json)) : [];
   }
 
@@ -358,7 +421,9 @@ export class ResultsDb {
       k = Number(pk[2]);
     } else if (keys.length === 1) key = keys[0];
     if (!key) {
-      throw new EvalkitError(`run ${runId}, task ${task}: cannot map metric "${metric}" to a per-sample score (scores have: ${keys.join(', ')})`);
+      throw new EvalkitError(
+        `run ${runId}, task ${task}: cannot map metric "${metric}" to a per-sample score (scores have: ${keys.join(', ')})`,
+      );
     }
     const path = `$."${key.replace(/"/g, '\\"')}"`;
     const rows = this.db
@@ -378,11 +443,22 @@ export class ResultsDb {
 
   countSamples(runId: string, q: { task?: string; status?: string; search?: string } = {}): number {
     const { where, args } = sampleFilter(runId, q);
-    return (this.db.prepare(`SELECT COUNT(*) AS n FROM samples WHERE ${where}`).get(...args) as { n: number }).n;
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM samples WHERE ${where}`).get(...args) as { n: number })
+      .n;
   }
 
   /** One page of samples (keyset-friendly ORDER BY on the primary key; text fields cut to `preview` chars). */
-  samplesPage(runId: string, q: { task?: string; status?: string; search?: string; offset?: number; limit?: number; preview?: number } = {}): SampleRow[] {
+  samplesPage(
+    runId: string,
+    q: {
+      task?: string;
+      status?: string;
+      search?: string;
+      offset?: number;
+      limit?: number;
+      preview?: number;
+    } = {},
+  ): SampleRow[] {
     const { where, args } = sampleFilter(runId, q);
     const preview = q.preview ?? 160;
     const rows = this.db
@@ -404,18 +480,21 @@ export class ResultsDb {
   }
 
   request(runId: string, task: string, itemId: string): Pick<RequestRecord, 'prompt' | 'params'> | undefined {
-    const r = this.db.prepare(`SELECT prompt_json, params_json FROM requests WHERE run_id = ? AND task = ? AND item_id = ?`).get(runId, task, itemId) as
-      | { prompt_json: string | null; params_json: string | null }
-      | undefined;
+    const r = this.db
+      .prepare(`SELECT prompt_json, params_json FROM requests WHERE run_id = ? AND task = ? AND item_id = ?`)
+      .get(runId, task, itemId) as { prompt_json: string | null; params_json: string | null } | undefined;
     if (!r) return undefined;
-    return { prompt: r.prompt_json ? JSON.parse(r.prompt_json) : undefined, params: r.params_json ? JSON.parse(r.params_json) : undefined } as Pick<
-      RequestRecord,
-      'prompt' | 'params'
-    >;
+    return {
+      prompt: r.prompt_json ? JSON.parse(r.prompt_json) : undefined,
+      params: r.params_json ? JSON.parse(r.params_json) : undefined,
+    } as Pick<RequestRecord, 'prompt' | 'params'>;
   }
 }
 
-function sampleFilter(runId: string, q: { task?: string; status?: string; search?: string }): { where: string; args: unknown[] } {
+function sampleFilter(
+  runId: string,
+  q: { task?: string; status?: string; search?: string },
+): { where: string; args: unknown[] } {
   const parts = ['run_id = ?'];
   const args: unknown[] = [runId];
   if (q.task) {

@@ -6,7 +6,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { GenerationRecord, RequestRecord, RunManifest, TaskMetrics, VerdictRecord } from '../../types.js';
+import type {
+  GenerationRecord,
+  RequestRecord,
+  RunManifest,
+  TaskMetrics,
+  VerdictRecord,
+} from '../../types.js';
 import { mulberry32 } from '../../util/rng.js';
 import { passAtK } from '../../metrics/pass-at-k.js';
 import { meanWithBootstrapCI } from '../../metrics/bootstrap.js';
@@ -45,7 +51,10 @@ export function itemProbabilities(items: number, itemSeed: number): Float64Array
   });
 }
 
-export function writeSyntheticRun(dir: string, spec: SyntheticRunSpec): { metrics: Record<string, TaskMetrics> } {
+export function writeSyntheticRun(
+  dir: string,
+  spec: SyntheticRunSpec,
+): { metrics: Record<string, TaskMetrics> } {
   mkdirSync(dir, { recursive: true });
   const rnd = mulberry32(spec.sampleSeed ?? 7);
   const now = new Date('2025-01-01T00:00:00Z').toISOString();
@@ -76,7 +85,14 @@ export function writeSyntheticRun(dir: string, spec: SyntheticRunSpec): { metric
       for (let s = 0; s < t.n; s++) {
         const pass = rnd() < prob ? 1 : 0;
         c += pass;
-        const g: GenerationRecord = { requestId, task: t.name, itemId, sampleIndex: s, text: `    return ${i} + ${s}  # ${pass ? 'ok' : 'bug'} ${filler}`, finishReason: 'stop' };
+        const g: GenerationRecord = {
+          requestId,
+          task: t.name,
+          itemId,
+          sampleIndex: s,
+          text: `    return ${i} + ${s}  # ${pass ? 'ok' : 'bug'} ${filler}`,
+          finishReason: 'stop',
+        };
         genLines.push(JSON.stringify(g));
         const v: VerdictRecord = {
           requestId,
@@ -95,7 +111,9 @@ export function writeSyntheticRun(dir: string, spec: SyntheticRunSpec): { metric
     }
     const breakdowns: TaskMetrics['breakdowns'] = {};
     if (t.categories?.length) {
-      breakdowns.category = Object.fromEntries(Object.entries(cats).map(([k, vs]) => [k, { [primary]: meanWithBootstrapCI(vs) }]));
+      breakdowns.category = Object.fromEntries(
+        Object.entries(cats).map(([k, vs]) => [k, { [primary]: meanWithBootstrapCI(vs) }]),
+      );
     }
     metrics[t.name] = {
       task: t.name,
@@ -134,7 +152,17 @@ export function writeSyntheticRun(dir: string, spec: SyntheticRunSpec): { metric
   writeFileSync(join(dir, 'verdicts.jsonl'), verLines.join('\n') + '\n');
   writeFileSync(
     join(dir, 'metrics.json'),
-    JSON.stringify({ evalkit: manifest.evalkit, runId: spec.runId, model: manifest.model, computedAt: now, tasks: metrics }, null, 2),
+    JSON.stringify(
+      {
+        evalkit: manifest.evalkit,
+        runId: spec.runId,
+        model: manifest.model,
+        computedAt: now,
+        tasks: metrics,
+      },
+      null,
+      2,
+    ),
   );
   return { metrics };
 }

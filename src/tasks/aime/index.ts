@@ -7,7 +7,14 @@
 import { requireField } from '../../datasets/registry.js';
 import { aggregateReasoning } from '../../metrics/majority.js';
 import { chatMathScorer } from '../../scoring/math/scorers.js';
-import type { DatasetUse, GenerationParams, Item, Prompt, TaskLoadContext, TaskVariant } from '../../types.js';
+import type {
+  DatasetUse,
+  GenerationParams,
+  Item,
+  Prompt,
+  TaskLoadContext,
+  TaskVariant,
+} from '../../types.js';
 import { EvalkitError } from '../../util/errors.js';
 
 export interface AimeData {
@@ -18,14 +25,19 @@ export interface AimeData {
 const INSTRUCTION = 'Please reason step by step, and put your final answer within \\boxed{}.';
 export const AIME_DEFAULT_N = 16;
 
-export async function loadAime(ctx: TaskLoadContext, id: 'aime24' | 'aime25'): Promise<{ items: Item<AimeData>[]; datasets: DatasetUse[] }> {
+export async function loadAime(
+  ctx: TaskLoadContext,
+  id: 'aime24' | 'aime25',
+): Promise<{ items: Item<AimeData>[]; datasets: DatasetUse[] }> {
   const { records, use, path } = await ctx.datasets.jsonl(id);
   const items = records.map((r, i) => {
     const problem = requireField<string>(r, 'problem', 'string', path, i + 1);
     const raw = r.answer;
-    if (typeof raw !== 'string' && typeof raw !== 'number') throw new EvalkitError(`${path}:${i + 1}: field "answer" is missing or not a string`);
+    if (typeof raw !== 'string' && typeof raw !== 'number')
+      throw new EvalkitError(`${path}:${i + 1}: field "answer" is missing or not a string`);
     const n = Number(raw);
-    if (!Number.isInteger(n)) throw new EvalkitError(`${path}:${i + 1}: field "answer" is not an integer: ${raw}`);
+    if (!Number.isInteger(n))
+      throw new EvalkitError(`${path}:${i + 1}: field "answer" is not an integer: ${raw}`);
     const part = id === 'aime25' ? (i < 15 ? 'I' : 'II') : undefined;
     const itemId = id === 'aime24' && typeof r.id === 'number' ? `aime24/${r.id}` : `${id}/${i}`;
     return { id: itemId, data: { problem, gold: String(n) }, ...(part ? { categories: { part } } : {}) };
@@ -34,7 +46,13 @@ export async function loadAime(ctx: TaskLoadContext, id: 'aime24' | 'aime25'): P
 }
 
 function variant(id: 'aime24' | 'aime25'): TaskVariant<AimeData> {
-  const params: GenerationParams = { n: AIME_DEFAULT_N, temperature: 0.6, top_p: 0.95, max_tokens: 32768, stop: [] };
+  const params: GenerationParams = {
+    n: AIME_DEFAULT_N,
+    temperature: 0.6,
+    top_p: 0.95,
+    max_tokens: 32768,
+    stop: [],
+  };
   return {
     name: id,
     family: 'aime',
@@ -50,12 +68,21 @@ function variant(id: 'aime24' | 'aime25'): TaskVariant<AimeData> {
       dataset: id,
     },
     loadItems: (ctx) => loadAime(ctx, id),
-    buildPrompt: (item): Prompt => ({ kind: 'chat', messages: [{ role: 'user', content: `${item.data.problem}\n${INSTRUCTION}` }] }),
+    buildPrompt: (item): Prompt => ({
+      kind: 'chat',
+      messages: [{ role: 'user', content: `${item.data.problem}\n${INSTRUCTION}` }],
+    }),
     createScorer: () => chatMathScorer<AimeData>({ numeric: true }),
     aggregate: (items, verdicts, options) => {
-      const m = aggregateReasoning({ task: id, bases: ['exact_match'], primary: `avg@${AIME_DEFAULT_N}`, ks: [1, 2, 4, 8, 16, 32, 64] }, items, verdicts, options);
+      const m = aggregateReasoning(
+        { task: id, bases: ['exact_match'], primary: `avg@${AIME_DEFAULT_N}`, ks: [1, 2, 4, 8, 16, 32, 64] },
+        items,
+        verdicts,
+        options,
+      );
       // With a replay or a different n, fall back to whatever avg@n was computed.
-      if (!m.metrics[m.primary]) m.primary = Object.keys(m.metrics).find((k) => k.startsWith('avg@')) ?? 'exact_match';
+      if (!m.metrics[m.primary])
+        m.primary = Object.keys(m.metrics).find((k) => k.startsWith('avg@')) ?? 'exact_match';
       return m;
     },
   };

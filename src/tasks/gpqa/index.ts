@@ -9,7 +9,15 @@ import AdmZip from 'adm-zip';
 import { aggregateReasoning } from '../../metrics/majority.js';
 import { extractGpqaLetter } from '../../scoring/choice/extract.js';
 import { erroredVerdict } from '../../scoring/math/scorers.js';
-import type { DatasetUse, GenerationRecord, Item, Prompt, Scorer, TaskLoadContext, TaskVariant } from '../../types.js';
+import type {
+  DatasetUse,
+  GenerationRecord,
+  Item,
+  Prompt,
+  Scorer,
+  TaskLoadContext,
+  TaskVariant,
+} from '../../types.js';
 import { EvalkitError } from '../../util/errors.js';
 import { seededShuffle } from '../../util/rng.js';
 import { parseCsv } from './csv.js';
@@ -27,7 +35,11 @@ export interface GpqaData {
   recordId: string;
 }
 
-export async function loadGpqa(ctx: TaskLoadContext, subset = 'diamond', seed = GPQA_SHUFFLE_SEED): Promise<{ items: Item<GpqaData>[]; datasets: DatasetUse[] }> {
+export async function loadGpqa(
+  ctx: TaskLoadContext,
+  subset = 'diamond',
+  seed = GPQA_SHUFFLE_SEED,
+): Promise<{ items: Item<GpqaData>[]; datasets: DatasetUse[] }> {
   const r = await ctx.datasets.resolve('gpqa');
   const entryName = `dataset/gpqa_${subset}.csv`;
   let text: string;
@@ -56,7 +68,8 @@ export async function loadGpqa(ctx: TaskLoadContext, subset = 'diamond', seed = 
     const correct = row[ca].trim();
     const options = seededShuffle([correct, ...inc.map((k) => row[k].trim())], seed + i);
     const goldIdx = options.indexOf(correct);
-    if (!row[q] || goldIdx < 0) throw new EvalkitError(`${r.path}!${entryName}:${i + 2}: field "Question"/"Correct Answer" is empty`);
+    if (!row[q] || goldIdx < 0)
+      throw new EvalkitError(`${r.path}!${entryName}:${i + 2}: field "Question"/"Correct Answer" is empty`);
     return {
       id: `gpqa_${subset}/${row[rid]}`,
       data: { question: row[q].trim(), options, gold: LETTERS[goldIdx], recordId: row[rid] },
@@ -81,7 +94,13 @@ export function letterScorer<D extends { gold: string }>(extract: (t: string) =>
       return {
         scores: { acc: ok ? 1 : 0 },
         ...(letter ? { extracted: letter } : {}),
-        ...(ok ? {} : { reason: letter ? `extracted ${letter}, expected ${item.data.gold}` : `no answer letter found, expected ${item.data.gold}` }),
+        ...(ok
+          ? {}
+          : {
+              reason: letter
+                ? `extracted ${letter}, expected ${item.data.gold}`
+                : `no answer letter found, expected ${item.data.gold}`,
+            }),
         details: { voteKey: letter },
       };
     },
@@ -91,7 +110,8 @@ export function letterScorer<D extends { gold: string }>(extract: (t: string) =>
 const gpqaDiamond: TaskVariant<GpqaData> = {
   name: 'gpqa_diamond',
   family: 'gpqa',
-  description: 'GPQA-Diamond (198), zero-shot CoT, shuffled options (recorded seed), answer-letter accuracy by domain',
+  description:
+    'GPQA-Diamond (198), zero-shot CoT, shuffled options (recorded seed), answer-letter accuracy by domain',
   settings: {
     format: 'chat',
     shots: 0,
@@ -104,10 +124,24 @@ const gpqaDiamond: TaskVariant<GpqaData> = {
     dataset: 'gpqa (dataset/gpqa_diamond.csv, decrypted in memory)',
   },
   loadItems: (ctx) => loadGpqa(ctx),
-  buildPrompt: (item): Prompt => ({ kind: 'chat', messages: [{ role: 'user', content: gpqaPrompt(item.data) }] }),
+  buildPrompt: (item): Prompt => ({
+    kind: 'chat',
+    messages: [{ role: 'user', content: gpqaPrompt(item.data) }],
+  }),
   createScorer: () => letterScorer<GpqaData>(extractGpqaLetter),
   aggregate: (items, verdicts, options) =>
-    aggregateReasoning({ task: 'gpqa_diamond', bases: ['acc'], primary: 'acc', breakdownBy: ['domain', 'subdomain'], plainFirstBase: false }, items, verdicts, options),
+    aggregateReasoning(
+      {
+        task: 'gpqa_diamond',
+        bases: ['acc'],
+        primary: 'acc',
+        breakdownBy: ['domain', 'subdomain'],
+        plainFirstBase: false,
+      },
+      items,
+      verdicts,
+      options,
+    ),
 };
 
 export const variants: TaskVariant[] = [gpqaDiamond];

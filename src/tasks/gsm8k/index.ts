@@ -20,14 +20,19 @@ export interface Gsm8kData {
   gold: string;
 }
 
-export const CHAT_MATH_INSTRUCTION = 'Please reason step by step, and put your final answer within \\boxed{}.';
+export const CHAT_MATH_INSTRUCTION =
+  'Please reason step by step, and put your final answer within \\boxed{}.';
 
-export async function loadGsm8k(ctx: TaskLoadContext, id = 'gsm8k-test'): Promise<{ items: Item<Gsm8kData>[]; datasets: import('../../types.js').DatasetUse[] }> {
+export async function loadGsm8k(
+  ctx: TaskLoadContext,
+  id = 'gsm8k-test',
+): Promise<{ items: Item<Gsm8kData>[]; datasets: import('../../types.js').DatasetUse[] }> {
   const { records, use, path } = await ctx.datasets.jsonl(id);
   const items = records.map((r, i) => {
     const question = requireField<string>(r, 'question', 'string', path, i + 1);
     const answer = requireField<string>(r, 'answer', 'string', path, i + 1);
-    if (!answer.includes('####')) throw new Error(`${path}:${i + 1}: field "answer" has no "####" final answer`);
+    if (!answer.includes('####'))
+      throw new Error(`${path}:${i + 1}: field "answer" has no "####" final answer`);
     return { id: `gsm8k/${i}`, data: { question, answer, gold: gsm8kGold(answer) } };
   });
   return { items, datasets: [use] };
@@ -51,7 +56,8 @@ const OLMES_PARAMS: GenerationParams = {
 const olmes: TaskVariant<Gsm8kData> = {
   name: 'gsm8k::olmes',
   family: 'gsm8k',
-  description: 'GSM8K 8-shot CoT exactly as OLMES gsm8k::olmes (base-model completion prompt, greedy, exact match)',
+  description:
+    'GSM8K 8-shot CoT exactly as OLMES gsm8k::olmes (base-model completion prompt, greedy, exact match)',
   reproduces: 'OLMES gsm8k::olmes',
   settings: {
     format: 'completion',
@@ -60,14 +66,20 @@ const olmes: TaskVariant<Gsm8kData> = {
     generation: OLMES_PARAMS,
     primaryMetric: 'exact_match',
     extraction: 'last number ([-+]?\\d*\\.\\d+|\\d+ after removing digit commas)',
-    scoring: 'exact match after regexes_to_ignore [",", "\\$", "(?s).*#### ", "\\.$"], ignore case ("18.00" ≠ "18")',
+    scoring:
+      'exact match after regexes_to_ignore [",", "\\$", "(?s).*#### ", "\\.$"], ignore case ("18.00" ≠ "18")',
     dataset: 'gsm8k-test',
   },
   loadItems: (ctx) => loadGsm8k(ctx),
   buildPrompt: (item): Prompt => ({ kind: 'completion', text: olmesGsm8kPrompt(item.data.question) }),
   createScorer: () => olmesGsm8kScorer<Gsm8kData>(),
   aggregate: (items, verdicts, options) =>
-    aggregateReasoning({ task: 'gsm8k::olmes', bases: ['exact_match'], primary: 'exact_match' }, items, verdicts, options),
+    aggregateReasoning(
+      { task: 'gsm8k::olmes', bases: ['exact_match'], primary: 'exact_match' },
+      items,
+      verdicts,
+      options,
+    ),
 };
 
 function chatVariant(name: string, params: GenerationParams): TaskVariant<Gsm8kData> {
@@ -83,7 +95,8 @@ function chatVariant(name: string, params: GenerationParams): TaskVariant<Gsm8kD
       primaryMetric: sampled ? 'pass@1' : 'exact_match',
       promptTemplate: `{question}\n${CHAT_MATH_INSTRUCTION}`,
       extraction: 'last \\boxed{} → "final answer is"/"answer:"/"####" → last number',
-      scoring: 'numeric/math equivalence (src/scoring/math/equivalence.ts): "18.00" ≡ "18", "$1,000" ≡ "1000"',
+      scoring:
+        'numeric/math equivalence (src/scoring/math/equivalence.ts): "18.00" ≡ "18", "$1,000" ≡ "1000"',
       dataset: 'gsm8k-test',
     },
     loadItems: (ctx) => loadGsm8k(ctx),
@@ -93,7 +106,12 @@ function chatVariant(name: string, params: GenerationParams): TaskVariant<Gsm8kD
     }),
     createScorer: () => chatMathScorer<Gsm8kData>({ numeric: true }),
     aggregate: (items, verdicts, options) =>
-      aggregateReasoning({ task: name, bases: ['exact_match'], primary: sampled ? 'pass@1' : 'exact_match' }, items, verdicts, options),
+      aggregateReasoning(
+        { task: name, bases: ['exact_match'], primary: sampled ? 'pass@1' : 'exact_match' },
+        items,
+        verdicts,
+        options,
+      ),
   };
 }
 

@@ -29,7 +29,15 @@ export interface HumanEvalData {
  * default used by the starcoder rows — codex_humaneval.py not seen; same list in olmo-eval
  * `constants/code.py` HUMANEVAL_STOP_SEQUENCES and the eval-framework port of codex_humaneval:3shot::olmo3).
  */
-export const OLMES_HUMANEVAL_STOPS = ['\nclass', '\nif', '\nprint', '\n#', '\n```', '\n```\n\n', '<|eot_id|>'];
+export const OLMES_HUMANEVAL_STOPS = [
+  '\nclass',
+  '\nif',
+  '\nprint',
+  '\n#',
+  '\n```',
+  '\n```\n\n',
+  '<|eot_id|>',
+];
 /** human-eval `evaluate_functional_correctness` default timeout (3.0 s), also OLMES code_eval_local's. */
 export const CHECK_TIMEOUT_MS = 3000;
 /** OLMES few-shot seed (oe_eval base_task: `fewshot_seed` default 1234, fresh `random.Random` per doc). */
@@ -61,7 +69,11 @@ async function loadHumanEval(ctx: TaskLoadContext, key: string, shots: number) {
  * `fewshot_context`): `rnd = random.Random(1234)` fresh for each doc, `rnd.sample(test_docs, k + 1)`, drop
  * the doc itself, keep the first k.
  */
-export function olmesTestSetShots<T extends { id: string }>(all: readonly T[], itemId: string, k: number): T[] {
+export function olmesTestSetShots<T extends { id: string }>(
+  all: readonly T[],
+  itemId: string,
+  k: number,
+): T[] {
   const rnd = new PythonRandom(OLMES_FEWSHOT_SEED);
   return rnd
     .sample(all, k + 1)
@@ -86,7 +98,10 @@ function olmo3Prompt(item: Item<HumanEvalData>, items: Item<HumanEvalData>[], ke
 }
 
 /** Executed program for OLMES check-style rows: prompt + completion (or a replayed full solution). */
-function checkProgram(item: Item<HumanEvalData>, g: { text: string | null; textIsSolution?: boolean }): string {
+function checkProgram(
+  item: Item<HumanEvalData>,
+  g: { text: string | null; textIsSolution?: boolean },
+): string {
   return g.textIsSolution ? (g.text ?? '') : item.data.prompt + (g.text ?? '');
 }
 const checkTest = (item: Item<HumanEvalData>) => `${item.data.test}\ncheck(${item.data.entryPoint})\n`;
@@ -107,17 +122,23 @@ function olmesCheckVariant(opts: {
     settings: {
       format: 'completion',
       shots: opts.shots,
-      fewShotSource: opts.shots ? 'test-set shots: random.Random(1234).sample(test, k+1) minus the item, first k (fresh RNG per item)' : undefined,
+      fewShotSource: opts.shots
+        ? 'test-set shots: random.Random(1234).sample(test, k+1) minus the item, first k (fresh RNG per item)'
+        : undefined,
       generation: opts.generation,
       primaryMetric: opts.primary,
-      promptShape: opts.shots ? '"```python\\n"+prompt+canonical_solution+"```" per shot, joined by "\\n\\n", then "\\n\\n```python\\n"+prompt' : 'raw HumanEval prompt',
-      executed: 'prompt + completion + "\\n" + test + "\\ncheck(entry_point)" (original HumanEval tests), pass iff it runs cleanly',
+      promptShape: opts.shots
+        ? '"```python\\n"+prompt+canonical_solution+"```" per shot, joined by "\\n\\n", then "\\n\\n```python\\n"+prompt'
+        : 'raw HumanEval prompt',
+      executed:
+        'prompt + completion + "\\n" + test + "\\ncheck(entry_point)" (original HumanEval tests), pass iff it runs cleanly',
       timeoutMs: CHECK_TIMEOUT_MS,
       datasets: ['humaneval'],
       maxLength: 4096,
     },
     loadItems: (ctx) => loadHumanEval(ctx, name, opts.shots),
-    buildPrompt: (item, items) => (opts.shots ? olmo3Prompt(item, items, name) : { kind: 'completion', text: item.data.prompt }),
+    buildPrompt: (item, items) =>
+      opts.shots ? olmo3Prompt(item, items, name) : { kind: 'completion', text: item.data.prompt },
     createScorer: (ctx) =>
       createCheckScorer<HumanEvalData>({
         ctx,
@@ -125,11 +146,17 @@ function olmesCheckVariant(opts: {
         testCode: checkTest,
         timeoutMs: CHECK_TIMEOUT_MS,
       }),
-    aggregate: (items, verdicts, options) => aggregateCode({ task: name, bases: ['pass'], primary: opts.primary }, items, verdicts, options),
+    aggregate: (items, verdicts, options) =>
+      aggregateCode({ task: name, bases: ['pass'], primary: opts.primary }, items, verdicts, options),
   };
 }
 
-const sampling = (n: number, temperature: number, max_tokens: number, stop = OLMES_HUMANEVAL_STOPS): GenerationParams => ({
+const sampling = (
+  n: number,
+  temperature: number,
+  max_tokens: number,
+  stop = OLMES_HUMANEVAL_STOPS,
+): GenerationParams => ({
   // Every caller is an OLMES-alias row: shape requests as OLMES's vLLM path does.
   shaping: 'olmes',
   n,
@@ -141,13 +168,21 @@ const sampling = (n: number, temperature: number, max_tokens: number, stop = OLM
 
 type PlusMode = 'olmes' | 'evalplus-completion' | 'evalplus-chat';
 
-function humanEvalPlusVariant(name: string, mode: PlusMode, generation: GenerationParams, description: string): TaskVariant<EvalPlusItemData> {
+function humanEvalPlusVariant(
+  name: string,
+  mode: PlusMode,
+  generation: GenerationParams,
+  description: string,
+): TaskVariant<EvalPlusItemData> {
   const chat = mode === 'evalplus-chat';
   return {
     name,
     family: 'humaneval',
     description,
-    reproduces: mode === 'olmes' ? `OLMES ${name}` : `EvalPlus humaneval (${chat ? 'chat/instruct prompt' : '--backend vllm base prompt'})`,
+    reproduces:
+      mode === 'olmes'
+        ? `OLMES ${name}`
+        : `EvalPlus humaneval (${chat ? 'chat/instruct prompt' : '--backend vllm base prompt'})`,
     settings: {
       format: chat ? 'chat' : 'completion',
       shots: 0,
@@ -162,12 +197,16 @@ function humanEvalPlusVariant(name: string, mode: PlusMode, generation: Generati
           : chat
             ? 'EvalPlus sanitize(response, entry_point): longest parseable chunk + dependency closure'
             : 'EvalPlus sanitize(prompt + completion, entry_point); replayed `solution` used as-is',
-      executed: 'EvalPlus base + plus inputs (HumanEval+ v0.1.10); plus = base AND plus; outputs compared outside the sandbox',
+      executed:
+        'EvalPlus base + plus inputs (HumanEval+ v0.1.10); plus = base AND plus; outputs compared outside the sandbox',
       timeouts: 'per input max(4 s, 4 x ground-truth time) (EvalPlus rule, in src/sandbox)',
       datasets: ['humanevalplus-v0.1.10'],
     },
     loadItems: (ctx) => loadEvalPlus(ctx, 'humanevalplus-v0.1.10', 'humaneval'),
-    buildPrompt: (item) => (chat ? { kind: 'chat', messages: evalPlusChatMessages(item.data.prompt) } : { kind: 'completion', text: item.data.prompt }),
+    buildPrompt: (item) =>
+      chat
+        ? { kind: 'chat', messages: evalPlusChatMessages(item.data.prompt) }
+        : { kind: 'completion', text: item.data.prompt },
     createScorer: (ctx) =>
       createEvalPlusScorer<EvalPlusItemData>({
         ctx,
@@ -180,7 +219,12 @@ function humanEvalPlusVariant(name: string, mode: PlusMode, generation: Generati
         },
       }),
     aggregate: (items, verdicts, options) =>
-      aggregateCode({ task: name, bases: ['base', 'plus'], primary: 'plus_pass@1' }, items, verdicts, options),
+      aggregateCode(
+        { task: name, bases: ['base', 'plus'], primary: 'plus_pass@1' },
+        items,
+        verdicts,
+        options,
+      ),
   };
 }
 
@@ -212,11 +256,22 @@ export const variants: TaskVariant[] = [
   }),
   // oe_eval/configs/tasks.py codex_humanevalplus:temp0.8: use_chat_format False, top_p 0.95, temperature 0.8,
   // no repeats (1), pass_at_ks [1]; default codex_humanevalplus prompt (raw prompt).
-  humanEvalPlusVariant('codex_humanevalplus:temp0.8', 'olmes', sampling(1, 0.8, 512), 'HumanEval+ (OLMES), 0-shot raw prompt, T=0.8, n=1'),
+  humanEvalPlusVariant(
+    'codex_humanevalplus:temp0.8',
+    'olmes',
+    sampling(1, 0.8, 512),
+    'HumanEval+ (OLMES), 0-shot raw prompt, T=0.8, n=1',
+  ),
   humanEvalPlusVariant(
     'humanevalplus',
     'evalplus-completion',
-    { n: 1, temperature: 0, top_p: 1, max_tokens: EVALPLUS.maxNewTokens, stop: [...EVALPLUS.baseEos, ...EVALPLUS.extraEosDirect.humaneval] },
+    {
+      n: 1,
+      temperature: 0,
+      top_p: 1,
+      max_tokens: EVALPLUS.maxNewTokens,
+      stop: [...EVALPLUS.baseEos, ...EVALPLUS.extraEosDirect.humaneval],
+    },
     'HumanEval+ with EvalPlus semantics: base-model greedy completion, sanitized, base+plus tests',
   ),
   humanEvalPlusVariant(

@@ -80,27 +80,38 @@ class Args {
   ) {}
   private get(name: string): unknown {
     const v = this.kw[name];
-    if (v === undefined || v === null) throw new EvalkitError(`instruction ${this.id}: kwarg "${name}" is missing`);
+    if (v === undefined || v === null)
+      throw new EvalkitError(`instruction ${this.id}: kwarg "${name}" is missing`);
     return v;
   }
   num(name: string): number {
     const v = this.get(name);
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new EvalkitError(`instruction ${this.id}: kwarg "${name}" must be a number, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new EvalkitError(
+        `instruction ${this.id}: kwarg "${name}" must be a number, got ${JSON.stringify(v)}`,
+      );
     return v;
   }
   str(name: string): string {
     const v = this.get(name);
-    if (typeof v !== 'string') throw new EvalkitError(`instruction ${this.id}: kwarg "${name}" must be a string, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'string')
+      throw new EvalkitError(
+        `instruction ${this.id}: kwarg "${name}" must be a string, got ${JSON.stringify(v)}`,
+      );
     return v;
   }
   strList(name: string): string[] {
     const v = this.get(name);
-    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new EvalkitError(`instruction ${this.id}: kwarg "${name}" must be a list of strings`);
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+      throw new EvalkitError(`instruction ${this.id}: kwarg "${name}" must be a list of strings`);
     return v as string[];
   }
   relation(name: string): string {
     const r = this.str(name);
-    if (!(RELATIONS as readonly string[]).includes(r)) throw new EvalkitError(`instruction ${this.id}: kwarg "${name}" must be one of ${RELATIONS.join(', ')}, got "${r}"`);
+    if (!(RELATIONS as readonly string[]).includes(r))
+      throw new EvalkitError(
+        `instruction ${this.id}: kwarg "${name}" must be one of ${RELATIONS.join(', ')}, got "${r}"`,
+      );
     return r;
   }
 }
@@ -270,7 +281,10 @@ const FACTORIES: Record<string, Factory> = {
   // LetterFrequencyChecker: collections.Counter(value.lower())[letter].
   'keywords:letter_frequency': (a) => {
     const letter = pyStrip(a.str('letter')).toLowerCase();
-    if (Array.from(letter).length !== 1) throw new EvalkitError(`instruction keywords:letter_frequency: kwarg "letter" must be one character, got "${letter}"`);
+    if (Array.from(letter).length !== 1)
+      throw new EvalkitError(
+        `instruction keywords:letter_frequency: kwarg "letter" must be one character, got "${letter}"`,
+      );
     const n = a.num('let_frequency');
     const rel = a.relation('let_relation');
     return (v) => {
@@ -314,7 +328,10 @@ export const INSTRUCTION_IDS: readonly string[] = Object.keys(FACTORIES).sort();
  */
 export function buildChecker(instructionId: string, kwargs: InstructionKwargs): Checker {
   const f = FACTORIES[instructionId];
-  if (!f) throw new EvalkitError(`unknown IFEval instruction id "${instructionId}" (known: ${INSTRUCTION_IDS.join(', ')})`);
+  if (!f)
+    throw new EvalkitError(
+      `unknown IFEval instruction id "${instructionId}" (known: ${INSTRUCTION_IDS.join(', ')})`,
+    );
   const clean: InstructionKwargs = {};
   for (const [k, v] of Object.entries(kwargs ?? {})) if (v !== null && v !== undefined) clean[k] = v;
   return f(new Args(instructionId, clean));

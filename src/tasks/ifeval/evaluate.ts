@@ -244,10 +244,24 @@ export function aggregateIfeval(
 
   const totals = per.map((p) => p.total);
   const metrics: Record<string, MetricValue> = {
-    [METRIC_NAMES.promptStrict]: meanWithBootstrapCI(per.map((p) => p.promptStrict), { seed }),
-    [METRIC_NAMES.instStrict]: clusteredRatioWithBootstrapCI(per.map((p) => p.instStrict), totals, { seed }),
-    [METRIC_NAMES.promptLoose]: meanWithBootstrapCI(per.map((p) => p.promptLoose), { seed }),
-    [METRIC_NAMES.instLoose]: clusteredRatioWithBootstrapCI(per.map((p) => p.instLoose), totals, { seed }),
+    [METRIC_NAMES.promptStrict]: meanWithBootstrapCI(
+      per.map((p) => p.promptStrict),
+      { seed },
+    ),
+    [METRIC_NAMES.instStrict]: clusteredRatioWithBootstrapCI(
+      per.map((p) => p.instStrict),
+      totals,
+      { seed },
+    ),
+    [METRIC_NAMES.promptLoose]: meanWithBootstrapCI(
+      per.map((p) => p.promptLoose),
+      { seed },
+    ),
+    [METRIC_NAMES.instLoose]: clusteredRatioWithBootstrapCI(
+      per.map((p) => p.instLoose),
+      totals,
+      { seed },
+    ),
   };
 
   const breakdown = (keyOf: (id: string) => string) => {

@@ -12,12 +12,24 @@
  */
 import type { DatasetResolver } from '../../datasets/registry.js';
 import { requireField } from '../../datasets/registry.js';
-import type { DatasetUse, GenerationParams, Item, Prompt, TaskVariant, VariantSettings } from '../../types.js';
+import type {
+  DatasetUse,
+  GenerationParams,
+  Item,
+  Prompt,
+  TaskVariant,
+  VariantSettings,
+} from '../../types.js';
 import { EvalkitError } from '../../util/errors.js';
 import { buildChecker } from './checkers.js';
 import { aggregateIfeval, METRIC_NAMES, scoreIfevalResponse, type IfevalRecord } from './evaluate.js';
 
-export { aggregateIfeval, scoreIfevalResponse, looseVariants, clusteredRatioWithBootstrapCI } from './evaluate.js';
+export {
+  aggregateIfeval,
+  scoreIfevalResponse,
+  looseVariants,
+  clusteredRatioWithBootstrapCI,
+} from './evaluate.js';
 export type { IfevalRecord, IfevalScore, InstructionResult } from './evaluate.js';
 export { buildChecker, INSTRUCTION_IDS, countSentences, countWords } from './checkers.js';
 
@@ -31,7 +43,9 @@ export const ifevalItemId = (key: number): string => `ifeval/${key}`;
  * Load and validate input_data.jsonl. Every record's instructions are built once so malformed
  * kwargs fail here, naming file, line and field, instead of during scoring.
  */
-export async function loadIfevalRecords(datasets: DatasetResolver): Promise<{ records: IfevalRecord[]; use: DatasetUse }> {
+export async function loadIfevalRecords(
+  datasets: DatasetResolver,
+): Promise<{ records: IfevalRecord[]; use: DatasetUse }> {
   const { records, use, path } = await datasets.jsonl<Record<string, unknown>>(IFEVAL_INPUT_DATASET);
   const seen = new Set<number>();
   const out = records.map((rec, i) => {
@@ -40,9 +54,15 @@ export async function loadIfevalRecords(datasets: DatasetResolver): Promise<{ re
     const prompt = requireField<string>(rec, 'prompt', 'string', path, line);
     const ids = requireField<unknown[]>(rec, 'instruction_id_list', 'array', path, line);
     const kwargs = requireField<unknown[]>(rec, 'kwargs', 'array', path, line);
-    if (ids.some((x) => typeof x !== 'string')) throw new EvalkitError(`${path}:${line}: field "instruction_id_list" must hold strings`);
-    if (kwargs.length !== ids.length || kwargs.some((k) => k === null || typeof k !== 'object' || Array.isArray(k))) {
-      throw new EvalkitError(`${path}:${line}: field "kwargs" must hold one object per instruction (${ids.length})`);
+    if (ids.some((x) => typeof x !== 'string'))
+      throw new EvalkitError(`${path}:${line}: field "instruction_id_list" must hold strings`);
+    if (
+      kwargs.length !== ids.length ||
+      kwargs.some((k) => k === null || typeof k !== 'object' || Array.isArray(k))
+    ) {
+      throw new EvalkitError(
+        `${path}:${line}: field "kwargs" must hold one object per instruction (${ids.length})`,
+      );
     }
     if (seen.has(key)) throw new EvalkitError(`${path}:${line}: field "key" ${key} is duplicated`);
     seen.add(key);
@@ -118,7 +138,11 @@ function makeVariant(name: string, format: 'chat' | 'completion'): TaskVariant<I
       return {
         async score(item, generation) {
           if (generation.text === null || generation.error) {
-            return { scores: null, error: generation.error ?? 'generation has no text', reason: 'generation errored' };
+            return {
+              scores: null,
+              error: generation.error ?? 'generation has no text',
+              reason: 'generation errored',
+            };
           }
           const s = scoreIfevalResponse(item.data, generation.text);
           return { scores: { ...s.scores }, details: s.details, ...(s.reason ? { reason: s.reason } : {}) };
@@ -131,4 +155,7 @@ function makeVariant(name: string, format: 'chat' | 'completion'): TaskVariant<I
   };
 }
 
-export const variants: TaskVariant[] = [makeVariant('ifeval', 'chat'), makeVariant('ifeval:base', 'completion')];
+export const variants: TaskVariant[] = [
+  makeVariant('ifeval', 'chat'),
+  makeVariant('ifeval:base', 'completion'),
+];

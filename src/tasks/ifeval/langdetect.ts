@@ -45,7 +45,10 @@ function loadModel(): Model {
   const langs = files.map((f) => f.slice(0, -5));
   const wordProb = new Map<string, Float64Array>();
   files.forEach((f, index) => {
-    const profile = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { freq: Record<string, number>; n_words: number[] };
+    const profile = JSON.parse(readFileSync(join(dir, f), 'utf8')) as {
+      freq: Record<string, number>;
+      n_words: number[];
+    };
     for (const [word, freq] of Object.entries(profile.freq)) {
       let arr = wordProb.get(word);
       if (!arr) {
@@ -62,7 +65,8 @@ function loadModel(): Model {
 
 const URL_RE = /https?:\/\/[-_.?&~;+=/#0-9A-Za-z]{1,2076}/g;
 const MAIL_RE = /[-_.0-9A-Za-z]{1,64}@[-_0-9A-Za-z]{1,255}[-_.0-9A-Za-z]{1,255}/g;
-const VI_RE = /([AEIOUYaeiouy\u00c2\u00ca\u00d4\u00e2\u00ea\u00f4\u0102\u0103\u01a0\u01a1\u01af\u01b0])([\u0300\u0301\u0303\u0309\u0323])/g;
+const VI_RE =
+  /([AEIOUYaeiouy\u00c2\u00ca\u00d4\u00e2\u00ea\u00f4\u0102\u0103\u01a0\u01a1\u01af\u01b0])([\u0300\u0301\u0303\u0309\u0323])/g;
 const LATIN1_EXCLUDED = '\u00A0\u00AB\u00B0\u00BB';
 
 function block(cp: number): string {
@@ -128,7 +132,10 @@ function prepareText(input: string): string {
     if (ch >= 'A' && ch <= 'z') latin++;
     else if (ch.codePointAt(0)! >= 0x300 && block(ch.codePointAt(0)!) !== 'latin_ext_additional') nonLatin++;
   }
-  if (latin * 2 < nonLatin) out = Array.from(out).filter((ch) => ch < 'A' || ch > 'z').join('');
+  if (latin * 2 < nonLatin)
+    out = Array.from(out)
+      .filter((ch) => ch < 'A' || ch > 'z')
+      .join('');
   return out;
 }
 

@@ -39,34 +39,37 @@ export interface PunktParameters {
 }
 
 // NLTK English Punkt model, abbrev_types.txt (order irrelevant). Attribution: nltk_data punkt_tab/english.
-const EN_ABBREV = `ct m.j t a.c n.h ms p.a.m dr pa p.m u.k st dec u.s.a lt g.k adm p h.m ga tenn yr sen n.c j.j d.h s.g inc vs
+const EN_ABBREV =
+  `ct m.j t a.c n.h ms p.a.m dr pa p.m u.k st dec u.s.a lt g.k adm p h.m ga tenn yr sen n.c j.j d.h s.g inc vs
 s.p.a a.t n feb sr jan s.a.y n.y col g.f c.o.m.b d ft va r.k e.f chg r.i a.g minn a.h k n.j m l.f f.j gen i.m.s s.a aug j.p
 okla m.d.c ltd oct s vt r.a j.c ariz w.w b.v ore h w.r e.h mrs cie corp w n.v a.d r.j ok e.m w.c ill nov u.s prof conn
 u.s.s.r mg f.g ph.d g calif messrs h.f wash tues sw bros u.n l wis mr sep d.c ave e.l co s.s reps c r.t h.c r wed a.s v
 fla jr r.h c.v m.b.a rep a.a e c.i.t l.a b.f j.b d.w j.k ala f w.va sept mich n.m j.r l.p s.c colo fri a.m g.d kan maj
 ky a.m.e n.d t.j cos nev`
-  .split(/\s+/)
-  .filter(Boolean);
+    .split(/\s+/)
+    .filter(Boolean);
 // The model also lists the odd type ". . " (with spaces); it can never equal a whitespace-free token.
 const EN_ABBREV_EXTRA = ['. . '];
 
 // collocations.tab (typ, next_typ).
-const EN_COLLOCATIONS = `##number##:international ##number##:rj ##number##:commodities ##number##:cooper b:stewart
+const EN_COLLOCATIONS =
+  `##number##:international ##number##:rj ##number##:commodities ##number##:cooper b:stewart
 ##number##:genentech ##number##:wedgestone i:toussie ##number##:pepper j:fialka o:ludcke ##number##:insider ##number##:aes
 i:magnin ##number##:credit ##number##:corrections ##number##:financing ##number##:henley ##number##:business
 ##number##:pay-fone b:wigton b:edelman b:levine ##number##:leisure b:smith j:walter ##number##:pegasus ##number##:dividend
 j:aron ##number##:review ##number##:abreast ##number##:who ##number##:letters ##number##:colgate ##number##:cbot
 ##number##:notable ##number##:zimmer`
-  .split(/\s+/)
-  .filter(Boolean)
-  .map((p) => p.replace(':', '\t'));
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((p) => p.replace(':', '\t'));
 
 // sent_starters.txt.
-const EN_SENT_STARTERS = `most he since so both these it nevertheless this indeed however instead under similarly some though
+const EN_SENT_STARTERS =
+  `most he since so both these it nevertheless this indeed however instead under similarly some though
 while when in despite although nonetheless thus there if the nor separately moreover but they yet many according sales
 among meanwhile even i`
-  .split(/\s+/)
-  .filter(Boolean);
+    .split(/\s+/)
+    .filter(Boolean);
 
 export const ENGLISH_PARAMS: PunktParameters = {
   abbrevTypes: new Set([...EN_ABBREV, ...EN_ABBREV_EXTRA]),
@@ -260,7 +263,10 @@ function rstripLength(text: string): number {
 }
 
 /** Sentence spans [start, end) exactly as PunktSentenceTokenizer.span_tokenize (realign_boundaries=True). */
-export function punktSentenceSpans(text: string, p: PunktParameters = ENGLISH_PARAMS): Array<[number, number]> {
+export function punktSentenceSpans(
+  text: string,
+  p: PunktParameters = ENGLISH_PARAMS,
+): Array<[number, number]> {
   const slices: Array<[number, number]> = [];
   let lastBreak = 0;
   for (const c of potentialEndContexts(text)) {

@@ -18,7 +18,8 @@ export const PY_WORD_BOUNDARY = `(?:(?<=${PY_WORD_CHAR})(?!${PY_WORD_CHAR})|(?<!
  * Python `str.isspace()` characters (Unicode White_Space plus the ASCII separators \x1c-\x1f that
  * Python treats as whitespace); this is what `str.strip()`/`str.split()` use without arguments.
  */
-export const PY_SPACE_CLASS_BODY = '\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+export const PY_SPACE_CLASS_BODY =
+  '\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
 /** Python `\s` for `str` patterns as a JS class source. */
 export const PY_S = `[${PY_SPACE_CLASS_BODY}]`;
 const PY_SPACE = new RegExp(PY_S, 'u');

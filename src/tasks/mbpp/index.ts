@@ -10,7 +10,13 @@
  */
 import { parseJsonl, requireField } from '../../datasets/registry.js';
 import { aggregateCode } from '../../scoring/code/aggregate.js';
-import { EVALPLUS, evalPlusChatMessages, loadEvalPlus, toEvalPlusProblem, type EvalPlusItemData } from '../../scoring/code/evalplus-data.js';
+import {
+  EVALPLUS,
+  evalPlusChatMessages,
+  loadEvalPlus,
+  toEvalPlusProblem,
+  type EvalPlusItemData,
+} from '../../scoring/code/evalplus-data.js';
 import { createCheckScorer, createEvalPlusScorer } from '../../scoring/code/scorers.js';
 import type { GenerationParams, Item, TaskLoadContext, TaskVariant } from '../../types.js';
 
@@ -24,7 +30,17 @@ export interface MbppData {
 }
 
 /** OLMES MBPP default stop sequences (codex_mbpp.py TASK_CONFIG_DEFAULTS), used by the starcoder rows. */
-export const OLMES_MBPP_STOPS = ['\nclass', '\nassert', '\n"""', '\nprint', '\nif', '\n```', '\n#', '\n<|/', '<|eot_id|>'];
+export const OLMES_MBPP_STOPS = [
+  '\nclass',
+  '\nassert',
+  '\n"""',
+  '\nprint',
+  '\nif',
+  '\n```',
+  '\n#',
+  '\n<|/',
+  '<|eot_id|>',
+];
 /** tasks.py stop_sequences of both mbpp:3shot::olmo3 and mbppplus::none. */
 export const OLMES_EVALPLUS_STOPS = ['```', '\n"""', '\nassert', '\n#'];
 /** Same list as OLMES_EVALPLUS_STOPS (older name). */
@@ -79,7 +95,8 @@ export const mbppQuery = (d: MbppData) => d.text + d.signature + OLMES_MBPP_ASSI
  * + one assert + "\n```\n". OLMES draws the assert with the unseeded `random.choice(test_list)`; AI2 olmo-eval's
  * ports that claim byte parity with the legacy oe-eval prompts use `test_list[0]`, and so do we.
  */
-export const evalPlusQuery = (text: string, test: string) => OLMES_EVALPLUS_TEXT_PREFIX + text.trim() + '\n' + test + '\n```\n';
+export const evalPlusQuery = (text: string, test: string) =>
+  OLMES_EVALPLUS_TEXT_PREFIX + text.trim() + '\n' + test + '\n```\n';
 
 /**
  * FEWSHOT_SOURCES["Original:MBPP"], first 3 entries (task ids 2, 3, 4), as reproduced by AI2 olmo-eval
@@ -119,7 +136,8 @@ export function mbppOlmo3Prompt(d: MbppData): string {
 
 /** codex_mbpp.py `_process_code_results`: test_setup_code.rstrip() + "\n" + "\n".join(test_list). */
 const testCode = (item: Item<MbppData>) =>
-  (item.data.testSetupCode ? item.data.testSetupCode.replace(/\s+$/, '') + '\n' : '') + item.data.testList.join('\n');
+  (item.data.testSetupCode ? item.data.testSetupCode.replace(/\s+$/, '') + '\n' : '') +
+  item.data.testList.join('\n');
 
 const sampling = (n: number, temperature: number, max_tokens: number, stop: string[]): GenerationParams => ({
   // Every caller is an OLMES-alias row: shape requests as OLMES's vLLM path does.
@@ -147,13 +165,16 @@ function olmesMbppVariant(opts: {
     settings: {
       format: 'completion',
       shots: opts.olmo3 ? 3 : 0,
-      fewShotSource: opts.olmo3 ? 'FEWSHOT_SOURCES["Original:MBPP"] first 3 (task ids 2, 3, 4; single-line code), same for every item' : undefined,
+      fewShotSource: opts.olmo3
+        ? 'FEWSHOT_SOURCES["Original:MBPP"] first 3 (task ids 2, 3, 4; single-line code), same for every item'
+        : undefined,
       generation: opts.generation,
       primaryMetric: opts.primary,
       promptShape: opts.olmo3
         ? 'evalplus variant: per shot instruction+"```\\n"+text.strip()+"\\n"+test_list[0]+"\\n```\\n"+code+"\\n"; joined "\\n\\n"; final query + "Here is the completed function:\\n\\n```python\\n"'
         : 'text + code.split(":")[0] + ":" + "Here is the completed function:\\n\\n```python\\n"',
-      executed: 'completion + "\\n" + test_setup_code + test_list asserts (original MBPP tests), pass iff it runs cleanly',
+      executed:
+        'completion + "\\n" + test_setup_code + test_list asserts (original MBPP tests), pass iff it runs cleanly',
       timeoutMs: CHECK_TIMEOUT_MS,
       datasets: ['mbpp'],
       split: 'test (task ids 11-510)',
@@ -163,7 +184,10 @@ function olmesMbppVariant(opts: {
       const { test, use } = await loadMbpp(ctx);
       return { items: test, datasets: [use] };
     },
-    buildPrompt: (item) => ({ kind: 'completion', text: opts.olmo3 ? mbppOlmo3Prompt(item.data) : mbppQuery(item.data) }),
+    buildPrompt: (item) => ({
+      kind: 'completion',
+      text: opts.olmo3 ? mbppOlmo3Prompt(item.data) : mbppQuery(item.data),
+    }),
     createScorer: (ctx) =>
       createCheckScorer<MbppData>({
         ctx,
@@ -172,7 +196,8 @@ function olmesMbppVariant(opts: {
         testCode,
         timeoutMs: CHECK_TIMEOUT_MS,
       }),
-    aggregate: (items, verdicts, options) => aggregateCode({ task: name, bases: ['pass'], primary: opts.primary }, items, verdicts, options),
+    aggregate: (items, verdicts, options) =>
+      aggregateCode({ task: name, bases: ['pass'], primary: opts.primary }, items, verdicts, options),
   };
 }
 
@@ -194,16 +219,26 @@ export function mbppPlusTextAndTest(prompt: string): string {
  * + prompt.strip() + "\n" + random.choice(test_list) + "\n```\n" + assistant_prefix; we use EvalPlus's first assert.
  */
 export function olmesMbppPlusPrompt(d: EvalPlusItemData): string {
-  return OLMES_EVALPLUS_TEXT_PREFIX + mbppPlusTextAndTest(d.prompt) + '\n```\n' + OLMES_MBPPPLUS_ASSISTANT_PREFIX;
+  return (
+    OLMES_EVALPLUS_TEXT_PREFIX + mbppPlusTextAndTest(d.prompt) + '\n```\n' + OLMES_MBPPPLUS_ASSISTANT_PREFIX
+  );
 }
 
-function mbppPlusVariant(name: string, mode: PlusMode, generation: GenerationParams, description: string): TaskVariant<EvalPlusItemData> {
+function mbppPlusVariant(
+  name: string,
+  mode: PlusMode,
+  generation: GenerationParams,
+  description: string,
+): TaskVariant<EvalPlusItemData> {
   const chat = mode === 'evalplus-chat';
   return {
     name,
     family: 'mbpp',
     description,
-    reproduces: mode === 'olmes' ? `OLMES ${name}` : `EvalPlus mbpp (${chat ? 'chat/instruct prompt' : '--backend vllm base prompt'})`,
+    reproduces:
+      mode === 'olmes'
+        ? `OLMES ${name}`
+        : `EvalPlus mbpp (${chat ? 'chat/instruct prompt' : '--backend vllm base prompt'})`,
     settings: {
       format: chat ? 'chat' : 'completion',
       shots: 0,
@@ -221,7 +256,8 @@ function mbppPlusVariant(name: string, mode: PlusMode, generation: GenerationPar
           : chat
             ? 'EvalPlus sanitize(response, entry_point)'
             : 'EvalPlus sanitize(prompt + completion, entry_point); replayed `solution` used as-is',
-      executed: 'EvalPlus base + plus inputs (MBPP+ v0.2.0, 378 tasks); plus = base AND plus; outputs compared outside the sandbox',
+      executed:
+        'EvalPlus base + plus inputs (MBPP+ v0.2.0, 378 tasks); plus = base AND plus; outputs compared outside the sandbox',
       timeouts: 'per input max(4 s, 4 x ground-truth time) (EvalPlus rule, in src/sandbox)',
       datasets: ['mbppplus-v0.2.0'],
     },
@@ -241,7 +277,12 @@ function mbppPlusVariant(name: string, mode: PlusMode, generation: GenerationPar
         },
       }),
     aggregate: (items, verdicts, options) =>
-      aggregateCode({ task: name, bases: ['base', 'plus'], primary: 'plus_pass@1' }, items, verdicts, options),
+      aggregateCode(
+        { task: name, bases: ['base', 'plus'], primary: 'plus_pass@1' },
+        items,
+        verdicts,
+        options,
+      ),
   };
 }
 
@@ -253,7 +294,8 @@ export const variants: TaskVariant[] = [
     // T 0.8, top_p 0.95, repeats 20, pass_at_ks [1, 10]; max_gen_toks 512 (codex_mbpp.py default).
     generation: sampling(20, 0.8, 512, OLMES_EVALPLUS_STOPS),
     primary: 'pass@1',
-    description: 'MBPP, OLMES evalplus-style prompt with 3 fixed Original:MBPP shots, OLMo 3 base-model setting',
+    description:
+      'MBPP, OLMES evalplus-style prompt with 3 fixed Original:MBPP shots, OLMo 3 base-model setting',
   }),
   olmesMbppVariant({
     name: 'mbpp::starcoder_pass@1',
@@ -272,11 +314,22 @@ export const variants: TaskVariant[] = [
     description: 'MBPP 0-shot, StarCoder pass@10 protocol (n=20, T=0.8)',
   }),
   // oe_eval/configs/tasks.py mbppplus::none: non-chat, prompt_variant evalplus, T 0.8, top_p 0.95, no repeats, pass_at_ks [1].
-  mbppPlusVariant('mbppplus::none', 'olmes', sampling(1, 0.8, 512, OLMES_EVALPLUS_STOPS), 'MBPP+ (OLMES), EvalPlus-style instruction prompt as completion, n=1'),
+  mbppPlusVariant(
+    'mbppplus::none',
+    'olmes',
+    sampling(1, 0.8, 512, OLMES_EVALPLUS_STOPS),
+    'MBPP+ (OLMES), EvalPlus-style instruction prompt as completion, n=1',
+  ),
   mbppPlusVariant(
     'mbppplus',
     'evalplus-completion',
-    { n: 1, temperature: 0, top_p: 1, max_tokens: EVALPLUS.maxNewTokens, stop: [...EVALPLUS.baseEos, ...EVALPLUS.extraEosDirect.mbpp] },
+    {
+      n: 1,
+      temperature: 0,
+      top_p: 1,
+      max_tokens: EVALPLUS.maxNewTokens,
+      stop: [...EVALPLUS.baseEos, ...EVALPLUS.extraEosDirect.mbpp],
+    },
     'MBPP+ with EvalPlus semantics: base-model greedy completion, sanitized, base+plus tests',
   ),
   mbppPlusVariant(

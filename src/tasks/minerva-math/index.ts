@@ -11,7 +11,14 @@ import { requireField } from '../../datasets/registry.js';
 import { aggregateReasoning } from '../../metrics/majority.js';
 import { minervaGoldFromSolution } from '../../scoring/math/minerva.js';
 import { chatMathScorer, olmesMinervaScorer } from '../../scoring/math/scorers.js';
-import type { DatasetUse, GenerationParams, Item, Prompt, TaskLoadContext, TaskVariant } from '../../types.js';
+import type {
+  DatasetUse,
+  GenerationParams,
+  Item,
+  Prompt,
+  TaskLoadContext,
+  TaskVariant,
+} from '../../types.js';
 import { EvalkitError } from '../../util/errors.js';
 import { MINERVA_FIXED_SHOTS } from './shots.js';
 
@@ -27,7 +34,10 @@ export interface MathData {
   uniqueId: string;
 }
 
-export async function loadMath500(ctx: TaskLoadContext, goldFrom: 'answer' | 'minerva'): Promise<{ items: Item<MathData>[]; datasets: DatasetUse[] }> {
+export async function loadMath500(
+  ctx: TaskLoadContext,
+  goldFrom: 'answer' | 'minerva',
+): Promise<{ items: Item<MathData>[]; datasets: DatasetUse[] }> {
   const { records, use, path } = await ctx.datasets.jsonl('math500');
   const items = records.map((r, i) => {
     const problem = requireField<string>(r, 'problem', 'string', path, i + 1);
@@ -37,10 +47,18 @@ export async function loadMath500(ctx: TaskLoadContext, goldFrom: 'answer' | 'mi
     const level = requireField<number>(r, 'level', 'number', path, i + 1);
     const uniqueId = requireField<string>(r, 'unique_id', 'string', path, i + 1);
     const minervaGold = minervaGoldFromSolution(solution);
-    if (minervaGold === null) throw new EvalkitError(`${path}:${i + 1}: field "solution" has no \\boxed{} answer`);
+    if (minervaGold === null)
+      throw new EvalkitError(`${path}:${i + 1}: field "solution" has no \\boxed{} answer`);
     return {
       id: uniqueId,
-      data: { problem, solution, answer, gold: goldFrom === 'minerva' ? minervaGold : answer, minervaGold, uniqueId },
+      data: {
+        problem,
+        solution,
+        answer,
+        gold: goldFrom === 'minerva' ? minervaGold : answer,
+        minervaGold,
+        uniqueId,
+      },
       categories: { subject, level: String(level) },
     };
   });
@@ -53,13 +71,21 @@ export function olmesMinervaPrompt(problem: string): string {
   return [...shots, `Problem:\n${problem}\n\nSolution:`].join('\n\n');
 }
 
-const OLMES_PARAMS: GenerationParams = { shaping: 'olmes', n: 1, temperature: 0, top_p: 1, max_tokens: 1024, stop: ['Problem:', '\n\n'] };
+const OLMES_PARAMS: GenerationParams = {
+  shaping: 'olmes',
+  n: 1,
+  temperature: 0,
+  top_p: 1,
+  max_tokens: 1024,
+  stop: ['Problem:', '\n\n'],
+};
 const BREAKDOWN = ['subject', 'level'];
 
 const olmes: TaskVariant<MathData> = {
   name: 'minerva_math_500::olmes',
   family: 'minerva-math',
-  description: 'MATH-500 4-shot Minerva exactly as OLMES minerva_math_500::olmes (strict Minerva + flex exact match)',
+  description:
+    'MATH-500 4-shot Minerva exactly as OLMES minerva_math_500::olmes (strict Minerva + flex exact match)',
   reproduces: 'OLMES minerva_math_500::olmes',
   settings: {
     format: 'completion',
@@ -67,8 +93,10 @@ const olmes: TaskVariant<MathData> = {
     fewShotSource: 'fixed: OLMES FEWSHOT_SOURCES["Minerva:MATH:fixed"]',
     generation: OLMES_PARAMS,
     primaryMetric: 'exact_match',
-    extraction: 'strict: "Final Answer: The final answer is X. I hope it is correct." + Minerva normalize_final_answer; flex: + last \\boxed{}, last $…$, whole text',
-    scoring: 'exact_match: Minerva is_equiv (sympy semantics, reproduced in TS); exact_match_flex: strict or any candidate equal by Minerva or hendrycks is_equiv',
+    extraction:
+      'strict: "Final Answer: The final answer is X. I hope it is correct." + Minerva normalize_final_answer; flex: + last \\boxed{}, last $…$, whole text',
+    scoring:
+      'exact_match: Minerva is_equiv (sympy semantics, reproduced in TS); exact_match_flex: strict or any candidate equal by Minerva or hendrycks is_equiv',
     gold: 'Minerva-normalised last \\boxed{} of the solution',
     dataset: 'math500',
   },
@@ -77,14 +105,21 @@ const olmes: TaskVariant<MathData> = {
   createScorer: () => olmesMinervaScorer<MathData>(),
   aggregate: (items, verdicts, options) =>
     aggregateReasoning(
-      { task: 'minerva_math_500::olmes', bases: ['exact_match', 'exact_match_flex'], primary: 'exact_match', breakdownBy: BREAKDOWN, plainFirstBase: false },
+      {
+        task: 'minerva_math_500::olmes',
+        bases: ['exact_match', 'exact_match_flex'],
+        primary: 'exact_match',
+        breakdownBy: BREAKDOWN,
+        plainFirstBase: false,
+      },
       items,
       verdicts,
       options,
     ),
 };
 
-export const CHAT_MATH_INSTRUCTION = 'Please reason step by step, and put your final answer within \\boxed{}.';
+export const CHAT_MATH_INSTRUCTION =
+  'Please reason step by step, and put your final answer within \\boxed{}.';
 
 function chatVariant(name: string, params: GenerationParams): TaskVariant<MathData> {
   const sampled = params.n > 1;
@@ -103,15 +138,34 @@ function chatVariant(name: string, params: GenerationParams): TaskVariant<MathDa
       dataset: 'math500',
     },
     loadItems: (ctx) => loadMath500(ctx, 'answer'),
-    buildPrompt: (item): Prompt => ({ kind: 'chat', messages: [{ role: 'user', content: `${item.data.problem}\n${CHAT_MATH_INSTRUCTION}` }] }),
+    buildPrompt: (item): Prompt => ({
+      kind: 'chat',
+      messages: [{ role: 'user', content: `${item.data.problem}\n${CHAT_MATH_INSTRUCTION}` }],
+    }),
     createScorer: () => chatMathScorer<MathData>({ numeric: false }),
     aggregate: (items, verdicts, options) =>
-      aggregateReasoning({ task: name, bases: ['exact_match'], primary: sampled ? 'pass@1' : 'exact_match', breakdownBy: BREAKDOWN }, items, verdicts, options),
+      aggregateReasoning(
+        {
+          task: name,
+          bases: ['exact_match'],
+          primary: sampled ? 'pass@1' : 'exact_match',
+          breakdownBy: BREAKDOWN,
+        },
+        items,
+        verdicts,
+        options,
+      ),
   };
 }
 
 export const variants: TaskVariant[] = [
   olmes,
   chatVariant('minerva_math_500:chat', { n: 1, temperature: 0, top_p: 1, max_tokens: 8192, stop: [] }),
-  chatVariant('minerva_math_500:chat:n32', { n: 32, temperature: 0.6, top_p: 0.95, max_tokens: 8192, stop: [] }),
+  chatVariant('minerva_math_500:chat:n32', {
+    n: 32,
+    temperature: 0.6,
+    top_p: 0.95,
+    max_tokens: 8192,
+    stop: [],
+  }),
 ];

@@ -15,7 +15,15 @@ import { requireField } from '../../datasets/registry.js';
 import { aggregateReasoning } from '../../metrics/majority.js';
 import { extractMmluProLetter, mmluProFallbackGuess } from '../../scoring/choice/extract.js';
 import { erroredVerdict } from '../../scoring/math/scorers.js';
-import type { DatasetUse, GenerationRecord, Item, Prompt, Scorer, TaskLoadContext, TaskVariant } from '../../types.js';
+import type {
+  DatasetUse,
+  GenerationRecord,
+  Item,
+  Prompt,
+  Scorer,
+  TaskLoadContext,
+  TaskVariant,
+} from '../../types.js';
 import { EvalkitError } from '../../util/errors.js';
 
 const LETTERS = 'ABCDEFGHIJ'.split('');
@@ -46,7 +54,8 @@ function dropNA(options: string[]): string[] {
 function formatExample(question: string, options: string[], cot: string | null): string {
   let p = `Question:\n${question}\nOptions:\n`;
   options.forEach((o, i) => (p += `${LETTERS[i]}. ${o}\n`));
-  if (cot !== null) p += cot.replace("A: Let's think step by step.", "Answer: Let's think step by step.") + '\n\n';
+  if (cot !== null)
+    p += cot.replace("A: Let's think step by step.", "Answer: Let's think step by step.") + '\n\n';
   else p += "Answer: Let's think step by step.";
   return p;
 }
@@ -57,7 +66,11 @@ export function mmluProPrompt(d: MmluProData): string {
   return p + formatExample(d.question, d.options, null);
 }
 
-export async function loadMmluPro(ctx: TaskLoadContext, testId: string, k = 5): Promise<{ items: Item<MmluProData>[]; datasets: DatasetUse[] }> {
+export async function loadMmluPro(
+  ctx: TaskLoadContext,
+  testId: string,
+  k = 5,
+): Promise<{ items: Item<MmluProData>[]; datasets: DatasetUse[] }> {
   const val = await ctx.datasets.jsonl('mmlu-pro-validation');
   const shotsBy = new Map<string, MmluProShot[]>();
   val.records.forEach((r, i) => {
@@ -76,7 +89,10 @@ export async function loadMmluPro(ctx: TaskLoadContext, testId: string, k = 5): 
     const options = dropNA(requireField<string[]>(r, 'options', 'array', test.path, i + 1));
     const gold = requireField<string>(r, 'answer', 'string', test.path, i + 1);
     const shots = (shotsBy.get(category) ?? []).slice(0, k);
-    if (shots.length < k) throw new EvalkitError(`${val.path}: only ${shots.length} validation examples for category "${category}" (need ${k})`);
+    if (shots.length < k)
+      throw new EvalkitError(
+        `${val.path}: only ${shots.length} validation examples for category "${category}" (need ${k})`,
+      );
     const qid = requireField<number>(r, 'question_id', 'number', test.path, i + 1);
     return {
       id: `mmlu_pro/${qid}`,
@@ -104,18 +120,34 @@ export function mmluProScorer(): Scorer<MmluProData> {
       const letter = extractMmluProLetter(g.text!);
       const strict = letter === item.data.gold ? 1 : 0;
       // Upstream compares the letter to `answer`; the fallback guess is compared to `answer_index`.
-      const acc = letter !== null ? strict : mmluProFallbackGuess(item.data.options.length) === item.data.goldIndex ? 1 : 0;
+      const acc =
+        letter !== null
+          ? strict
+          : mmluProFallbackGuess(item.data.options.length) === item.data.goldIndex
+            ? 1
+            : 0;
       return {
         scores: { acc, acc_strict: strict },
         ...(letter ? { extracted: letter } : {}),
-        ...(strict ? {} : { reason: letter ? `extracted ${letter}, expected ${item.data.gold}` : `no answer letter found (upstream random guess ${acc ? 'hit' : 'missed'}), expected ${item.data.gold}` }),
+        ...(strict
+          ? {}
+          : {
+              reason: letter
+                ? `extracted ${letter}, expected ${item.data.gold}`
+                : `no answer letter found (upstream random guess ${acc ? 'hit' : 'missed'}), expected ${item.data.gold}`,
+            }),
         details: { voteKey: letter },
       };
     },
   };
 }
 
-function variant(name: string, testId: string, dataVersion: string, records: number): TaskVariant<MmluProData> {
+function variant(
+  name: string,
+  testId: string,
+  dataVersion: string,
+  records: number,
+): TaskVariant<MmluProData> {
   return {
     name,
     family: 'mmlu-pro',
@@ -130,13 +162,25 @@ function variant(name: string, testId: string, dataVersion: string, records: num
       dataVersion,
       dataset: testId,
       extraction: '"answer is (X)" → ".*[aA]nswer:\\s*X" → last standalone A–J',
-      scoring: 'acc: letter == answer, unparsable → upstream random guess (random.seed(12345); randint); acc_strict: unparsable = wrong',
+      scoring:
+        'acc: letter == answer, unparsable → upstream random guess (random.seed(12345); randint); acc_strict: unparsable = wrong',
     },
     loadItems: (ctx) => loadMmluPro(ctx, testId),
     buildPrompt: (item): Prompt => ({ kind: 'completion', text: mmluProPrompt(item.data) }),
     createScorer: () => mmluProScorer(),
     aggregate: (items, verdicts, options) =>
-      aggregateReasoning({ task: name, bases: ['acc', 'acc_strict'], primary: 'acc', breakdownBy: ['category'], plainFirstBase: false }, items, verdicts, options),
+      aggregateReasoning(
+        {
+          task: name,
+          bases: ['acc', 'acc_strict'],
+          primary: 'acc',
+          breakdownBy: ['category'],
+          plainFirstBase: false,
+        },
+        items,
+        verdicts,
+        options,
+      ),
   };
 }
 

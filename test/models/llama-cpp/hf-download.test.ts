@@ -58,7 +58,9 @@ describe('resolveGgufModel', () => {
     const p = await resolveGgufModel('hf:tiny-org/tiny-repo/sub/tiny model.gguf', cache);
     expect(p).toBe(join(cache, 'models', 'tiny-org', 'tiny-repo', 'sub', 'tiny model.gguf'));
     expect(Buffer.compare(await readFile(p), model)).toBe(0);
-    expect(hits).toEqual(['GET /tiny-org/tiny-repo/resolve/main/sub/tiny%20model.gguf auth=Bearer hf_test_token']);
+    expect(hits).toEqual([
+      'GET /tiny-org/tiny-repo/resolve/main/sub/tiny%20model.gguf auth=Bearer hf_test_token',
+    ]);
     expect(await readdir(join(cache, 'models', 'tiny-org', 'tiny-repo', 'sub'))).toEqual(['tiny model.gguf']); // no .part left
     const again = await resolveGgufModel('hf:tiny-org/tiny-repo/sub/tiny model.gguf', cache);
     expect(again).toBe(p);
@@ -75,10 +77,16 @@ describe('resolveGgufModel', () => {
 
   it('clear errors: malformed spec, HTTP 404 / 401, unreachable hub', async () => {
     const cache = await mkdtemp(join(tmpdir(), 'evalkit-hf-'));
-    await expect(resolveGgufModel('hf:only-owner/model.gguf', cache)).rejects.toThrow(/expected gguf:hf:<owner>\/<repo>\/<file.gguf>/);
+    await expect(resolveGgufModel('hf:only-owner/model.gguf', cache)).rejects.toThrow(
+      /expected gguf:hf:<owner>\/<repo>\/<file.gguf>/,
+    );
     process.env.HF_ENDPOINT = hub;
-    await expect(resolveGgufModel('hf:o/r/missing.gguf', cache)).rejects.toThrow(/could not download .*\/o\/r\/resolve\/main\/missing.gguf: HTTP 404/);
-    await expect(resolveGgufModel('hf:gated/r/m.gguf', cache)).rejects.toThrow(/HTTP 401 \(gated repository\? set HF_TOKEN\)/);
+    await expect(resolveGgufModel('hf:o/r/missing.gguf', cache)).rejects.toThrow(
+      /could not download .*\/o\/r\/resolve\/main\/missing.gguf: HTTP 404/,
+    );
+    await expect(resolveGgufModel('hf:gated/r/m.gguf', cache)).rejects.toThrow(
+      /HTTP 401 \(gated repository\? set HF_TOKEN\)/,
+    );
     const closed = await closedPort();
     process.env.HF_ENDPOINT = `http://127.0.0.1:${closed}`;
     const err = await resolveGgufModel('hf:o/r/m.gguf', cache).then(
@@ -86,7 +94,9 @@ describe('resolveGgufModel', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(EvalkitError);
-    expect((err as Error).message).toContain(`could not download http://127.0.0.1:${closed}/o/r/resolve/main/m.gguf: ECONNREFUSED (offline?)`);
+    expect((err as Error).message).toContain(
+      `could not download http://127.0.0.1:${closed}/o/r/resolve/main/m.gguf: ECONNREFUSED (offline?)`,
+    );
     expect((err as Error).message).toContain(join(cache, 'models', 'o', 'r', 'm.gguf'));
     await expect(readdir(join(cache, 'models', 'o', 'r'))).resolves.toEqual([]);
   });

@@ -80,7 +80,13 @@ describe('tiny GGUF writer', () => {
 
 describe('createGgufProvider', () => {
   it('generates completions: n samples, seeded sampling reproducible, greedy identical across samples', async () => {
-    const r = req(completion('def add(a, b):\n'), { n: 3, temperature: 0.8, top_p: 0.95, seed: 11, max_tokens: 12 });
+    const r = req(completion('def add(a, b):\n'), {
+      n: 3,
+      temperature: 0.8,
+      top_p: 0.95,
+      seed: 11,
+      max_tokens: 12,
+    });
     const gens = await provider.generate(r);
     expect(gens.map((g) => g.sampleIndex)).toEqual([0, 1, 2]);
     for (const g of gens) {
@@ -102,7 +108,9 @@ describe('createGgufProvider', () => {
     expect(one[0].sampleIndex).toBe(2);
     expect(one[0].text).toBe(gens[2].text);
 
-    const greedy = await provider.generate(req(completion('def add(a, b):\n'), { n: 2, temperature: 0, max_tokens: 12 }));
+    const greedy = await provider.generate(
+      req(completion('def add(a, b):\n'), { n: 2, temperature: 0, max_tokens: 12 }),
+    );
     expect(greedy[0].text).toBe(greedy[1].text);
   });
 
@@ -144,7 +152,8 @@ describe('createGgufProvider', () => {
     expect(chat.usage!.promptTokens!).toBeGreaterThan(raw.usage!.promptTokens! + 6);
     // the same conversation written out as ChatML text (special-token text parsed as special tokens, as vLLM
     // does for completions) gives the same prompt and therefore the same greedy continuation
-    const chatml = '<|im_start|>system\nYou are terse.<|im_end|>\n<|im_start|>user\nSay hi.<|im_end|>\n<|im_start|>assistant\n';
+    const chatml =
+      '<|im_start|>system\nYou are terse.<|im_end|>\n<|im_start|>user\nSay hi.<|im_end|>\n<|im_start|>assistant\n';
     const [manual] = await provider.generate(req(completion(chatml), { max_tokens: 10 }));
     // byte-exact: the chat path tokenizes exactly the ChatML rendering of the conversation (+ BOS)
     expect(manual.usage!.promptTokens).toBe(chat.usage!.promptTokens);
@@ -167,7 +176,9 @@ describe('failures stay in the engine process', () => {
   });
 
   it('a missing file is refused with a clear error', async () => {
-    await expect(createGgufProvider({ model: join(dir, 'nope.gguf') })).rejects.toThrow(/gguf model file not found/);
+    await expect(createGgufProvider({ model: join(dir, 'nope.gguf') })).rejects.toThrow(
+      /gguf model file not found/,
+    );
   });
 
   it('a truncated GGUF fails in the engine process; evalkit gets a clear error and keeps running', async () => {
@@ -215,7 +226,9 @@ describe('failures stay in the engine process', () => {
     try {
       const pid = (p.description as { enginePid: number }).enginePid;
       expect(alive(pid)).toBe(true);
-      const pending = p.generate(req(completion('long'), { n: 8, temperature: 0.8, seed: 1, max_tokens: 400 }));
+      const pending = p.generate(
+        req(completion('long'), { n: 8, temperature: 0.8, seed: 1, max_tokens: 400 }),
+      );
       process.kill(pid, 'SIGKILL');
       const gens = await pending;
       expect(gens).toHaveLength(8);

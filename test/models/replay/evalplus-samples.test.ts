@@ -11,7 +11,16 @@ const hasRef = existsSync(refDir);
 if (!hasRef) console.warn(`skipping replay tests: reference EvalPlus results not found at ${refDir}`);
 
 type Ref = { eval: Record<string, Array<{ task_id: string; solution: string }>> };
-const loadRef = (): Ref => JSON.parse(readFileSync(join(refDir, readdirSync(refDir).find((f) => f.endsWith('.json'))!), 'utf8')) as Ref;
+const loadRef = (): Ref =>
+  JSON.parse(
+    readFileSync(
+      join(
+        refDir,
+        readdirSync(refDir).find((f) => f.endsWith('.json'))!,
+      ),
+      'utf8',
+    ),
+  ) as Ref;
 const tmp = () => mkdtempSync(join(tmpdir(), 'evalkit-replay-'));
 
 describe.skipIf(!hasRef)('readSamples on EvalPlus sample files', () => {
@@ -19,7 +28,10 @@ describe.skipIf(!hasRef)('readSamples on EvalPlus sample files', () => {
     const ref = loadRef();
     const rows = Object.values(ref.eval).flat();
     const file = join(tmp(), 'samples.jsonl');
-    writeFileSync(file, rows.map((r) => JSON.stringify({ task_id: r.task_id, solution: r.solution })).join('\n') + '\n');
+    writeFileSync(
+      file,
+      rows.map((r) => JSON.stringify({ task_id: r.task_id, solution: r.solution })).join('\n') + '\n',
+    );
     const { samples, source } = await readSamples(file);
     expect(source).toBe(file);
     expect(samples).toHaveLength(164);
@@ -34,7 +46,8 @@ describe.skipIf(!hasRef)('readSamples on EvalPlus sample files', () => {
     const ids = Object.keys(ref.eval).slice(0, 5);
     const lines: string[] = [];
     for (let rep = 0; rep < 3; rep++) {
-      for (const id of ids) lines.push(JSON.stringify({ task_id: id, solution: `# sample ${rep}\n` + ref.eval[id][0].solution }));
+      for (const id of ids)
+        lines.push(JSON.stringify({ task_id: id, solution: `# sample ${rep}\n` + ref.eval[id][0].solution }));
     }
     lines.push(JSON.stringify({ task_id: 'HumanEval/100', completion: '    return 1\n' }));
     const file = join(tmp(), 'subset.jsonl');
@@ -46,7 +59,12 @@ describe.skipIf(!hasRef)('readSamples on EvalPlus sample files', () => {
       expect(mine.map((s) => s.sampleIndex)).toEqual([0, 1, 2]);
       expect(mine.map((s) => s.solution!.split('\n')[0])).toEqual(['# sample 0', '# sample 1', '# sample 2']);
     }
-    expect(samples.at(-1)).toEqual({ taskId: 'HumanEval/100', sampleIndex: 0, completion: '    return 1\n', line: 16 });
+    expect(samples.at(-1)).toEqual({
+      taskId: 'HumanEval/100',
+      sampleIndex: 0,
+      completion: '    return 1\n',
+      line: 16,
+    });
   });
 
   it('directory form <dir>/<task_id with _>/<n>.py, numeric order', async () => {
@@ -54,7 +72,8 @@ describe.skipIf(!hasRef)('readSamples on EvalPlus sample files', () => {
     const dir = tmp();
     for (const id of ['HumanEval/0', 'HumanEval/12']) {
       mkdirSync(join(dir, id.replace('/', '_')));
-      for (const n of [0, 2, 10]) writeFileSync(join(dir, id.replace('/', '_'), `${n}.py`), `# ${n}\n${ref.eval[id][0].solution}`);
+      for (const n of [0, 2, 10])
+        writeFileSync(join(dir, id.replace('/', '_'), `${n}.py`), `# ${n}\n${ref.eval[id][0].solution}`);
     }
     const { samples } = await readSamples(dir);
     expect(samples.map((s) => [s.taskId, s.sampleIndex, s.solution!.split('\n')[0]])).toEqual([
@@ -81,8 +100,12 @@ describe('readSamples errors name file, line and field', () => {
   });
   it('missing task_id / solution, wrong type', async () => {
     await expect(readSamples(write('{"solution": "x"}\n'))).rejects.toThrow(/:1: field "task_id" is missing/);
-    await expect(readSamples(write('{"task_id": "HumanEval/0"}\n'))).rejects.toThrow(/:1: field "solution" or "completion" is missing/);
-    await expect(readSamples(write('\n{"task_id": "HumanEval/0", "solution": 3}\n'))).rejects.toThrow(/:2: field "solution" must be a string/);
+    await expect(readSamples(write('{"task_id": "HumanEval/0"}\n'))).rejects.toThrow(
+      /:1: field "solution" or "completion" is missing/,
+    );
+    await expect(readSamples(write('\n{"task_id": "HumanEval/0", "solution": 3}\n'))).rejects.toThrow(
+      /:2: field "solution" must be a string/,
+    );
   });
   it('missing path', async () => {
     await expect(readSamples('/nonexistent/samples.jsonl')).rejects.toThrow(/not found/);

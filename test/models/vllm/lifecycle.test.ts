@@ -12,14 +12,25 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OpenAICompatibleProvider } from '../../../src/models/openai-compatible.js';
-import { failFastOnServerExit, liveGroupMembers, startManagedVllm, type ManagedVllm } from '../../../src/models/vllm/index.js';
+import {
+  failFastOnServerExit,
+  liveGroupMembers,
+  startManagedVllm,
+  type ManagedVllm,
+} from '../../../src/models/vllm/index.js';
 import type { RequestRecord } from '../../../src/types.js';
 import { EvalkitError } from '../../../src/util/errors.js';
 
 const FIXTURE_DIR = resolve(__dirname, '..', '..', 'fixtures', 'fake-vllm');
 const STUB = resolve(__dirname, '..', '..', '..', 'dist', 'testing', 'openai-stub-server.js');
 const VLLM_MODULE = resolve(__dirname, '..', '..', '..', 'dist', 'models', 'vllm', 'index.js');
-const FAKE_ENV = ['FAKE_VLLM_CRASH_AT_START', 'FAKE_VLLM_NEVER_HEALTHY', 'FAKE_VLLM_SLOW_START_MS', 'FAKE_VLLM_CRASH_AFTER', 'FAKE_VLLM_IGNORE_SIGTERM'];
+const FAKE_ENV = [
+  'FAKE_VLLM_CRASH_AT_START',
+  'FAKE_VLLM_NEVER_HEALTHY',
+  'FAKE_VLLM_SLOW_START_MS',
+  'FAKE_VLLM_CRASH_AFTER',
+  'FAKE_VLLM_IGNORE_SIGTERM',
+];
 const originalPath = process.env.PATH;
 let dir: string;
 let started: ManagedVllm[] = [];
@@ -74,7 +85,8 @@ const request = (text: string): RequestRecord => ({
 });
 
 beforeAll(async () => {
-  for (const f of [STUB, VLLM_MODULE]) if (!existsSync(f)) throw new Error(`${f} missing: run \`npm run build\` before these tests`);
+  for (const f of [STUB, VLLM_MODULE])
+    if (!existsSync(f)) throw new Error(`${f} missing: run \`npm run build\` before these tests`);
   dir = await mkdtemp(join(tmpdir(), 'evalkit-vllm-'));
   process.env.PATH = `${FIXTURE_DIR}:${originalPath}`;
 });
@@ -103,7 +115,11 @@ describe('startManagedVllm', () => {
     expect(server.baseUrl).toBe(`http://127.0.0.1:${server.port}/v1`);
     expect(server.modelName).toBe('step-1000');
 
-    const provider = await OpenAICompatibleProvider.create({ baseUrl: server.baseUrl, modelName: server.modelName, maxRetries: 0 });
+    const provider = await OpenAICompatibleProvider.create({
+      baseUrl: server.baseUrl,
+      modelName: server.modelName,
+      maxRetries: 0,
+    });
     const [g] = await provider.generate(request('hello'));
     expect(g.error).toBeUndefined();
     expect(g.text).toBe(' ok 0.0');
@@ -153,7 +169,12 @@ describe('startManagedVllm', () => {
   it('a server that never becomes healthy: timeout error with the last check and log lines, group killed', async () => {
     fake({ FAKE_VLLM_NEVER_HEALTHY: '1' });
     const logFile = join(dir, 'never', 'vllm-server.log');
-    const err = await startManagedVllm({ checkpoint: '/ckpt/slow', logFile, healthTimeoutMs: 2000, pollIntervalMs: 100 }).then(
+    const err = await startManagedVllm({
+      checkpoint: '/ckpt/slow',
+      logFile,
+      healthTimeoutMs: 2000,
+      pollIntervalMs: 100,
+    }).then(
       () => null,
       (e: unknown) => e,
     );
@@ -171,7 +192,11 @@ describe('startManagedVllm', () => {
     started.push(server);
     const exits: Array<[unknown, boolean]> = [];
     server.onExit((e, expected) => exits.push([e, expected]));
-    const inner = await OpenAICompatibleProvider.create({ baseUrl: server.baseUrl, modelName: server.modelName, maxRetries: 50 });
+    const inner = await OpenAICompatibleProvider.create({
+      baseUrl: server.baseUrl,
+      modelName: server.modelName,
+      maxRetries: 50,
+    });
     const provider = failFastOnServerExit(inner, server);
     const first = await provider.generate(request('a'));
     const second = await provider.generate(request('b'));
@@ -196,7 +221,12 @@ describe('startManagedVllm', () => {
   it('a server that ignores SIGTERM is killed with SIGKILL after the grace period', async () => {
     fake({ FAKE_VLLM_IGNORE_SIGTERM: '1' });
     const logFile = join(dir, 'stubborn', 'vllm-server.log');
-    const server = await startManagedVllm({ checkpoint: '/ckpt/x', logFile, pollIntervalMs: 100, stopGraceMs: 500 });
+    const server = await startManagedVllm({
+      checkpoint: '/ckpt/x',
+      logFile,
+      pollIntervalMs: 100,
+      stopGraceMs: 500,
+    });
     const pids = serverPids(await readFile(logFile, 'utf8'));
     await server.stop();
     expectNoOrphans(pids);
@@ -206,7 +236,11 @@ describe('startManagedVllm', () => {
 
   it('a missing executable is a clear error', async () => {
     await expect(
-      startManagedVllm({ checkpoint: '/ckpt/x', logFile: join(dir, 'missing', 'log'), executable: 'vllm-does-not-exist-here' }),
+      startManagedVllm({
+        checkpoint: '/ckpt/x',
+        logFile: join(dir, 'missing', 'log'),
+        executable: 'vllm-does-not-exist-here',
+      }),
     ).rejects.toThrow(/executable "vllm-does-not-exist-here" not found on PATH/);
   });
 });
@@ -223,7 +257,9 @@ describe('killed by the user (Ctrl-C to an evalkit-like parent)', () => {
         env: { ...process.env, PARENT_MODE: mode, PARENT_LOG_FILE: logFile },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
-      const exit = new Promise<{ code: number | null; signal: string | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
+      const exit = new Promise<{ code: number | null; signal: string | null }>((r) =>
+        child.on('exit', (code, signal) => r({ code, signal })),
+      );
       const line = await new Promise<string>((resolveLine, reject) => {
         const rl = createInterface({ input: child.stdout! });
         rl.once('line', resolveLine);
@@ -250,25 +286,53 @@ describe('through the real CLI (`evalkit run --model vllm:…`)', () => {
   const CLI = resolve(__dirname, '..', '..', '..', 'bin', 'evalkit.js');
 
   function runCli(args: string[], env: Record<string, string> = {}) {
-    const child = spawn(process.execPath, [CLI, 'run', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'run', ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d) => (stdout += d));
     child.stderr!.on('data', (d) => (stderr += d));
-    const done = new Promise<{ code: number | null; signal: string | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
+    const done = new Promise<{ code: number | null; signal: string | null }>((r) =>
+      child.on('exit', (code, signal) => r({ code, signal })),
+    );
     return { child, done, out: () => ({ stdout, stderr }) };
   }
 
   it('a run starts the server with the CLI flags, logs it into the run directory, and leaves no process behind', async () => {
     fake({});
     const runDir = join(dir, 'cli-ok');
-    const r = runCli(['--model', 'vllm:/ckpt/cli', '--tensor-parallel-size', '2', '--max-model-len', '4096', '--vllm-arg=--enforce-eager', '--task', 'gsm8k::olmes', '--limit', '2', '--run-dir', runDir, '--quiet']);
+    const r = runCli([
+      '--model',
+      'vllm:/ckpt/cli',
+      '--tensor-parallel-size',
+      '2',
+      '--max-model-len',
+      '4096',
+      '--vllm-arg=--enforce-eager',
+      '--task',
+      'gsm8k::olmes',
+      '--limit',
+      '2',
+      '--run-dir',
+      runDir,
+      '--quiet',
+    ]);
     const exit = await r.done;
     expect(exit, r.out().stderr).toEqual({ code: 0, signal: null });
     const log = await readFile(join(runDir, 'vllm-server.log'), 'utf8');
     const args = JSON.parse(/fake-vllm args (\{.*\})/.exec(log)![1]);
-    expect(args).toMatchObject({ model: '/ckpt/cli', 'tensor-parallel-size': '2', 'max-model-len': '4096', 'enforce-eager': true });
-    const gens = (await readFile(join(runDir, 'generations.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(args).toMatchObject({
+      model: '/ckpt/cli',
+      'tensor-parallel-size': '2',
+      'max-model-len': '4096',
+      'enforce-eager': true,
+    });
+    const gens = (await readFile(join(runDir, 'generations.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(gens).toHaveLength(2);
     expect(gens.every((g) => typeof g.text === 'string' && !g.error)).toBe(true);
     expectNoOrphans(serverPids(log));
@@ -277,9 +341,24 @@ describe('through the real CLI (`evalkit run --model vllm:…`)', () => {
   it('Ctrl-C while the server is still loading stops it at once (no wait for the health timeout)', async () => {
     fake({ FAKE_VLLM_SLOW_START_MS: '600000' });
     const runDir = join(dir, 'cli-int');
-    const r = runCli(['--model', 'vllm:/ckpt/slow', '--task', 'gsm8k::olmes', '--limit', '2', '--run-dir', runDir, '--quiet']);
+    const r = runCli([
+      '--model',
+      'vllm:/ckpt/slow',
+      '--task',
+      'gsm8k::olmes',
+      '--limit',
+      '2',
+      '--run-dir',
+      runDir,
+      '--quiet',
+    ]);
     const logFile = join(runDir, 'vllm-server.log');
-    expect(await waitFor(() => existsSync(logFile) && readFileSync(logFile, 'utf8').includes('loading weights'), 60_000)).toBe(true);
+    expect(
+      await waitFor(
+        () => existsSync(logFile) && readFileSync(logFile, 'utf8').includes('loading weights'),
+        60_000,
+      ),
+    ).toBe(true);
     const pids = serverPids(readFileSync(logFile, 'utf8'));
     r.child.kill('SIGINT');
     const exit = await r.done;

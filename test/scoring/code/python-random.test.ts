@@ -4,13 +4,17 @@ import { PythonRandom } from '../../../src/scoring/code/python-random.js';
 
 /** Ground truth comes from the real CPython on this machine, not from hard-coded numbers. */
 function py(code: string): unknown {
-  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', `import json, random\n${code}`], { encoding: 'utf8' }));
+  return JSON.parse(
+    execFileSync('/usr/bin/python3', ['-c', `import json, random\n${code}`], { encoding: 'utf8' }),
+  );
 }
 
 describe('PythonRandom matches CPython random.Random', () => {
   it('random() stream for several seeds', () => {
     for (const seed of [0, 1, 1234, 42, 2 ** 40 + 7]) {
-      const expected = py(`r = random.Random(${seed}); print(json.dumps([r.random() for _ in range(700)]))`) as number[];
+      const expected = py(
+        `r = random.Random(${seed}); print(json.dumps([r.random() for _ in range(700)]))`,
+      ) as number[];
       const r = new PythonRandom(seed);
       expect(Array.from({ length: 700 }, () => r.random())).toEqual(expected);
     }
@@ -31,7 +35,11 @@ describe('PythonRandom matches CPython random.Random', () => {
   });
 
   it('shuffle()', () => {
-    for (const [seed, n] of [[1234, 10], [1234, 500], [5, 1]] as const) {
+    for (const [seed, n] of [
+      [1234, 10],
+      [1234, 500],
+      [5, 1],
+    ] as const) {
       const expected = py(`x = list(range(${n})); random.Random(${seed}).shuffle(x); print(json.dumps(x))`);
       expect(new PythonRandom(seed).shuffle([...Array(n).keys()])).toEqual(expected);
     }

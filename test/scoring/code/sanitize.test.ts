@@ -47,12 +47,17 @@ describe('EvalPlus-style sanitize (CPython ast helper)', () => {
   });
 
   it('keeps decorators and classes reached from the entry point; drops a truncated tail', async () => {
-    const code = 'import functools\n\nclass Box:\n    v = 1\n\n@functools.lru_cache(None)\ndef f(n):\n    return Box.v + n\n\ndef g(:\n';
-    expect(await s.sanitize(code, 'f')).toBe('import functools\nclass Box:\n    v = 1\n@functools.lru_cache(None)\ndef f(n):\n    return Box.v + n\n');
+    const code =
+      'import functools\n\nclass Box:\n    v = 1\n\n@functools.lru_cache(None)\ndef f(n):\n    return Box.v + n\n\ndef g(:\n';
+    expect(await s.sanitize(code, 'f')).toBe(
+      'import functools\nclass Box:\n    v = 1\n@functools.lru_cache(None)\ndef f(n):\n    return Box.v + n\n',
+    );
   });
 
   it('without a known entry point keeps all definitions; garbage gives empty code', async () => {
-    expect(await s.sanitize('def a():\n    return 1\nx = a()\n', 'missing')).toBe('def a():\n    return 1\nx = a()\n');
+    expect(await s.sanitize('def a():\n    return 1\nx = a()\n', 'missing')).toBe(
+      'def a():\n    return 1\nx = a()\n',
+    );
     expect(await s.sanitize('I cannot solve this.', 'f')).toBe('');
   });
 

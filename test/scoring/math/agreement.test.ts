@@ -33,14 +33,24 @@ d('GSM8K test (1319)', () => {
     const wrong = shifted(golds);
     records.forEach((r, i) => {
       // The dataset's own worked solution, as a completion ("… #### 72"), is the parity input.
-      if (olmesGsm8kExactMatch(r.answer.split('####')[0] + `So the answer is ${golds[i]}.`, golds[i]).score) parityOk++;
+      if (olmesGsm8kExactMatch(r.answer.split('####')[0] + `So the answer is ${golds[i]}.`, golds[i]).score)
+        parityOk++;
       else parityMiss.push(golds[i]);
-      const chat = extractFinalAnswer(`${r.answer.split('####')[0]}\nThe final answer is $\\boxed{${r.answer.split('####')[1].trim()}}$.`, { numeric: true });
+      const chat = extractFinalAnswer(
+        `${r.answer.split('####')[0]}\nThe final answer is $\\boxed{${r.answer.split('####')[1].trim()}}$.`,
+        { numeric: true },
+      );
       if (mathEquivalent(chat.answer!, golds[i]).equal) chatOk++;
       if (wrong[i] === golds[i]) equalAnswers++;
-      else if (!mathEquivalent(wrong[i], golds[i]).equal && !olmesGsm8kExactMatch(`So the answer is ${wrong[i]}.`, golds[i]).score) wrongOk++;
+      else if (
+        !mathEquivalent(wrong[i], golds[i]).equal &&
+        !olmesGsm8kExactMatch(`So the answer is ${wrong[i]}.`, golds[i]).score
+      )
+        wrongOk++;
     });
-    console.log(`GSM8K: parity correct ${parityOk}/1319, chat correct ${chatOk}/1319, shuffled wrong ${wrongOk}/${1319 - equalAnswers} (${equalAnswers} shuffled pairs share the answer)`);
+    console.log(
+      `GSM8K: parity correct ${parityOk}/1319, chat correct ${chatOk}/1319, shuffled wrong ${wrongOk}/${1319 - equalAnswers} (${equalAnswers} shuffled pairs share the answer)`,
+    );
     // OLMES's integer alternative `\d+` carries no sign, so negative integer answers can never match under
     // parity scoring (the test set has exactly 2, lines 490 and 1114 of test.jsonl); reproduced on purpose.
     expect(parityMiss.every((g) => g.startsWith('-'))).toBe(true);
@@ -71,18 +81,30 @@ d('MATH-500 (500)', () => {
       else notChat.push(`${i}: ${boxed} vs ${r.answer}`);
       const gold = minervaGoldFromSolution(r.solution)!;
       // A Minerva-format completion that states the dataset's answer.
-      const s = scoreMinervaOlmes(`${r.solution}\nFinal Answer: The final answer is $${r.answer}$. I hope it is correct.`, gold);
+      const s = scoreMinervaOlmes(
+        `${r.solution}\nFinal Answer: The final answer is $${r.answer}$. I hope it is correct.`,
+        gold,
+      );
       if (s.exact_match) strictOk++;
       else notStrict.push(`${i}: ${r.answer} vs ${gold}`);
       if (s.exact_match_flex) flexOk++;
-      if (mathEquivalent(wrong[i], r.answer).equal && wrong[i].replace(/\s/g, '') === r.answer.replace(/\s/g, '')) equalAnswers++;
+      if (
+        mathEquivalent(wrong[i], r.answer).equal &&
+        wrong[i].replace(/\s/g, '') === r.answer.replace(/\s/g, '')
+      )
+        equalAnswers++;
       else {
         if (!mathEquivalent(wrong[i], r.answer).equal) wrongOk++;
-        const w = scoreMinervaOlmes(`Final Answer: The final answer is $${wrong[i]}$. I hope it is correct.`, gold);
+        const w = scoreMinervaOlmes(
+          `Final Answer: The final answer is $${wrong[i]}$. I hope it is correct.`,
+          gold,
+        );
         if (!w.exact_match_flex) wrongFlexOk++;
       }
     });
-    console.log(`MATH-500: chat boxed≡answer ${chatOk}/500; Minerva strict ${strictOk}/500, flex ${flexOk}/500; shuffled wrong (chat) ${wrongOk}/${500 - equalAnswers}, (flex) ${wrongFlexOk}/${500 - equalAnswers}`);
+    console.log(
+      `MATH-500: chat boxed≡answer ${chatOk}/500; Minerva strict ${strictOk}/500, flex ${flexOk}/500; shuffled wrong (chat) ${wrongOk}/${500 - equalAnswers}, (flex) ${wrongFlexOk}/${500 - equalAnswers}`,
+    );
     console.log('not chat-equal:', notChat.join(' | '));
     console.log('not strict:', notStrict.join(' | '));
     expect(chatOk).toBe(500);
@@ -103,7 +125,8 @@ d('AIME 2024 / 2025', () => {
       let bad = 0;
       let same = 0;
       answers.forEach((a, i) => {
-        if (mathEquivalent(extractFinalAnswer(`so the answer is \\boxed{${Number(a)}}`).answer!, a).equal) ok++;
+        if (mathEquivalent(extractFinalAnswer(`so the answer is \\boxed{${Number(a)}}`).answer!, a).equal)
+          ok++;
         if (Number(wrong[i]) === Number(a)) same++;
         else if (!mathEquivalent(wrong[i], a).equal) bad++;
       });

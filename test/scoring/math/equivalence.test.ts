@@ -9,10 +9,21 @@ const eq = (a: string, b: string) => mathEquivalent(a, b).equal;
 
 describe('normalisation rules (real answer shapes)', () => {
   it.each([
-    ['\\$5', '5'], ['$\\$1,000$', '1000'], ['10\\%', '10'], ['3\\text{ cm}', '3'], ['90^\\circ', '90'], ['90^{\\circ}', '90'],
-    ['\\left( 3, \\frac{\\pi}{2} \\right)', '( 3, \\frac{\\pi}{2} )'], ['\\dfrac{\\sqrt{3}}{2}', '\\frac{\\sqrt{3}}{2}'],
-    ['x = 5', '5'], ['x \\in [0, 1)', '[0, 1)'], ['\\text{Evelyn}', 'Evelyn'], ['18 dollars', '18'], ['42.', '42'],
-    ['\\boxed{7}', '7'], ['1{,}000', '1000'],
+    ['\\$5', '5'],
+    ['$\\$1,000$', '1000'],
+    ['10\\%', '10'],
+    ['3\\text{ cm}', '3'],
+    ['90^\\circ', '90'],
+    ['90^{\\circ}', '90'],
+    ['\\left( 3, \\frac{\\pi}{2} \\right)', '( 3, \\frac{\\pi}{2} )'],
+    ['\\dfrac{\\sqrt{3}}{2}', '\\frac{\\sqrt{3}}{2}'],
+    ['x = 5', '5'],
+    ['x \\in [0, 1)', '[0, 1)'],
+    ['\\text{Evelyn}', 'Evelyn'],
+    ['18 dollars', '18'],
+    ['42.', '42'],
+    ['\\boxed{7}', '7'],
+    ['1{,}000', '1000'],
   ])('normalizeAnswer(%s) = %s', (raw, want) => {
     expect(normalizeAnswer(raw)).toBe(want);
   });
@@ -21,7 +32,8 @@ describe('normalisation rules (real answer shapes)', () => {
 describe('equivalence traps', () => {
   it('18.00 vs 18: chat right', () => expect(eq('18.00', '18')).toBe(true));
   it('fractions: \\frac{1}{2}, 0.5, 1/2, \\frac12', () => {
-    for (const x of ['0.5', '1/2', '\\frac12', '\\dfrac{1}{2}', '\\tfrac{1}{2}']) expect(eq(x, '\\frac{1}{2}')).toBe(true);
+    for (const x of ['0.5', '1/2', '\\frac12', '\\dfrac{1}{2}', '\\tfrac{1}{2}'])
+      expect(eq(x, '\\frac{1}{2}')).toBe(true);
     expect(eq('0.51', '\\frac{1}{2}')).toBe(false);
   });
   it('\\dfrac{\\sqrt{3}}{2}', () => {
@@ -44,9 +56,18 @@ describe('equivalence traps', () => {
     expect(eq('\\$6', '5')).toBe(false);
   });
   it('matrices / vectors', () => {
-    expect(eq('\\begin{pmatrix} 1 \\\\ -2 \\end{pmatrix}', '\\begin{pmatrix}1\\\\-2\\end{pmatrix}')).toBe(true);
-    expect(eq('\\begin{pmatrix} \\frac{1}{2} & 0 \\\\ 0 & 1 \\end{pmatrix}', '\\begin{pmatrix} 0.5 & 0 \\\\ 0 & 1 \\end{pmatrix}')).toBe(true);
-    expect(eq('\\begin{pmatrix} 2 \\\\ 1 \\end{pmatrix}', '\\begin{pmatrix}1\\\\2\\end{pmatrix}')).toBe(false);
+    expect(eq('\\begin{pmatrix} 1 \\\\ -2 \\end{pmatrix}', '\\begin{pmatrix}1\\\\-2\\end{pmatrix}')).toBe(
+      true,
+    );
+    expect(
+      eq(
+        '\\begin{pmatrix} \\frac{1}{2} & 0 \\\\ 0 & 1 \\end{pmatrix}',
+        '\\begin{pmatrix} 0.5 & 0 \\\\ 0 & 1 \\end{pmatrix}',
+      ),
+    ).toBe(true);
+    expect(eq('\\begin{pmatrix} 2 \\\\ 1 \\end{pmatrix}', '\\begin{pmatrix}1\\\\2\\end{pmatrix}')).toBe(
+      false,
+    );
   });
   it('\\pm, sets, lists, tuples', () => {
     expect(eq('3 \\pm \\sqrt{2}', '3+\\sqrt{2}, 3-\\sqrt{2}')).toBe(true);
@@ -89,7 +110,10 @@ describe('extraction', () => {
     expect(extractFinalAnswer('blah 5 ... The final answer is $17$.', { numeric: true }).answer).toBe('17');
     expect(extractFinalAnswer('<think>\\boxed{3}</think> so \\boxed{4}').answer).toBe('4');
     expect(extractFinalAnswer('Answer: 12\n').answer).toBe('12');
-    expect(extractFinalAnswer('we get 3 then 1,250 apples', { numeric: true })).toEqual({ answer: '1,250', method: 'last-number' });
+    expect(extractFinalAnswer('we get 3 then 1,250 apples', { numeric: true })).toEqual({
+      answer: '1,250',
+      method: 'last-number',
+    });
     expect(extractFinalAnswer('no idea').answer).toBe(null);
     expect(extractFinalAnswer('The final answer is $\\$18.90$.').answer).toBe('\\$18.90');
   });

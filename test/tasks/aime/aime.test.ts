@@ -13,11 +13,23 @@ describe('aime24 / aime25', () => {
       expect(items.every((i) => /^\d+$/.test(i.data.gold))).toBe(true);
       const s = await v.createScorer(ctx);
       const verdicts: VerdictRecord[] = [];
-      for (const it of items) for (let k = 0; k < 16; k++) {
-        const text = k < 4 ? `thus \\boxed{${String(it.data.gold).padStart(3, '0')}}` : 'thus \\boxed{1000}';
-        const r = await s.score(it, { requestId: 'r', task: v.name, itemId: it.id, sampleIndex: k, text }, { options: {} });
-        verdicts.push({ requestId: `${v.name}|${it.id}`, task: v.name, itemId: it.id, sampleIndex: k, ...r });
-      }
+      for (const it of items)
+        for (let k = 0; k < 16; k++) {
+          const text =
+            k < 4 ? `thus \\boxed{${String(it.data.gold).padStart(3, '0')}}` : 'thus \\boxed{1000}';
+          const r = await s.score(
+            it,
+            { requestId: 'r', task: v.name, itemId: it.id, sampleIndex: k, text },
+            { options: {} },
+          );
+          verdicts.push({
+            requestId: `${v.name}|${it.id}`,
+            task: v.name,
+            itemId: it.id,
+            sampleIndex: k,
+            ...r,
+          });
+        }
       const m = v.aggregate(items, verdicts, {});
       expect(m.primary).toBe('avg@16');
       expect(m.metrics['avg@16'].value).toBeCloseTo(0.25, 10);

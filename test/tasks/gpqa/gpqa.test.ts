@@ -13,14 +13,26 @@ describe('gpqa_diamond', () => {
     const b = await v.loadItems(ctx);
     expect(a.items.length).toBe(198);
     expect(a.items.map((i) => i.data.options)).toEqual(b.items.map((i) => i.data.options));
-    const counts = Object.fromEntries(['A', 'B', 'C', 'D'].map((l) => [l, a.items.filter((i) => i.data.gold === l).length]));
+    const counts = Object.fromEntries(
+      ['A', 'B', 'C', 'D'].map((l) => [l, a.items.filter((i) => i.data.gold === l).length]),
+    );
     for (const l of 'ABCD') expect(counts[l]).toBeGreaterThan(25);
     const p = v.buildPrompt(a.items[0], a.items);
     expect((p as { messages: { content: string }[] }).messages[0].content).toContain("'Answer: $LETTER'");
     const s = await v.createScorer(ctx);
     const verdicts: VerdictRecord[] = [];
     for (const it of a.items) {
-      const r = await s.score(it, { requestId: 'r', task: v.name, itemId: it.id, sampleIndex: 0, text: `Reasoning...\nAnswer: ${it.data.gold}` }, { options: {} });
+      const r = await s.score(
+        it,
+        {
+          requestId: 'r',
+          task: v.name,
+          itemId: it.id,
+          sampleIndex: 0,
+          text: `Reasoning...\nAnswer: ${it.data.gold}`,
+        },
+        { options: {} },
+      );
       verdicts.push({ requestId: `${v.name}|${it.id}`, task: v.name, itemId: it.id, sampleIndex: 0, ...r });
     }
     const m = v.aggregate(a.items, verdicts, {});

@@ -5,7 +5,13 @@ import type { GenerationRecord, TaskLoadContext, VerdictRecord } from '../../../
 
 const ctx: TaskLoadContext = { datasets: new DatasetResolver(), options: {} };
 const byName = (n: string) => variants.find((v) => v.name === n)!;
-const gen = (text: string | null, i = 0): GenerationRecord => ({ requestId: 'r', task: 't', itemId: 'x', sampleIndex: i, text });
+const gen = (text: string | null, i = 0): GenerationRecord => ({
+  requestId: 'r',
+  task: 't',
+  itemId: 'x',
+  sampleIndex: i,
+  text,
+});
 
 describe('gsm8k::olmes', () => {
   it('prompt is byte-exact: 8 shots, blank-line separated, ends with "Answer:"', async () => {
@@ -19,14 +25,22 @@ describe('gsm8k::olmes', () => {
     expect(text.split('\n\nQuestion: ').length).toBe(9);
     expect(text.endsWith(`Question: ${items[0].data.question}\nAnswer:`)).toBe(true);
     expect(text).toContain('So the answer is 8.\n\nQuestion: ' + items[0].data.question);
-    expect(v.settings.generation).toMatchObject({ max_tokens: 512, temperature: 0, stop: ['Question:', '</s>', '<|im_end|>', '\n\n'] });
+    expect(v.settings.generation).toMatchObject({
+      max_tokens: 512,
+      temperature: 0,
+      stop: ['Question:', '</s>', '<|im_end|>', '\n\n'],
+    });
   });
   it('scores 18.00 wrong and 18 right; errored generation is not scored', async () => {
     const v = byName('gsm8k::olmes');
     const s = await v.createScorer(ctx);
     const item = { id: 'gsm8k/0', data: { question: 'q', answer: '#### 18', gold: '18' } };
-    expect((await s.score(item, gen(' She makes $18.00.'), { options: {} })).scores).toEqual({ exact_match: 0 });
-    expect((await s.score(item, gen(' 9 * 2 = 18. So the answer is 18.'), { options: {} })).scores).toEqual({ exact_match: 1 });
+    expect((await s.score(item, gen(' She makes $18.00.'), { options: {} })).scores).toEqual({
+      exact_match: 0,
+    });
+    expect((await s.score(item, gen(' 9 * 2 = 18. So the answer is 18.'), { options: {} })).scores).toEqual({
+      exact_match: 1,
+    });
     const e = await s.score(item, { ...gen(null), error: 'HTTP 500' }, { options: {} });
     expect(e.scores).toBeNull();
   });
@@ -45,13 +59,21 @@ describe('gsm8k:chat / :n32', () => {
     for (let i = 0; i < 32; i++) {
       const text = i < 20 ? '\\boxed{18}' : '\\boxed{17}';
       const r = await s.score(item, gen(text, i), { options: {} });
-      verdicts.push({ requestId: 'gsm8k:chat:n32|gsm8k/0', task: v.name, itemId: 'gsm8k/0', sampleIndex: i, ...r });
+      verdicts.push({
+        requestId: 'gsm8k:chat:n32|gsm8k/0',
+        task: v.name,
+        itemId: 'gsm8k/0',
+        sampleIndex: i,
+        ...r,
+      });
     }
     const m = v.aggregate([item], verdicts, { seed: 1 });
     expect(m.primary).toBe('pass@1');
     expect(m.metrics['pass@1'].value).toBeCloseTo(20 / 32, 10);
     expect(m.metrics['pass@32'].value).toBe(1);
     expect(m.metrics['maj@32'].value).toBe(1);
-    expect(Object.keys(m.metrics)).toEqual(expect.arrayContaining(['maj@1', 'maj@4', 'maj@8', 'maj@16', 'pass@16', 'avg@32']));
+    expect(Object.keys(m.metrics)).toEqual(
+      expect.arrayContaining(['maj@1', 'maj@4', 'maj@8', 'maj@16', 'pass@16', 'avg@32']),
+    );
   });
 });

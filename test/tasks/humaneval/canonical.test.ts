@@ -33,10 +33,16 @@ describe.each(variants.map((v) => [v.name, v] as const))('%s: canonical solution
     const scorer = await v.createScorer(ctx);
     scorers.push(scorer);
     const subset = items.slice(0, SUBSET);
-    const verdicts = await Promise.all(subset.map((it) => scorer.score(it, gen(it, perfectOutput(v, it)), { options })));
+    const verdicts = await Promise.all(
+      subset.map((it) => scorer.score(it, gen(it, perfectOutput(v, it)), { options })),
+    );
     for (const [i, vd] of verdicts.entries()) {
       const expected = v.settings.primaryMetric.startsWith('plus') ? { base: 1, plus: 1 } : { pass: 1 };
-      expect({ id: subset[i].id, scores: vd.scores, reason: vd.reason }).toEqual({ id: subset[i].id, scores: expected, reason: undefined });
+      expect({ id: subset[i].id, scores: vd.scores, reason: vd.reason }).toEqual({
+        id: subset[i].id,
+        scores: expected,
+        reason: undefined,
+      });
       expect(vd.extracted).toContain(`def ${(subset[i].data as { entryPoint: string }).entryPoint}`);
     }
     // A wrong answer fails with a reason, and a replayed full solution is executed as-is.
@@ -44,9 +50,23 @@ describe.each(variants.map((v) => [v.name, v] as const))('%s: canonical solution
     expect(Object.values(bad.scores!).every((x) => x === 0)).toBe(true);
     expect(bad.reason).toBeTruthy();
     const d = subset[1].data as { prompt: string; canonicalSolution: string };
-    const replayed = await scorer.score(subset[1], gen(subset[1], d.prompt + d.canonicalSolution, { textIsSolution: true }), { options });
+    const replayed = await scorer.score(
+      subset[1],
+      gen(subset[1], d.prompt + d.canonicalSolution, { textIsSolution: true }),
+      { options },
+    );
     expect(Object.values(replayed.scores!).every((x) => x === 1)).toBe(true);
-    const agg = v.aggregate(subset, verdicts.map((vd, i) => ({ ...vd, requestId: `t|${subset[i].id}`, task: v.name, itemId: subset[i].id, sampleIndex: 0 })), {});
+    const agg = v.aggregate(
+      subset,
+      verdicts.map((vd, i) => ({
+        ...vd,
+        requestId: `t|${subset[i].id}`,
+        task: v.name,
+        itemId: subset[i].id,
+        sampleIndex: 0,
+      })),
+      {},
+    );
     expect(agg.metrics[v.settings.primaryMetric.replace('@10', '@1')].value).toBe(1);
   });
 });

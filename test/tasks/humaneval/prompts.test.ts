@@ -11,7 +11,10 @@ const byName = (n: string) => variants.find((v) => v.name === n) as TaskVariant;
 function pythonShots(n: number, docIndex: number): number[] {
   const out = execFileSync(
     '/usr/bin/python3',
-    ['-c', `import random, json\nidx = random.Random(1234).sample(range(${n}), 4)\nprint(json.dumps([i for i in idx if i != ${docIndex}][:3]))`],
+    [
+      '-c',
+      `import random, json\nidx = random.Random(1234).sample(range(${n}), 4)\nprint(json.dumps([i for i in idx if i != ${docIndex}][:3]))`,
+    ],
     { encoding: 'utf8' },
   );
   return JSON.parse(out) as number[];
@@ -22,14 +25,22 @@ describe('HumanEval OLMES prompts', () => {
     const v = byName('codex_humaneval:3shot::olmo3');
     const { items } = await v.loadItems(ctx);
     expect(items).toHaveLength(164);
-    const sampled = execFileSync('/usr/bin/python3', ['-c', 'import random;print(random.Random(1234).sample(range(164),4))'], { encoding: 'utf8' });
+    const sampled = execFileSync(
+      '/usr/bin/python3',
+      ['-c', 'import random;print(random.Random(1234).sample(range(164),4))'],
+      { encoding: 'utf8' },
+    );
     const first4 = JSON.parse(sampled) as number[];
     // Items checked: an ordinary item, and an item that is itself among the 4 sampled (must be skipped).
     for (const idx of [0, first4[0], first4[3], 163]) {
       const item = items[idx] as Item<{ prompt: string; canonicalSolution: string }>;
-      const shots = pythonShots(164, idx).map((i) => items[i].data as { prompt: string; canonicalSolution: string });
+      const shots = pythonShots(164, idx).map(
+        (i) => items[i].data as { prompt: string; canonicalSolution: string },
+      );
       const expected =
-        shots.map((s) => '```python\n' + s.prompt + s.canonicalSolution + '```').join('\n\n') + '\n\n```python\n' + item.data.prompt;
+        shots.map((s) => '```python\n' + s.prompt + s.canonicalSolution + '```').join('\n\n') +
+        '\n\n```python\n' +
+        item.data.prompt;
       const got = v.buildPrompt(item, items);
       expect(got).toEqual({ kind: 'completion', text: expected });
       // shots never include the item itself
@@ -58,14 +69,28 @@ describe('HumanEval OLMES prompts', () => {
       const v = byName(name);
       const { items } = await v.loadItems(ctx);
       for (const idx of [0, 81, 163]) {
-        expect(v.buildPrompt(items[idx], items)).toEqual({ kind: 'completion', text: (items[idx].data as { prompt: string }).prompt });
+        expect(v.buildPrompt(items[idx], items)).toEqual({
+          kind: 'completion',
+          text: (items[idx].data as { prompt: string }).prompt,
+        });
       }
     }
-    expect(byName('codex_humaneval::starcoder_pass@1').settings.generation).toMatchObject({ n: 20, temperature: 0.2, top_p: 0.95, max_tokens: 512 });
-    expect(byName('codex_humaneval::starcoder_pass@10').settings).toMatchObject({ primaryMetric: 'pass@10', generation: { n: 20, temperature: 0.8 } });
+    expect(byName('codex_humaneval::starcoder_pass@1').settings.generation).toMatchObject({
+      n: 20,
+      temperature: 0.2,
+      top_p: 0.95,
+      max_tokens: 512,
+    });
+    expect(byName('codex_humaneval::starcoder_pass@10').settings).toMatchObject({
+      primaryMetric: 'pass@10',
+      generation: { n: 20, temperature: 0.8 },
+    });
     const plus = byName('codex_humanevalplus:temp0.8');
     const { items } = await plus.loadItems(ctx);
-    expect(plus.buildPrompt(items[3], items)).toEqual({ kind: 'completion', text: (items[3].data as { prompt: string }).prompt });
+    expect(plus.buildPrompt(items[3], items)).toEqual({
+      kind: 'completion',
+      text: (items[3].data as { prompt: string }).prompt,
+    });
     expect(plus.settings.generation).toMatchObject({ n: 1, temperature: 0.8, top_p: 0.95, max_tokens: 512 });
   });
 
@@ -82,7 +107,8 @@ describe('HumanEval OLMES prompts', () => {
         },
         {
           role: 'assistant',
-          content: 'Below is a Python script with a self-contained function that solves the problem and passes corresponding tests:\n```python\n',
+          content:
+            'Below is a Python script with a self-contained function that solves the problem and passes corresponding tests:\n```python\n',
         },
       ],
     });

@@ -1,11 +1,17 @@
 /** Per-checker boundary tests: hand-written responses sitting exactly on each threshold. */
 import { describe, expect, it } from 'vitest';
-import { buildChecker, countSentences, countWords, INSTRUCTION_IDS } from '../../../src/tasks/ifeval/index.js';
+import {
+  buildChecker,
+  countSentences,
+  countWords,
+  INSTRUCTION_IDS,
+} from '../../../src/tasks/ifeval/index.js';
 import { EvalkitError } from '../../../src/util/errors.js';
 
 const check = (id: string, kw: Record<string, unknown>, text: string) => buildChecker(id, kw)(text);
 const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`).join(' ');
-const sentences = (n: number) => Array.from({ length: n }, (_, i) => `This is sentence number ${i + 1}.`).join(' ');
+const sentences = (n: number) =>
+  Array.from({ length: n }, (_, i) => `This is sentence number ${i + 1}.`).join(' ');
 
 describe('IFEval checkers', () => {
   it('covers exactly the 25 instruction types', () => {
@@ -150,7 +156,9 @@ describe('IFEval checkers', () => {
     const en = 'the weather today is sunny and warm, and we are going to the beach with our friends.';
     expect(check('change_case:english_lowercase', {}, en)).toBe(true);
     expect(check('change_case:english_lowercase', {}, en.replace('the', 'The'))).toBe(false);
-    expect(check('change_case:english_capital', {}, 'THE WEATHER TODAY IS SUNNY AND WARM, SO WE GO OUT.')).toBe(true);
+    expect(
+      check('change_case:english_capital', {}, 'THE WEATHER TODAY IS SUNNY AND WARM, SO WE GO OUT.'),
+    ).toBe(true);
     expect(check('change_case:english_capital', {}, 'THE WEATHER TODAY is SUNNY.')).toBe(false);
   });
 
@@ -188,8 +196,12 @@ describe('IFEval checkers', () => {
   });
 
   it('bad kwargs are dataset errors, not verdicts', () => {
-    expect(() => buildChecker('keywords:frequency', { keyword: 'x', frequency: 2, relation: 'at most' })).toThrow(EvalkitError);
-    expect(() => buildChecker('length_constraints:number_words', { relation: 'at least' })).toThrow(/num_words/);
+    expect(() =>
+      buildChecker('keywords:frequency', { keyword: 'x', frequency: 2, relation: 'at most' }),
+    ).toThrow(EvalkitError);
+    expect(() => buildChecker('length_constraints:number_words', { relation: 'at least' })).toThrow(
+      /num_words/,
+    );
     expect(() => buildChecker('nope:nope', {})).toThrow(/unknown IFEval instruction/);
   });
 });

@@ -11,11 +11,25 @@ import {
 } from '../../../src/tasks/ifeval/index.js';
 import type { Item, VerdictRecord } from '../../../src/types.js';
 
-const rec = (key: number, ids: string[], kwargs: Record<string, unknown>[]): IfevalRecord => ({ key, prompt: `p${key}`, instruction_id_list: ids, kwargs });
+const rec = (key: number, ids: string[], kwargs: Record<string, unknown>[]): IfevalRecord => ({
+  key,
+  prompt: `p${key}`,
+  instruction_id_list: ids,
+  kwargs,
+});
 
 describe('IFEval strict / loose', () => {
   it('builds the eight loose variants in evaluation_lib order', () => {
-    expect(looseVariants('Sure!\n*a*\nbye')).toEqual(['Sure!\n*a*\nbye', 'Sure!\na\nbye', '*a*\nbye', 'Sure!\n*a*', '*a*', 'a\nbye', 'Sure!\na', 'a']);
+    expect(looseVariants('Sure!\n*a*\nbye')).toEqual([
+      'Sure!\n*a*\nbye',
+      'Sure!\na\nbye',
+      '*a*\nbye',
+      'Sure!\n*a*',
+      '*a*',
+      'a\nbye',
+      'Sure!\na',
+      'a',
+    ]);
     expect(looseVariants('one')).toEqual(['one', 'one', '', '', '', '', '', '']);
   });
 
@@ -43,16 +57,38 @@ describe('IFEval aggregation', () => {
   const items: Item<IfevalRecord>[] = [
     { id: 'ifeval/1', data: rec(1, ['punctuation:no_comma', 'startend:quotation'], [{}, {}]) },
     { id: 'ifeval/2', data: rec(2, ['punctuation:no_comma'], [{}]) },
-    { id: 'ifeval/3', data: rec(3, ['punctuation:no_comma', 'startend:quotation', 'detectable_format:title'], [{}, {}, {}]) },
+    {
+      id: 'ifeval/3',
+      data: rec(3, ['punctuation:no_comma', 'startend:quotation', 'detectable_format:title'], [{}, {}, {}]),
+    },
   ];
   const verdict = (item: Item<IfevalRecord>, text: string | null): VerdictRecord => {
-    if (text === null) return { requestId: `ifeval|${item.id}`, task: 'ifeval', itemId: item.id, sampleIndex: 0, scores: null, error: 'HTTP 500' };
+    if (text === null)
+      return {
+        requestId: `ifeval|${item.id}`,
+        task: 'ifeval',
+        itemId: item.id,
+        sampleIndex: 0,
+        scores: null,
+        error: 'HTTP 500',
+      };
     const s = scoreIfevalResponse(item.data, text);
-    return { requestId: `ifeval|${item.id}`, task: 'ifeval', itemId: item.id, sampleIndex: 0, scores: s.scores, details: s.details };
+    return {
+      requestId: `ifeval|${item.id}`,
+      task: 'ifeval',
+      itemId: item.id,
+      sampleIndex: 0,
+      scores: s.scores,
+      details: s.details,
+    };
   };
 
   it('prompt-level = share of prompts; instruction-level = pooled followed / total', () => {
-    const vs = [verdict(items[0], '"no commas"'), verdict(items[1], 'a, b'), verdict(items[2], 'x\n"<<T>> here"')];
+    const vs = [
+      verdict(items[0], '"no commas"'),
+      verdict(items[1], 'a, b'),
+      verdict(items[2], 'x\n"<<T>> here"'),
+    ];
     const m = aggregateIfeval('ifeval', items, vs, { seed: 7 });
     expect(m.primary).toBe('prompt_level_loose_acc');
     expect(m.metrics.prompt_level_strict_acc.value).toBeCloseTo(1 / 3, 12);
@@ -60,7 +96,10 @@ describe('IFEval aggregation', () => {
     expect(m.metrics.prompt_level_loose_acc.value).toBeCloseTo(2 / 3, 12);
     expect(m.metrics.inst_level_loose_acc.value).toBeCloseTo(5 / 6, 12);
     expect(m.metrics.inst_level_strict_acc.method).toMatch(/bootstrap over prompts, clustered/);
-    expect(m.breakdowns!.instruction['punctuation:no_comma'].inst_level_strict_acc.value).toBeCloseTo(2 / 3, 12);
+    expect(m.breakdowns!.instruction['punctuation:no_comma'].inst_level_strict_acc.value).toBeCloseTo(
+      2 / 3,
+      12,
+    );
     expect(m.breakdowns!.instruction_group.startend.inst_level_loose_acc.value).toBe(1);
     expect(m.counts).toEqual({ items: 3, samples: 3, scored: 3, errored: 0 });
   });
@@ -99,7 +138,10 @@ describe('IFEval task variants', () => {
     expect(datasets[0].sha256).toBe('67ffeee0fcb87c317c5b08a2de85557b4a7e96ada6178aa645b4954fe4b53d49');
     const first = items[0];
     expect(first.id).toBe('ifeval/1000');
-    expect(chat.buildPrompt(first, items)).toEqual({ kind: 'chat', messages: [{ role: 'user', content: first.data.prompt }] });
+    expect(chat.buildPrompt(first, items)).toEqual({
+      kind: 'chat',
+      messages: [{ role: 'user', content: first.data.prompt }],
+    });
     expect(base.buildPrompt(first, items)).toEqual({ kind: 'completion', text: first.data.prompt });
     const scorer = await chat.createScorer(ctx);
     const gen = { requestId: 'ifeval|ifeval/1000', task: 'ifeval', itemId: first.id, sampleIndex: 0 };

@@ -54,15 +54,21 @@ describe.skipIf(!hasNltk)('Punkt / word_tokenize parity with NLTK', () => {
   it('matches NLTK on edge cases and all 541 GPT-4 responses', async () => {
     const { records } = await new DatasetResolver().jsonl<{ response: string }>(IFEVAL_GPT4_DATASET);
     const texts = [...EDGE, ...records.map((r) => r.response)];
-    const py = spawnSync(PY, ['-c', SCRIPT, PUNKT_TS], { input: JSON.stringify(texts), encoding: 'utf8', maxBuffer: 1 << 28 });
+    const py = spawnSync(PY, ['-c', SCRIPT, PUNKT_TS], {
+      input: JSON.stringify(texts),
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    });
     expect(py.status, py.stderr).toBe(0);
     const ref = JSON.parse(py.stdout) as Array<{ s: string[]; w: string[] }>;
     const mismatches: string[] = [];
     texts.forEach((t, i) => {
       const s = punktSentences(t);
       const w = nltkWordTokenize(t);
-      if (JSON.stringify(s) !== JSON.stringify(ref[i].s)) mismatches.push(`sentences #${i}: ${JSON.stringify(t.slice(0, 80))}`);
-      if (JSON.stringify(w) !== JSON.stringify(ref[i].w)) mismatches.push(`words #${i}: ${JSON.stringify(t.slice(0, 80))}`);
+      if (JSON.stringify(s) !== JSON.stringify(ref[i].s))
+        mismatches.push(`sentences #${i}: ${JSON.stringify(t.slice(0, 80))}`);
+      if (JSON.stringify(w) !== JSON.stringify(ref[i].w))
+        mismatches.push(`words #${i}: ${JSON.stringify(t.slice(0, 80))}`);
     });
     expect(mismatches).toEqual([]);
     expect(readFileSync(PUNKT_TS, 'utf8')).toContain('EN_ABBREV');

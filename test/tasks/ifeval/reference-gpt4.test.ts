@@ -15,7 +15,9 @@ const PUBLISHED = { promptStrict: 416, instStrict: 697, promptLoose: 429, instLo
 async function load() {
   const datasets = new DatasetResolver();
   const { records } = await loadIfevalRecords(datasets);
-  const { records: responses } = await datasets.jsonl<{ prompt: string; response: string }>(IFEVAL_GPT4_DATASET);
+  const { records: responses } = await datasets.jsonl<{ prompt: string; response: string }>(
+    IFEVAL_GPT4_DATASET,
+  );
   return { records, responses };
 }
 
@@ -31,7 +33,14 @@ function totals(records: IfevalRecord[], responseOf: (r: IfevalRecord) => string
     promptLoose += s.scores.prompt_loose;
     instStrict += s.details.instructions.filter((x) => x.strict).length;
     instLoose += s.details.instructions.filter((x) => x.loose).length;
-    verdicts.push({ requestId: `ifeval|${ifevalItemId(rec.key)}`, task: 'ifeval', itemId: ifevalItemId(rec.key), sampleIndex: 0, scores: s.scores, details: s.details });
+    verdicts.push({
+      requestId: `ifeval|${ifevalItemId(rec.key)}`,
+      task: 'ifeval',
+      itemId: ifevalItemId(rec.key),
+      sampleIndex: 0,
+      scores: s.scores,
+      details: s.details,
+    });
   }
   return { promptStrict, instStrict, promptLoose, instLoose, verdicts };
 }
@@ -62,17 +71,26 @@ describe('IFEval reference GPT-4 responses', () => {
     // (a) Current input_data.jsonl: 2785 is judged against "at least 3 placeholders"; the GPT-4
     // response has one placeholder, so it fails there (it followed the instruction it was given).
     const current = totals(records, responseOf);
-    const r2785 = scoreIfevalResponse(records.find((r) => r.key === 2785)!, orphan.response);
+    const r2785 = scoreIfevalResponse(
+      records.find((r) => r.key === 2785)!,
+      orphan.response,
+    );
     expect(r2785.details.instructions.map((x) => [x.id, x.strict, x.loose])).toEqual([
       ['detectable_format:number_highlighted_sections', true, true],
       ['detectable_content:number_placeholders', false, false],
     ]);
-    expect([current.promptStrict, current.instStrict, current.promptLoose, current.instLoose]).toEqual([417, 698, 431, 715]);
+    expect([current.promptStrict, current.instStrict, current.promptLoose, current.instLoose]).toEqual([
+      417, 698, 431, 715,
+    ]);
 
     // (b) 2785 as it was when the paper was computed (old prompt, num_placeholders 1): it passes.
     const asPublished = records.map((r) =>
       r.key === 2785
-        ? { ...r, prompt: orphan.prompt, kwargs: r.kwargs.map((k) => ('num_placeholders' in k ? { num_placeholders: 1 } : k)) }
+        ? {
+            ...r,
+            prompt: orphan.prompt,
+            kwargs: r.kwargs.map((k) => ('num_placeholders' in k ? { num_placeholders: 1 } : k)),
+          }
         : r,
     );
     const old = totals(asPublished, responseOf);
@@ -95,9 +113,12 @@ describe('IFEval reference GPT-4 responses', () => {
 
     // Percentages as the paper prints them (current data).
     const pct = (x: number, n: number) => Math.round((x / n) * 10000) / 100;
-    expect([pct(current.promptStrict, 541), pct(current.instStrict, 834), pct(current.promptLoose, 541), pct(current.instLoose, 834)]).toEqual([
-      77.08, 83.69, 79.67, 85.73,
-    ]);
+    expect([
+      pct(current.promptStrict, 541),
+      pct(current.instStrict, 834),
+      pct(current.promptLoose, 541),
+      pct(current.instLoose, 834),
+    ]).toEqual([77.08, 83.69, 79.67, 85.73]);
     for (const [ours, pub] of [
       [current.promptStrict / 541, 0.7689],
       [current.instStrict / 834, 0.8357],

@@ -33,10 +33,16 @@ describe.each(variants.map((v) => [v.name, v] as const))('%s: canonical solution
     const scorer = await v.createScorer(ctx);
     scorers.push(scorer);
     const subset = items.slice(0, SUBSET);
-    const verdicts = await Promise.all(subset.map((it) => scorer.score(it, gen(it, perfectOutput(v, it)), { options })));
+    const verdicts = await Promise.all(
+      subset.map((it) => scorer.score(it, gen(it, perfectOutput(v, it)), { options })),
+    );
     const expected = v.settings.primaryMetric.startsWith('plus') ? { base: 1, plus: 1 } : { pass: 1 };
     for (const [i, vd] of verdicts.entries()) {
-      expect({ id: subset[i].id, scores: vd.scores, reason: vd.reason }).toEqual({ id: subset[i].id, scores: expected, reason: undefined });
+      expect({ id: subset[i].id, scores: vd.scores, reason: vd.reason }).toEqual({
+        id: subset[i].id,
+        scores: expected,
+        reason: undefined,
+      });
     }
     const bad = await scorer.score(subset[0], gen(subset[0], 'def nothing():\n    return 42\n'), { options });
     expect(Object.values(bad.scores!).every((x) => x === 0)).toBe(true);

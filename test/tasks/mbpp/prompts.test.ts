@@ -16,7 +16,8 @@ const mbpp = readFileSync(join(process.env.EVALKIT_DATA_DIR!, 'mbpp/mbpp.jsonl')
 const byId = new Map(mbpp.map((r) => [r.task_id, r]));
 type RecT = Rec & { test_list: string[] };
 const PREFIX = 'Here is the completed function:\n\n```python\n';
-const INSTR = 'Please provide a self-contained Python script that solves the following problem in a markdown code block:\n```\n';
+const INSTR =
+  'Please provide a self-contained Python script that solves the following problem in a markdown code block:\n```\n';
 
 describe('MBPP OLMES prompts', () => {
   it('loads the 500-item test split (task ids 11-510)', async () => {
@@ -32,16 +33,31 @@ describe('MBPP OLMES prompts', () => {
       const { items } = await v.loadItems(ctx);
       for (const idx of [0, 250, 499]) {
         const r = byId.get(Number(items[idx].id.split('/')[1]))!;
-        expect(v.buildPrompt(items[idx], items)).toEqual({ kind: 'completion', text: r.text + r.code.split(':')[0] + ':' + PREFIX });
+        expect(v.buildPrompt(items[idx], items)).toEqual({
+          kind: 'completion',
+          text: r.text + r.code.split(':')[0] + ':' + PREFIX,
+        });
       }
-      expect(v.settings.generation!.stop).toEqual(['\nclass', '\nassert', '\n"""', '\nprint', '\nif', '\n```', '\n#', '\n<|/', '<|eot_id|>']);
+      expect(v.settings.generation!.stop).toEqual([
+        '\nclass',
+        '\nassert',
+        '\n"""',
+        '\nprint',
+        '\nif',
+        '\n```',
+        '\n#',
+        '\n<|/',
+        '<|eot_id|>',
+      ]);
     }
     // Mbpp/11 written out byte for byte.
     const v = byName('mbpp::starcoder_pass@1');
     const { items } = await v.loadItems(ctx);
     expect(v.buildPrompt(items[0], items)).toEqual({
       kind: 'completion',
-      text: 'Write a python function to remove first and last occurrence of a given character from the string.def remove_Occ(s,ch):' + PREFIX,
+      text:
+        'Write a python function to remove first and last occurrence of a given character from the string.def remove_Occ(s,ch):' +
+        PREFIX,
     });
   });
 
@@ -51,7 +67,14 @@ describe('MBPP OLMES prompts', () => {
     const q = (text: string, test: string) => INSTR + text.trim() + '\n' + test + '\n```\n';
     // The Original:MBPP single-line code is the reference code with whitespace runs collapsed (checked with CPython).
     const collapsed = JSON.parse(
-      execFileSync('/usr/bin/python3', ['-c', `import json\nr={}\nfor l in open(${JSON.stringify(join(process.env.EVALKIT_DATA_DIR!, 'mbpp/mbpp.jsonl'))}):\n d=json.loads(l)\n if d['task_id'] in (2,3,4): r[d['task_id']]=' '.join(d['code'].split())\nprint(json.dumps(r))`], { encoding: 'utf8' }),
+      execFileSync(
+        '/usr/bin/python3',
+        [
+          '-c',
+          `import json\nr={}\nfor l in open(${JSON.stringify(join(process.env.EVALKIT_DATA_DIR!, 'mbpp/mbpp.jsonl'))}):\n d=json.loads(l)\n if d['task_id'] in (2,3,4): r[d['task_id']]=' '.join(d['code'].split())\nprint(json.dumps(r))`,
+        ],
+        { encoding: 'utf8' },
+      ),
     ) as Record<string, string>;
     const shots = [2, 3, 4].map((id) => {
       const r = byId.get(id) as RecT;
@@ -59,16 +82,30 @@ describe('MBPP OLMES prompts', () => {
     });
     for (const idx of [0, 100, 499]) {
       const r = byId.get(Number(items[idx].id.split('/')[1])) as RecT;
-      expect(v.buildPrompt(items[idx], items)).toEqual({ kind: 'completion', text: [...shots, q(r.text, r.test_list[0]) + PREFIX].join('\n\n') });
+      expect(v.buildPrompt(items[idx], items)).toEqual({
+        kind: 'completion',
+        text: [...shots, q(r.text, r.test_list[0]) + PREFIX].join('\n\n'),
+      });
     }
     // First shot and the start of Mbpp/11's query written out literally.
     const text = (v.buildPrompt(items[0], items) as { text: string }).text;
-    expect(text.startsWith(
-      INSTR + 'Write a function to find the similar elements from the given two tuple lists.\nassert similar_elements((3, 4, 5, 6),(5, 7, 4, 10)) == (4, 5)\n```\n' +
-        'def similar_elements(test_tup1, test_tup2): res = tuple(set(test_tup1) & set(test_tup2)) return (res)\n\n\n' + INSTR,
-    )).toBe(true);
+    expect(
+      text.startsWith(
+        INSTR +
+          'Write a function to find the similar elements from the given two tuple lists.\nassert similar_elements((3, 4, 5, 6),(5, 7, 4, 10)) == (4, 5)\n```\n' +
+          'def similar_elements(test_tup1, test_tup2): res = tuple(set(test_tup1) & set(test_tup2)) return (res)\n\n\n' +
+          INSTR,
+      ),
+    ).toBe(true);
     expect(text.endsWith('assert remove_Occ("hello","l") == "heo"\n```\n' + PREFIX)).toBe(true);
-    expect(v.settings.generation).toEqual({ shaping: 'olmes', n: 20, temperature: 0.8, top_p: 0.95, max_tokens: 512, stop: ['```', '\n"""', '\nassert', '\n#'] });
+    expect(v.settings.generation).toEqual({
+      shaping: 'olmes',
+      n: 20,
+      temperature: 0.8,
+      top_p: 0.95,
+      max_tokens: 512,
+      stop: ['```', '\n"""', '\nassert', '\n#'],
+    });
   });
 
   it('mbppplus::none: OLMES evalplus prompt variant with assistant prefix, 378 tasks', async () => {
@@ -89,6 +126,13 @@ describe('MBPP OLMES prompts', () => {
         '\n```\n' +
         '\nBelow is a Python script with a self-contained function that solves the problem and passes corresponding tests:\n```python\n',
     });
-    expect(v.settings.generation).toEqual({ shaping: 'olmes', n: 1, temperature: 0.8, top_p: 0.95, max_tokens: 512, stop: ['```', '\n"""', '\nassert', '\n#'] });
+    expect(v.settings.generation).toEqual({
+      shaping: 'olmes',
+      n: 1,
+      temperature: 0.8,
+      top_p: 0.95,
+      max_tokens: 512,
+      stop: ['```', '\n"""', '\nassert', '\n#'],
+    });
   });
 });

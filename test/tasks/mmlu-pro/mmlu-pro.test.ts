@@ -16,8 +16,14 @@ describe('mmlu_pro', () => {
     expect(datasets.map((d) => d.id)).toEqual(['mmlu-pro-validation', 'mmlu-pro-test-2024-10']);
     const it0 = items[0];
     const text = (v24.buildPrompt(it0, items) as { text: string }).text;
-    expect(text.startsWith(`The following are multiple choice questions (with answers) about ${it0.data.category}. Think step by step`)).toBe(true);
-    expect(text.split('\nQuestion:\n').length + (text.includes('.\nQuestion:\n') ? 0 : 0)).toBeGreaterThanOrEqual(2);
+    expect(
+      text.startsWith(
+        `The following are multiple choice questions (with answers) about ${it0.data.category}. Think step by step`,
+      ),
+    ).toBe(true);
+    expect(
+      text.split('\nQuestion:\n').length + (text.includes('.\nQuestion:\n') ? 0 : 0),
+    ).toBeGreaterThanOrEqual(2);
     expect(text.match(/Answer: Let's think step by step\./g)!.length).toBe(6);
     expect(text.endsWith("Answer: Let's think step by step.")).toBe(true);
     expect(text).not.toContain('N/A\n');
