@@ -4,15 +4,10 @@
  */
 import { parseJsonl, requireField } from '../../datasets/registry.js';
 import { aggregateCode } from '../../scoring/code/aggregate.js';
-import {
-  EVALPLUS,
-  evalPlusChatMessages,
-  loadEvalPlus,
-  toEvalPlusProblem,
-  type EvalPlusItemData,
-} from '../../scoring/code/evalplus-data.js';
+import { EVALPLUS } from '../../scoring/code/evalplus-data.js';
+import { type EvalPlusFamily, evalPlusVariant, type PlusMode } from '../../scoring/code/evalplus-variant.js';
 import { PythonRandom } from '../../scoring/code/python-random.js';
-import { createCheckScorer, createEvalPlusScorer } from '../../scoring/code/scorers.js';
+import { createCheckScorer } from '../../scoring/code/scorers.js';
 import type { GenerationParams, Item, Prompt, TaskLoadContext, TaskVariant } from '../../types.js';
 
 export interface HumanEvalData {
@@ -166,67 +161,23 @@ const sampling = (
   stop: [...stop],
 });
 
-type PlusMode = 'olmes' | 'evalplus-completion' | 'evalplus-chat';
+const HUMANEVAL_PLUS: EvalPlusFamily = {
+  family: 'humaneval',
+  datasetId: 'humanevalplus-v0.1.10',
+  datasetLabel: 'HumanEval+ v0.1.10',
+  olmesPrompt: (d) => d.prompt,
+  olmesProgram: (d, completion) => d.prompt + completion,
+  olmesPromptShape: 'raw HumanEval+ prompt',
+  olmesExtraction: 'prompt + completion, unsanitized',
+  completionPromptShape: 'raw HumanEval+ prompt',
+};
 
-function humanEvalPlusVariant(
+const humanEvalPlusVariant = (
   name: string,
   mode: PlusMode,
   generation: GenerationParams,
   description: string,
-): TaskVariant<EvalPlusItemData> {
-  const chat = mode === 'evalplus-chat';
-  return {
-    name,
-    family: 'humaneval',
-    description,
-    reproduces:
-      mode === 'olmes'
-        ? `OLMES ${name}`
-        : `EvalPlus humaneval (${chat ? 'chat/instruct prompt' : '--backend vllm base prompt'})`,
-    settings: {
-      format: chat ? 'chat' : 'completion',
-      shots: 0,
-      generation,
-      primaryMetric: 'plus_pass@1',
-      promptShape: chat
-        ? 'EvalPlus make_raw_chat_prompt: user instruction + assistant prefill "<response_prefix>\\n```python\\n"'
-        : 'raw HumanEval+ prompt',
-      extraction:
-        mode === 'olmes'
-          ? 'prompt + completion, unsanitized'
-          : chat
-            ? 'EvalPlus sanitize(response, entry_point): longest parseable chunk + dependency closure'
-            : 'EvalPlus sanitize(prompt + completion, entry_point); replayed `solution` used as-is',
-      executed:
-        'EvalPlus base + plus inputs (HumanEval+ v0.1.10); plus = base AND plus; outputs compared outside the sandbox',
-      timeouts: 'per input max(4 s, 4 x ground-truth time) (EvalPlus rule, in src/sandbox)',
-      datasets: ['humanevalplus-v0.1.10'],
-    },
-    loadItems: (ctx) => loadEvalPlus(ctx, 'humanevalplus-v0.1.10', 'humaneval'),
-    buildPrompt: (item) =>
-      chat
-        ? { kind: 'chat', messages: evalPlusChatMessages(item.data.prompt) }
-        : { kind: 'completion', text: item.data.prompt },
-    createScorer: (ctx) =>
-      createEvalPlusScorer<EvalPlusItemData>({
-        ctx,
-        problem: (item) => toEvalPlusProblem(item.id, item.data),
-        buildProgram: async (item, g, sanitizer) => {
-          const text = g.text ?? '';
-          if (g.textIsSolution) return text;
-          if (mode === 'olmes') return item.data.prompt + text;
-          return sanitizer.sanitize(chat ? text : item.data.prompt + text, item.data.entryPoint);
-        },
-      }),
-    aggregate: (items, verdicts, options) =>
-      aggregateCode(
-        { task: name, bases: ['base', 'plus'], primary: 'plus_pass@1' },
-        items,
-        verdicts,
-        options,
-      ),
-  };
-}
+) => evalPlusVariant(HUMANEVAL_PLUS, name, mode, generation, description);
 
 export const variants: TaskVariant[] = [
   olmesCheckVariant({

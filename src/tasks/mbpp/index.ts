@@ -10,14 +10,9 @@
  */
 import { parseJsonl, requireField } from '../../datasets/registry.js';
 import { aggregateCode } from '../../scoring/code/aggregate.js';
-import {
-  EVALPLUS,
-  evalPlusChatMessages,
-  loadEvalPlus,
-  toEvalPlusProblem,
-  type EvalPlusItemData,
-} from '../../scoring/code/evalplus-data.js';
-import { createCheckScorer, createEvalPlusScorer } from '../../scoring/code/scorers.js';
+import { type EvalPlusFamily, evalPlusVariant, type PlusMode } from '../../scoring/code/evalplus-variant.js';
+import { EVALPLUS, type EvalPlusItemData } from '../../scoring/code/evalplus-data.js';
+import { createCheckScorer } from '../../scoring/code/scorers.js';
 import type { GenerationParams, Item, TaskLoadContext, TaskVariant } from '../../types.js';
 
 export interface MbppData {
@@ -201,8 +196,6 @@ function olmesMbppVariant(opts: {
   };
 }
 
-type PlusMode = 'olmes' | 'evalplus-completion' | 'evalplus-chat';
-
 /**
  * Text + first assert of an EvalPlus MBPP+ prompt. The prompt is '"""\n' + sanitized-MBPP text + "\n" +
  * test_list[0] + '\n"""\n' (360 of 378 v0.2.0 tasks equal sanitized-mbpp.json's prompt + test_list[0]; the rest
@@ -224,67 +217,21 @@ export function olmesMbppPlusPrompt(d: EvalPlusItemData): string {
   );
 }
 
-function mbppPlusVariant(
-  name: string,
-  mode: PlusMode,
-  generation: GenerationParams,
-  description: string,
-): TaskVariant<EvalPlusItemData> {
-  const chat = mode === 'evalplus-chat';
-  return {
-    name,
-    family: 'mbpp',
-    description,
-    reproduces:
-      mode === 'olmes'
-        ? `OLMES ${name}`
-        : `EvalPlus mbpp (${chat ? 'chat/instruct prompt' : '--backend vllm base prompt'})`,
-    settings: {
-      format: chat ? 'chat' : 'completion',
-      shots: 0,
-      generation,
-      primaryMetric: 'plus_pass@1',
-      promptShape:
-        mode === 'olmes'
-          ? 'instruction + "```\\n"+text+"\\n"+first assert+"\\n```\\n" + assistant_prefix ending in "```python\\n"'
-          : chat
-            ? 'EvalPlus make_raw_chat_prompt: user instruction + assistant prefill "<response_prefix>\\n```python\\n"'
-            : 'raw MBPP+ prompt (docstring with one assert)',
-      extraction:
-        mode === 'olmes'
-          ? 'completion as the program (self-contained script), unsanitized'
-          : chat
-            ? 'EvalPlus sanitize(response, entry_point)'
-            : 'EvalPlus sanitize(prompt + completion, entry_point); replayed `solution` used as-is',
-      executed:
-        'EvalPlus base + plus inputs (MBPP+ v0.2.0, 378 tasks); plus = base AND plus; outputs compared outside the sandbox',
-      timeouts: 'per input max(4 s, 4 x ground-truth time) (EvalPlus rule, in src/sandbox)',
-      datasets: ['mbppplus-v0.2.0'],
-    },
-    loadItems: (ctx) => loadEvalPlus(ctx, 'mbppplus-v0.2.0', 'mbpp'),
-    buildPrompt: (item) =>
-      chat
-        ? { kind: 'chat', messages: evalPlusChatMessages(item.data.prompt) }
-        : { kind: 'completion', text: mode === 'olmes' ? olmesMbppPlusPrompt(item.data) : item.data.prompt },
-    createScorer: (ctx) =>
-      createEvalPlusScorer<EvalPlusItemData>({
-        ctx,
-        problem: (item) => toEvalPlusProblem(item.id, item.data),
-        buildProgram: async (item, g, sanitizer) => {
-          const text = g.text ?? '';
-          if (g.textIsSolution || mode === 'olmes') return text;
-          return sanitizer.sanitize(chat ? text : item.data.prompt + text, item.data.entryPoint);
-        },
-      }),
-    aggregate: (items, verdicts, options) =>
-      aggregateCode(
-        { task: name, bases: ['base', 'plus'], primary: 'plus_pass@1' },
-        items,
-        verdicts,
-        options,
-      ),
-  };
-}
+const MBPP_PLUS: EvalPlusFamily = {
+  family: 'mbpp',
+  datasetId: 'mbppplus-v0.2.0',
+  datasetLabel: 'MBPP+ v0.2.0, 378 tasks',
+  olmesPrompt: olmesMbppPlusPrompt,
+  // OLMES executes the raw completion as a self-contained script (codex_mbpp.py _process_code_results).
+  olmesProgram: (_d, completion) => completion,
+  olmesPromptShape:
+    'instruction + "```\\n"+text+"\\n"+first assert+"\\n```\\n" + assistant_prefix ending in "```python\\n"',
+  olmesExtraction: 'completion as the program (self-contained script), unsanitized',
+  completionPromptShape: 'raw MBPP+ prompt (docstring with one assert)',
+};
+
+const mbppPlusVariant = (name: string, mode: PlusMode, generation: GenerationParams, description: string) =>
+  evalPlusVariant(MBPP_PLUS, name, mode, generation, description);
 
 export const variants: TaskVariant[] = [
   olmesMbppVariant({

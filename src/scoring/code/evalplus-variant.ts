@@ -1,0 +1,91 @@
+/**
+ * The HumanEval+ / MBPP+ variants executed with EvalPlus semantics (base + plus inputs, outputs compared outside
+ * the sandbox), in their three prompt modes: OLMES completion, EvalPlus base-model completion, EvalPlus chat.
+ * The two families differ only in data, OLMES prompt and how an OLMES completion becomes a program.
+ */
+import type { GenerationParams, TaskVariant } from '../../types.js';
+import { aggregateCode } from './aggregate.js';
+import {
+  type EvalPlusItemData,
+  evalPlusChatMessages,
+  loadEvalPlus,
+  toEvalPlusProblem,
+} from './evalplus-data.js';
+import { createEvalPlusScorer } from './scorers.js';
+
+export type PlusMode = 'olmes' | 'evalplus-completion' | 'evalplus-chat';
+
+export interface EvalPlusFamily {
+  family: 'humaneval' | 'mbpp';
+  datasetId: string;
+  /** e.g. "HumanEval+ v0.1.10". */
+  datasetLabel: string;
+  /** OLMES mode: the completion prompt, and the program executed for a completion. */
+  olmesPrompt: (d: EvalPlusItemData) => string;
+  olmesProgram: (d: EvalPlusItemData, completion: string) => string;
+  olmesPromptShape: string;
+  olmesExtraction: string;
+  /** EvalPlus base-model mode: what the raw prompt is. */
+  completionPromptShape: string;
+}
+
+export function evalPlusVariant(
+  f: EvalPlusFamily,
+  name: string,
+  mode: PlusMode,
+  generation: GenerationParams,
+  description: string,
+): TaskVariant<EvalPlusItemData> {
+  const chat = mode === 'evalplus-chat';
+  const olmes = mode === 'olmes';
+  return {
+    name,
+    family: f.family,
+    description,
+    reproduces: olmes
+      ? `OLMES ${name}`
+      : `EvalPlus ${f.family} (${chat ? 'chat/instruct prompt' : '--backend vllm base prompt'})`,
+    settings: {
+      format: chat ? 'chat' : 'completion',
+      shots: 0,
+      generation,
+      primaryMetric: 'plus_pass@1',
+      promptShape: olmes
+        ? f.olmesPromptShape
+        : chat
+          ? 'EvalPlus make_raw_chat_prompt: user instruction + assistant prefill "<response_prefix>\\n```python\\n"'
+          : f.completionPromptShape,
+      extraction: olmes
+        ? f.olmesExtraction
+        : chat
+          ? 'EvalPlus sanitize(response, entry_point): longest parseable chunk + dependency closure'
+          : 'EvalPlus sanitize(prompt + completion, entry_point); replayed `solution` used as-is',
+      executed: `EvalPlus base + plus inputs (${f.datasetLabel}); plus = base AND plus; outputs compared outside the sandbox`,
+      timeouts: 'per input max(4 s, 4 x ground-truth time) (EvalPlus rule, in src/sandbox)',
+      datasets: [f.datasetId],
+    },
+    loadItems: (ctx) => loadEvalPlus(ctx, f.datasetId, f.family),
+    buildPrompt: (item) =>
+      chat
+        ? { kind: 'chat', messages: evalPlusChatMessages(item.data.prompt) }
+        : { kind: 'completion', text: olmes ? f.olmesPrompt(item.data) : item.data.prompt },
+    createScorer: (ctx) =>
+      createEvalPlusScorer<EvalPlusItemData>({
+        ctx,
+        problem: (item) => toEvalPlusProblem(item.id, item.data),
+        buildProgram: async (item, g, sanitizer) => {
+          const text = g.text ?? '';
+          if (g.textIsSolution) return text;
+          if (olmes) return f.olmesProgram(item.data, text);
+          return sanitizer.sanitize(chat ? text : item.data.prompt + text, item.data.entryPoint);
+        },
+      }),
+    aggregate: (items, verdicts, options) =>
+      aggregateCode(
+        { task: name, bases: ['base', 'plus'], primary: 'plus_pass@1' },
+        items,
+        verdicts,
+        options,
+      ),
+  };
+}
