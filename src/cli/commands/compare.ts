@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
-import { checkpointDirs } from '../../campaign/campaign.js';
-import { loadCampaign } from '../../campaign/config.js';
-import { compareIndexedRuns, formatComparison, resolveRun } from '../../report/compare.js';
+import { compareIndexedRuns, formatComparison } from '../../report/compare.js';
 import type { Correction } from '../../stats/multiple.js';
-import { defaultDbPath, openResultsDb } from '../../store/db/results-db.js';
 import { EvalkitError } from '../../util/errors.js';
+import { openAndResolveRuns } from '../resolve-runs.js';
 import { positiveInt } from '../shared-options.js';
 
 export function register(program: Command): void {
@@ -40,16 +38,8 @@ export function register(program: Command): void {
         throw new EvalkitError(`--correction must be holm, bh or none (got "${o.correction}")`);
       if (!['previous', 'first'].includes(o.baseline))
         throw new EvalkitError(`--baseline must be previous or first (got "${o.baseline}")`);
-      if (refs.length < 2) throw new EvalkitError('compare needs at least two runs');
-      const campaign = o.campaign ? loadCampaign(o.campaign) : undefined;
-      const cps = campaign ? checkpointDirs(campaign) : {};
-      // With --campaign the default database is the one `campaign run` updates (<campaign runsRoot>/…).
-      const runsRoot =
-        campaign && cmd.getOptionValueSource('runsRoot') === 'default' ? campaign.runsRoot : o.runsRoot;
-      const db = openResultsDb(o.db ?? defaultDbPath(runsRoot));
+      const { db, runs } = await openAndResolveRuns('compare', refs, o, cmd);
       try {
-        const runs = [];
-        for (const r of refs) runs.push(await resolveRun(db, r, cps));
         const rep = compareIndexedRuns(db, runs, {
           seed: o.seed,
           resamples: o.resamples,

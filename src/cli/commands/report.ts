@@ -1,11 +1,8 @@
 import type { Command } from 'commander';
-import { checkpointDirs } from '../../campaign/campaign.js';
-import { loadCampaign } from '../../campaign/config.js';
-import { compareIndexedRuns, resolveRun } from '../../report/compare.js';
+import { compareIndexedRuns } from '../../report/compare.js';
 import { writeReport } from '../../report/report.js';
 import type { Correction } from '../../stats/multiple.js';
-import { defaultDbPath, openResultsDb } from '../../store/db/results-db.js';
-import { EvalkitError } from '../../util/errors.js';
+import { openAndResolveRuns } from '../resolve-runs.js';
 import { positiveInt } from '../shared-options.js';
 
 export function register(program: Command): void {
@@ -28,16 +25,8 @@ export function register(program: Command): void {
     .option('--viewer-url <url>', 'base URL of `evalkit view`, to link flipped items to the viewer')
     .option('--title <text>', 'page title')
     .action(async (refs: string[], o: Record<string, any>, cmd: Command) => {
-      if (refs.length < 2) throw new EvalkitError('report needs at least two runs');
-      const campaign = o.campaign ? loadCampaign(o.campaign) : undefined;
-      const cps = campaign ? checkpointDirs(campaign) : {};
-      // With --campaign the default database is the one `campaign run` updates (<campaign runsRoot>/…).
-      const runsRoot =
-        campaign && cmd.getOptionValueSource('runsRoot') === 'default' ? campaign.runsRoot : o.runsRoot;
-      const db = openResultsDb(o.db ?? defaultDbPath(runsRoot));
+      const { db, runs } = await openAndResolveRuns('report', refs, o, cmd);
       try {
-        const runs = [];
-        for (const r of refs) runs.push(await resolveRun(db, r, cps));
         const rep = compareIndexedRuns(db, runs, {
           seed: o.seed,
           correction: o.correction as Correction,
