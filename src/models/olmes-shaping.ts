@@ -100,13 +100,4 @@ export function mayExceed(prompt: string, maxCtx: number): boolean {
   return Buffer.byteLength(prompt, 'utf8') + 1 > maxCtx;
 }
 
-/** Cut at the earliest occurrence of any (non-empty) stop string, as OLMES's cut_at_stop_sequence does. */
-export function cutAtStop(text: string, stops: readonly string[]): { text: string; cut: boolean } {
-  let idx = text.length;
-  for (const s of stops) {
-    if (!s) continue;
-    const i = text.indexOf(s);
-    if (i !== -1 && i < idx) idx = i;
-  }
-  return idx < text.length ? { text: text.slice(0, idx), cut: true } : { text, cut: false };
-}
+export { cutAtStop } from './stop-strings.js';

@@ -20,6 +20,7 @@ import type {
 } from 'node-llama-cpp';
 import type { ChatMessage, GenerationParams, Prompt } from '../../types.js';
 import type { ChildMessage, ParentMessage, WorkerInit, WorkerModelInfo, WorkerSample } from './protocol.js';
+import { cutAtStop } from '../stop-strings.js';
 
 type NlcModule = typeof import('node-llama-cpp');
 
@@ -77,17 +78,6 @@ function toHistory(messages: ChatMessage[]): ChatHistoryItem[] {
   if (history.length === 0 || history[history.length - 1].type !== 'model')
     history.push({ type: 'model', response: [] });
   return history;
-}
-
-/** Cut at the first stop string (the engine already stops on them; this makes the result exact). */
-function cutAtStop(text: string, stop: string[]): { text: string; cut: boolean } {
-  let idx = -1;
-  for (const s of stop) {
-    if (!s) continue;
-    const i = text.indexOf(s);
-    if (i >= 0 && (idx < 0 || i < idx)) idx = i;
-  }
-  return idx >= 0 ? { text: text.slice(0, idx), cut: true } : { text, cut: false };
 }
 
 function finishReason(stopReason: string): string {
