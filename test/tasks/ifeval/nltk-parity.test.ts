@@ -24,7 +24,7 @@ from nltk.tokenize.punkt import PunktSentenceTokenizer, PunktParameters
 from nltk.tokenize.destructive import NLTKWordTokenizer
 src = open(sys.argv[1]).read()
 def block(name):
-    return re.search('const ' + name + r' = \x60([^\x60]*)\x60', src).group(1).split()
+    return re.search('const ' + name + r'\s*=\s*\x60([^\x60]*)\x60', src).group(1).split()
 p = PunktParameters()
 p.abbrev_types = set(block('EN_ABBREV')) | {'. . '}
 p.collocations = set(tuple(x.split(':')) for x in block('EN_COLLOCATIONS'))
