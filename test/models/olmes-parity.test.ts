@@ -2,39 +2,19 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   OpenAICompatibleProvider,
   type OpenAICompatibleOptions,
 } from '../../src/models/openai-compatible.js';
 import { cutAtStop } from '../../src/models/olmes-shaping.js';
-import {
-  startStubServer,
-  stubTokenize,
-  type StubServer,
-  type StubServerOptions,
-} from '../../src/testing/openai-stub-server.js';
+import { stubTokenize, type StubServer } from '../../src/testing/openai-stub-server.js';
 import { EvalkitError } from '../../src/util/errors.js';
 import type { RequestRecord } from '../../src/types.js';
+import { provider as stubProvider, stub, useCleanups } from '../helpers/stub-provider.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-async function stub(o: StubServerOptions = {}): Promise<StubServer> {
-  const s = await startStubServer(o);
-  cleanups.push(() => s.close());
-  return s;
-}
-async function provider(o: OpenAICompatibleOptions): Promise<OpenAICompatibleProvider> {
-  const p = await OpenAICompatibleProvider.create({
-    olmesParity: true,
-    backoff: { baseMs: 5, maxMs: 10 },
-    ...o,
-  });
-  cleanups.push(() => p.close());
-  return p;
-}
+useCleanups();
+const provider = (o: OpenAICompatibleOptions) => stubProvider(o, { olmesParity: true });
 const req = (text: string, max_tokens = 30, stop = ['\n\n']): RequestRecord => ({
   requestId: 'gsm8k|1',
   task: 'gsm8k',

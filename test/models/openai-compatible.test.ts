@@ -1,31 +1,10 @@
 // OpenAI-compatible provider against the real stub HTTP server on 127.0.0.1.
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  OpenAICompatibleProvider,
-  type OpenAICompatibleOptions,
-} from '../../src/models/openai-compatible.js';
-import {
-  startStubServer,
-  type StubServer,
-  type StubServerOptions,
-} from '../../src/testing/openai-stub-server.js';
+import { describe, expect, it } from 'vitest';
+import type { StubServer } from '../../src/testing/openai-stub-server.js';
 import type { GenerationParams, RequestRecord } from '../../src/types.js';
+import { provider, stub, useCleanups } from '../helpers/stub-provider.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function stub(o: StubServerOptions = {}): Promise<StubServer> {
-  const s = await startStubServer(o);
-  cleanups.push(() => s.close());
-  return s;
-}
-async function provider(o: OpenAICompatibleOptions): Promise<OpenAICompatibleProvider> {
-  const p = await OpenAICompatibleProvider.create({ backoff: { baseMs: 5, maxMs: 20 }, ...o });
-  cleanups.push(() => p.close());
-  return p;
-}
+useCleanups();
 
 const params = (p: Partial<GenerationParams> = {}): GenerationParams => ({
   n: 1,

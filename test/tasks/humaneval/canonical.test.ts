@@ -1,24 +1,11 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { DatasetResolver } from '../../../src/datasets/registry.js';
+import { describe, expect, it } from 'vitest';
 import { variants } from '../../../src/tasks/humaneval/index.js';
-import type { GenerationRecord, Item, Scorer, TaskVariant } from '../../../src/types.js';
+import type { Item, TaskVariant } from '../../../src/types.js';
+import { codeScoringContext, gen } from '../../helpers/code-scoring.js';
 
-const options = { sandboxWorkers: 2 };
-const ctx = { datasets: new DatasetResolver(), options };
+const { ctx, track } = codeScoringContext();
+const options = ctx.options;
 const SUBSET = 20; // the full sets are covered by the sandbox engineer's tests
-const scorers: Scorer[] = [];
-afterAll(async () => {
-  await Promise.all(scorers.map((s) => s.close?.()));
-});
-
-const gen = (item: Item, text: string, extra: Partial<GenerationRecord> = {}): GenerationRecord => ({
-  requestId: `t|${item.id}`,
-  task: 't',
-  itemId: item.id,
-  sampleIndex: 0,
-  text,
-  ...extra,
-});
 
 /** What a perfect model would emit for each variant's prompt. */
 function perfectOutput(v: TaskVariant, item: Item): string {
@@ -30,8 +17,7 @@ function perfectOutput(v: TaskVariant, item: Item): string {
 describe.each(variants.map((v) => [v.name, v] as const))('%s: canonical solutions pass', (_name, v) => {
   it(`first ${SUBSET} items`, async () => {
     const { items } = await v.loadItems(ctx);
-    const scorer = await v.createScorer(ctx);
-    scorers.push(scorer);
+    const scorer = track(await v.createScorer(ctx));
     const subset = items.slice(0, SUBSET);
     const verdicts = await Promise.all(
       subset.map((it) => scorer.score(it, gen(it, perfectOutput(v, it)), { options })),

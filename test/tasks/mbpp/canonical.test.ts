@@ -1,24 +1,11 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { DatasetResolver } from '../../../src/datasets/registry.js';
+import { describe, expect, it } from 'vitest';
 import { variants } from '../../../src/tasks/mbpp/index.js';
-import type { GenerationRecord, Item, Scorer, TaskVariant } from '../../../src/types.js';
+import type { Item, TaskVariant } from '../../../src/types.js';
+import { codeScoringContext, gen } from '../../helpers/code-scoring.js';
 
-const options = { sandboxWorkers: 2 };
-const ctx = { datasets: new DatasetResolver(), options };
+const { ctx, track } = codeScoringContext();
+const options = ctx.options;
 const SUBSET = 20;
-const scorers: Scorer[] = [];
-afterAll(async () => {
-  await Promise.all(scorers.map((s) => s.close?.()));
-});
-
-const gen = (item: Item, text: string, extra: Partial<GenerationRecord> = {}): GenerationRecord => ({
-  requestId: `t|${item.id}`,
-  task: 't',
-  itemId: item.id,
-  sampleIndex: 0,
-  text,
-  ...extra,
-});
 
 function perfectOutput(v: TaskVariant, item: Item): string {
   const d = item.data as { code?: string; signature?: string; canonicalSolution?: string; prompt?: string };
@@ -30,8 +17,7 @@ function perfectOutput(v: TaskVariant, item: Item): string {
 describe.each(variants.map((v) => [v.name, v] as const))('%s: canonical solutions pass', (_name, v) => {
   it(`first ${SUBSET} items`, async () => {
     const { items } = await v.loadItems(ctx);
-    const scorer = await v.createScorer(ctx);
-    scorers.push(scorer);
+    const scorer = track(await v.createScorer(ctx));
     const subset = items.slice(0, SUBSET);
     const verdicts = await Promise.all(
       subset.map((it) => scorer.score(it, gen(it, perfectOutput(v, it)), { options })),
@@ -54,8 +40,7 @@ describe('OLMES MBPP executed program is the raw continuation (codex_mbpp.py _pr
   it('a body-only continuation (signature left in the prompt) fails; the full function passes', async () => {
     const v = variants.find((x) => x.name === 'mbpp::starcoder_pass@1')!;
     const { items } = await v.loadItems(ctx);
-    const scorer = await v.createScorer(ctx);
-    scorers.push(scorer);
+    const scorer = track(await v.createScorer(ctx));
     const item = items[0];
     const d = item.data as { code: string; signature: string };
     const body = await scorer.score(item, gen(item, d.code.slice(d.signature.length)), { options });
