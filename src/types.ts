@@ -92,6 +92,20 @@ export interface GenerationRecord {
    * the prompt, which is what `completion` and live generations are).
    */
   textIsSolution?: boolean;
+  /**
+   * Multi-turn tasks (TaskVariant.createConversationDriver): every message of the conversation in order, each
+   * model or simulated-user turn with the exact request that produced it. `text` is the last assistant turn.
+   */
+  conversation?: ConversationTurn[];
+}
+
+/** One message of a multi-turn generation. */
+export interface ConversationTurn extends ChatMessage {
+  /** 'script': fixed by the task; 'model': the model under test; 'simulated-user': the user simulator. */
+  source: 'script' | 'model' | 'simulated-user';
+  /** For generated turns: the byte-exact request sent (prompt + parameters). */
+  request?: { prompt: Prompt; params: GenerationParams };
+  finishReason?: string | null;
 }
 
 // ───────────────────────────── providers ─────────────────────────────
@@ -220,6 +234,25 @@ export interface TaskVariant<D = any> {
   createScorer(ctx: TaskLoadContext): Scorer<D> | Promise<Scorer<D>>;
   /** Aggregate verdicts into metrics with confidence intervals. */
   aggregate(items: Item<D>[], verdicts: VerdictRecord[], options: RunOptions): TaskMetrics;
+  /**
+   * Multi-turn tasks only: the runner hands each request to this driver instead of calling the provider once
+   * (a later turn depends on the model's earlier answers, or a simulated user replies). The RequestRecord holds
+   * the first turn; every turn's exact request is in GenerationRecord.conversation.
+   */
+  createConversationDriver?(ctx: TaskLoadContext): ConversationDriver<D> | Promise<ConversationDriver<D>>;
+}
+
+/** Drives one multi-turn conversation per sample (see TaskVariant.createConversationDriver). */
+export interface ConversationDriver<D = any> {
+  /** Like ModelProvider.generate, but may call `model` several times per sample. Never throws for HTTP failures. */
+  generate(
+    model: ModelProvider,
+    item: Item<D>,
+    request: RequestRecord,
+    sampleIndices: number[],
+    opts?: GenerateOptions,
+  ): Promise<GenerationRecord[]>;
+  close?(): Promise<void>;
 }
 
 // ───────────────────────────── runs ─────────────────────────────
@@ -237,6 +270,10 @@ export interface RunOptions {
   cacheDir?: string;
   /** Restrict to the first N items (smoke runs). */
   limit?: number;
+  /** Judge models for judge-graded tasks (`--judge`); part of the run's identity (src/judge/spec.ts). */
+  judges?: import('./judge/spec.js').JudgeSpec[];
+  /** Model that plays the user in multi-turn tasks with a simulated user (`--simulated-user`). */
+  simulatedUser?: import('./judge/spec.js').JudgeSpec;
   [key: string]: unknown;
 }
 

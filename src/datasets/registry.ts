@@ -275,6 +275,38 @@ export const DATASET_FILES: DatasetFile[] = [
     format: 'jsonl',
     records: 80,
   },
+  {
+    id: 'mtbench-judge-prompts',
+    family: 'mtbench',
+    version: 'lm-sys/FastChat@b494d0c6',
+    mirrorPath: 'mtbench/judge_prompts.jsonl',
+    url: `${RAW}/lm-sys/FastChat/b494d0c6b4e7935f1764f8439e75da3e66beccc7/fastchat/llm_judge/data/judge_prompts.jsonl`,
+    sha256: ['fd283293406d024f44c174b094ef48031d0687a4682fd3a56b29b138f80281b6'],
+    format: 'jsonl',
+    records: 8,
+  },
+  {
+    id: 'mtbench-reference-answers',
+    family: 'mtbench',
+    version: 'lm-sys/FastChat@7ad1d638 reference_answer/gpt-4.jsonl',
+    mirrorPath: 'mtbench/reference_answer_gpt-4.jsonl',
+    url: `${RAW}/lm-sys/FastChat/7ad1d6386288ba1a7862c11feb673425713eea5b/fastchat/llm_judge/data/mt_bench/reference_answer/gpt-4.jsonl`,
+    sha256: ['f957a5bc977badb66885ec970e6cd08527845780313f0995764260e5777b9b3f'],
+    format: 'jsonl',
+    records: 30,
+  },
+  {
+    // The baseline of FastChat's pairwise-baseline mode. Public only in LMSYS's space (not in FastChat's git);
+    // the offline mirror keeps it with the reference outputs (../shared/reference/mtbench-judgments/).
+    id: 'mtbench-answers-gpt-3.5-turbo',
+    family: 'mtbench',
+    version: 'lmsys/mt-bench space, pregenerated answers',
+    mirrorPath: '../reference/mtbench-judgments/model_answer/gpt-3.5-turbo.jsonl',
+    url: 'https://huggingface.co/spaces/lmsys/mt-bench/resolve/main/data/mt_bench/model_answer/gpt-3.5-turbo.jsonl',
+    sha256: ['c3c097c21f91e4b44a554d82e5d47516daf7e8240e13b2eca79d211afc1fdfd6'],
+    format: 'jsonl',
+    records: 80,
+  },
 ];
 
 export function datasetFile(id: string): DatasetFile {

@@ -23,6 +23,7 @@ import {
 } from '../store/run-dir.js';
 import { getTask } from '../tasks/registry.js';
 import type {
+  ConversationDriver,
   DatasetUse,
   GenerationRecord,
   Item,
@@ -36,6 +37,7 @@ import type {
   TaskVariant,
   VerdictRecord,
 } from '../types.js';
+import { judgeIdentityConflict } from '../judge/spec.js';
 import { EvalkitError } from '../util/errors.js';
 import { Limiter } from '../util/limiter.js';
 import { evalkitGitCommit, evalkitVersion } from '../util/version.js';
@@ -147,6 +149,11 @@ async function openManifest(
         `${manifestPath}: shard ${JSON.stringify(m.shard ?? null)} differs from --shard ${JSON.stringify(spec.shard ?? null)}`,
       );
     }
+    const judgeConflict = judgeIdentityConflict(m.options, spec.options);
+    if (judgeConflict) throw new EvalkitError(`${manifestPath}: ${judgeConflict}`);
+    if (spec.options.judges && !m.options.judges) m.options.judges = spec.options.judges;
+    if (spec.options.simulatedUser && !m.options.simulatedUser)
+      m.options.simulatedUser = spec.options.simulatedUser;
     for (const t of tasks) {
       const old = m.tasks.find((x) => x.name === t.name);
       if (old && identity(old) !== identity(t)) {
@@ -252,6 +259,7 @@ export async function runEvaluation(spec: RunSpec): Promise<RunResult> {
   const options = spec.options;
   let provider: ModelProvider | undefined;
   const scorers = new Map<string, Scorer>();
+  const conversationDrivers = new Map<string, ConversationDriver>();
   let logs: Awaited<ReturnType<typeof openRunLogs>> | undefined;
   let status: RunManifest['status'] = 'failed';
   const counts: ProgressCounts = { total: 0, generated: 0, scored: 0, errored: 0, skipped: 0 };
@@ -277,6 +285,17 @@ export async function runEvaluation(spec: RunSpec): Promise<RunResult> {
         scorers.set(l.task.name, s);
       }
       return s;
+    };
+
+    /** Multi-turn tasks generate through their conversation driver (one per task, like scorers). */
+    const conversationDriverFor = async (l: LoadedTask): Promise<ConversationDriver | undefined> => {
+      if (!l.task.createConversationDriver) return undefined;
+      let d = conversationDrivers.get(l.task.name);
+      if (!d) {
+        d = await l.task.createConversationDriver(ctx);
+        conversationDrivers.set(l.task.name, d);
+      }
+      return d;
     };
 
     const submitScore = async (l: LoadedTask, item: Item, g: GenerationRecord) => {
@@ -350,7 +369,10 @@ export async function runEvaluation(spec: RunSpec): Promise<RunResult> {
         await dispatch.acquire();
         void (async () => {
           try {
-            const gens = await theProvider.generate(req, missing, { signal: spec.signal });
+            const driver = await conversationDriverFor(l);
+            const gens = driver
+              ? await driver.generate(theProvider, item, req, missing, { signal: spec.signal })
+              : await theProvider.generate(req, missing, { signal: spec.signal });
             for (const g of gens) {
               theLogs.generations.append(g);
               counts.generated++;
@@ -383,7 +405,7 @@ export async function runEvaluation(spec: RunSpec): Promise<RunResult> {
     throw e;
   } finally {
     logs?.close();
-    await Promise.allSettled([...scorers.values()].map((s) => s.close?.()));
+    await Promise.allSettled([...scorers.values(), ...conversationDrivers.values()].map((s) => s.close?.()));
     if (!spec.provider) await provider?.close?.().catch(() => undefined);
     if (existsSync(join(runDir, RUN_FILES.manifest)))
       await finishManifest(runDir, status).catch(() => undefined);

@@ -5,6 +5,7 @@ import { createProgress } from '../../runner/progress.js';
 import { runEvaluation } from '../../runner/run.js';
 import { parseShard } from '../../runner/shard.js';
 import { EvalkitError } from '../../util/errors.js';
+import { addJudgeOptions, judgeRunOptions } from '../../judge/cli-options.js';
 import { exportResults } from '../export.js';
 import { addScoringOptions, collect, formatMetrics, positiveInt, runOptionsFrom } from '../shared-options.js';
 
@@ -59,8 +60,8 @@ export function register(program: Command): void {
     .option('--max-model-len <n>', 'vllm: max model length', positiveInt('--max-model-len'))
     .option('--vllm-arg <arg>', 'vllm: extra argument passed to `vllm serve` (repeatable)', collect)
     .option('--threads <n>', 'gguf: CPU threads for llama.cpp (default 1)', positiveInt('--threads'));
-  addScoringOptions(cmd).action(async (o: Record<string, any>) => {
-    const options = runOptionsFrom(o);
+  addJudgeOptions(addScoringOptions(cmd)).action(async (o: Record<string, any>) => {
+    const options = { ...runOptionsFrom(o), ...judgeRunOptions(o) };
     const model: ModelSpec = {
       model: o.model,
       modelName: o.modelName,
