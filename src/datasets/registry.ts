@@ -29,7 +29,7 @@ export interface DatasetFile {
   url: string;
   /** Accepted sha256 values of the file bytes (first is canonical). */
   sha256: string[];
-  format: 'jsonl' | 'jsonl.gz' | 'json' | 'zip';
+  format: 'jsonl' | 'jsonl.gz' | 'json' | 'json.gz' | 'zip';
   /** Records expected (sanity check), if known. */
   records?: number;
   notes?: string;
@@ -266,6 +266,115 @@ export const DATASET_FILES: DatasetFile[] = [
     records: 171,
   },
   {
+    id: 'multipl-e-humaneval-js-reworded',
+    family: 'multipl-e',
+    version: 'nuprl/MultiPL-E@7bc20f22',
+    mirrorPath: 'multipl-e/humaneval-js-reworded.jsonl.gz',
+    url: `${RAW}/nuprl/MultiPL-E/7bc20f22f27ebd353b07586695a2a9e3740cfcf8/prompts/humaneval-js-reworded.jsonl`,
+    // mirror: gzip -n -9 of the upstream file; download: the upstream file itself
+    sha256: [
+      '162251e32753fca73256f963bcc5315a244c49d8d7dbbc26928dd8bd6e3cc510',
+      '47536b7f7a0221586cdecc16c900ff8e7ba7dd60cc4bab3bddbbc4e866e0cef8',
+    ],
+    format: 'jsonl.gz',
+    records: 161,
+  },
+  {
+    id: 'multipl-e-humaneval-cpp-reworded',
+    family: 'multipl-e',
+    version: 'nuprl/MultiPL-E@7bc20f22',
+    mirrorPath: 'multipl-e/humaneval-cpp-reworded.jsonl.gz',
+    url: `${RAW}/nuprl/MultiPL-E/7bc20f22f27ebd353b07586695a2a9e3740cfcf8/prompts/humaneval-cpp-reworded.jsonl`,
+    // mirror: gzip -n -9 of the upstream file; download: the upstream file itself
+    sha256: [
+      'e658b39dc3ff7e33a728b5e2221ff0f0f5b72bb3f82ce4f420932f8b019bea73',
+      '4910aa71c605754136ec9c95efcf458704967d21b3d09ed2a141eaca5a1903a2',
+    ],
+    format: 'jsonl.gz',
+    records: 161,
+  },
+  {
+    id: 'multipl-e-humaneval-java-reworded',
+    family: 'multipl-e',
+    version: 'nuprl/MultiPL-E@7bc20f22',
+    mirrorPath: 'multipl-e/humaneval-java-reworded.jsonl.gz',
+    url: `${RAW}/nuprl/MultiPL-E/7bc20f22f27ebd353b07586695a2a9e3740cfcf8/prompts/humaneval-java-reworded.jsonl`,
+    // mirror: gzip -n -9 of the upstream file; download: the upstream file itself
+    sha256: [
+      '1744a49419c4c1628bb47d6f47feeab64d554c9503906af7e56b5b3d206aeaed',
+      'a38a4fab2136b0b7d03236f2c423d2182b2d4a182edd0fa9639305c3afb733a5',
+    ],
+    format: 'jsonl.gz',
+    records: 158,
+  },
+  {
+    id: 'multipl-e-humaneval-rs-reworded',
+    family: 'multipl-e',
+    version: 'nuprl/MultiPL-E@7bc20f22',
+    mirrorPath: 'multipl-e/humaneval-rs-reworded.jsonl.gz',
+    url: `${RAW}/nuprl/MultiPL-E/7bc20f22f27ebd353b07586695a2a9e3740cfcf8/prompts/humaneval-rs-reworded.jsonl`,
+    // mirror: gzip -n -9 of the upstream file; download: the upstream file itself
+    sha256: [
+      '00b9f7e106b1321f04770c8d2e4308694286f97207228e32617819fc49cc213b',
+      '3e528744b7b6dcbc8054b489f3928b88901386911ba9bcf908b4f2b53c5bcc87',
+    ],
+    format: 'jsonl.gz',
+    records: 156,
+  },
+  {
+    id: 'multipl-e-humaneval-go-reworded',
+    family: 'multipl-e',
+    version: 'nuprl/MultiPL-E@7bc20f22',
+    mirrorPath: 'multipl-e/humaneval-go-reworded.jsonl.gz',
+    url: `${RAW}/nuprl/MultiPL-E/7bc20f22f27ebd353b07586695a2a9e3740cfcf8/prompts/humaneval-go-reworded.jsonl`,
+    // mirror: gzip -n -9 of the upstream file; download: the upstream file itself
+    sha256: [
+      '2ff7de6c573bc5456d70730504c1d1c673ca3636084dc4409c6ebb3e6087ab6f',
+      '41f2ce7f82f1a2e5a2b1753cd1a18e26cf216c6c45423f5da3e3351a1894e3f4',
+    ],
+    format: 'jsonl.gz',
+    records: 154,
+  },
+  {
+    id: 'humaneval-pro',
+    family: 'codeeval-pro',
+    version: 'CodeEval-Pro/CodeEval-Pro@36f292ea',
+    mirrorPath: 'codeeval-pro/humaneval_pro.json.gz',
+    url: `${RAW}/CodeEval-Pro/CodeEval-Pro/36f292eafc597b38535fbc8b4aafea8e5c654e3c/dataset/humaneval_pro.json`,
+    // mirror: gzip -n -9 of the upstream file; download: the upstream file itself
+    sha256: [
+      '3f7e148fc3d07d050ab2728ff782430e4ccfc46aa23aee17be5d7210be31977a',
+      'd67ad94366d8182804d8cb59de558d211072493b13a6c23ddda42a2e1367dc7a',
+    ],
+    format: 'json.gz',
+    records: 164,
+  },
+  {
+    id: 'mbpp-pro',
+    family: 'codeeval-pro',
+    version: 'CodeEval-Pro/CodeEval-Pro@36f292ea',
+    mirrorPath: 'codeeval-pro/mbpp_pro.json.gz',
+    url: `${RAW}/CodeEval-Pro/CodeEval-Pro/36f292eafc597b38535fbc8b4aafea8e5c654e3c/dataset/mbpp_pro.json`,
+    // mirror: gzip -n -9 of the upstream file; download: the upstream file itself
+    sha256: [
+      'da10c74fb5ee3349d599f1b017cd7b8a8ac6118d2c317892466fef0aa7902bb4',
+      'bb2edf4f2da393403083977e94cb4e4bbbe68fcb85495dfdf500885a945e8b3b',
+    ],
+    format: 'json.gz',
+    records: 378,
+  },
+  {
+    id: 'bigcodebench-v0.1.0_hf',
+    family: 'bigcodebench',
+    version: 'v0.1.0_hf (bigcode-project/bigcodebench-annotation@a3b89850)',
+    mirrorPath: 'bigcodebench/BigCodeBench.jsonl.gz',
+    url: `${RAW}/bigcode-project/bigcodebench-annotation/a3b89850db670d7302571142b881e4f85eef18e3/hf_data/BigCodeBench.jsonl.gz`,
+    sha256: ['58142744edaf6036387f8761701f1b353432b0ed33f2edec1de8a59e7431ef7a'],
+    format: 'jsonl.gz',
+    records: 1140,
+    notes: 'first HF release; 10 tasks (6 Hard) changed up to v0.1.4, see docs/code-benchmarks.md',
+  },
+  {
     id: 'mtbench-questions',
     family: 'mtbench',
     version: 'lm-sys/FastChat',
@@ -367,7 +476,9 @@ export class DatasetResolver {
   async text(id: string): Promise<{ text: string; use: DatasetUse; path: string }> {
     const r = await this.resolve(id);
     const f = datasetFile(id);
-    const buf = f.format === 'jsonl.gz' ? gunzipSync(r.bytes) : r.bytes;
+    // gzip is detected by its magic too: a mirror may hold gzip of a file that downloads uncompressed.
+    const gz = f.format.endsWith('.gz') || (r.bytes[0] === 0x1f && r.bytes[1] === 0x8b);
+    const buf = gz ? gunzipSync(r.bytes) : r.bytes;
     return { text: buf.toString('utf8'), use: r.use, path: r.path };
   }
 
