@@ -2,8 +2,8 @@
  * Numeric / symbolic equality of two LaTeX expressions.
  *
  * Order (cheapest first; each step only runs when the previous could not decide):
- *   1. a small, exact-purpose LaTeX arithmetic reader (numbers, \frac, \sqrt, ^, \cdot, \times, \pi, e
- *      in exponent form, + − · /, parentheses, single-letter variables, \sin … \ln) compiled to a closure;
+ *   1. a small, exact-purpose LaTeX arithmetic reader (numbers, \frac, \sqrt, \binom, ^, \cdot, \times, \pi,
+ *      e in exponent form, + − · /, parentheses, single-letter variables, \sin … \ln) compiled to a closure;
  *      both sides are evaluated at fixed sample points for the free variables and compared with a relative
  *      tolerance. This is not a CAS: it only evaluates; it is what makes 10,000 outputs score in seconds.
  *   2. @cortex-js/compute-engine (LaTeX-aware CAS) when either side uses notation the reader does not know:
@@ -15,6 +15,16 @@ import { ComputeEngine } from '@cortex-js/compute-engine';
 type Fn = (vars: Record<string, number>) => number;
 
 class Unsupported extends Error {}
+
+const BINOM = new Set(['\\binom', '\\dbinom', '\\tbinom']);
+
+/** C(n, k) = n(n−1)…(n−k+1)/k! for a non-negative integer k (n may be any real); NaN otherwise. */
+function binomial(n: number, k: number): number {
+  if (!Number.isInteger(k) || k < 0) return Number.NaN;
+  let out = 1;
+  for (let i = 0; i < k; i++) out = (out * (n - i)) / (i + 1);
+  return out;
+}
 
 const FUNCS: Record<string, (x: number) => number> = {
   sin: Math.sin,
@@ -132,6 +142,7 @@ class Reader {
       k === '\\dfrac' ||
       k === '\\tfrac' ||
       k === '\\sqrt' ||
+      BINOM.has(k) ||
       k === '\\pi' ||
       k.slice(1) in FUNCS
     );
@@ -190,6 +201,11 @@ class Reader {
       }
       const x = this.group();
       return (v) => Math.sqrt(x(v));
+    }
+    if (BINOM.has(k)) {
+      const n = this.group();
+      const r = this.group();
+      return (v) => binomial(n(v), r(v));
     }
     if (k === '\\pi') return () => Math.PI;
     const fn = FUNCS[k.slice(1)];
@@ -264,8 +280,9 @@ function ce(): ComputeEngine {
 /** Compute-engine fallback: true / false, or null when a side does not parse. */
 export function computeEngineEqual(a: string, b: string, rel = 1e-6): boolean | null {
   try {
-    const x = ce().parse(a);
-    const y = ce().parse(b);
+    // compute-engine 0.27 (the last release whose `engines` allows Node 20) does not know \dfrac / \tfrac.
+    const x = ce().parse(a.replace(/\\[dt]frac(?![a-zA-Z])/g, '\\frac'));
+    const y = ce().parse(b.replace(/\\[dt]frac(?![a-zA-Z])/g, '\\frac'));
     if (!x.isValid || !y.isValid) return null;
     if (x.isSame(y)) return true;
     const eq = x.isEqual(y);

@@ -81,7 +81,13 @@ describe('equivalence traps', () => {
     expect(eq('2\\sqrt{2}', '\\sqrt{8}')).toBe(true);
     expect(eq('\\frac{\\pi}{4}', '0.25\\pi')).toBe(true);
     expect(eq('x^2', 'x^3')).toBe(false);
-    expect(eq('\\binom{5}{2}', '10')).toBe(true); // via compute-engine
+    expect(eq('\\binom{5}{2}', '10')).toBe(true);
+    expect(eq('\\dbinom{6}{3}', '20')).toBe(true);
+    expect(eq('\\binom{5}{2}', '11')).toBe(false);
+    // Notation only compute-engine reads (the reader has no \log_b, \lfloor).
+    expect(eq('\\log_2 8', '3')).toBe(true);
+    expect(eq('\\lfloor 2.5 \\rfloor', '2')).toBe(true);
+    expect(eq('\\lfloor 2.5 \\rfloor', '3')).toBe(false);
   });
   it('letters and text answers', () => {
     expect(eq('(C)', '\\text{(C)}')).toBe(true);
