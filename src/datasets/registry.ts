@@ -405,6 +405,18 @@ export const DATASET_FILES: DatasetFile[] = [
     records: 30,
   },
   {
+    // Calibration slice for judges: LMSYS's GPT-4 single-answer judgments of Llama-2-7b-chat (160 lines taken
+    // unchanged from a third-party copy of the official gpt-4_single.jsonl; see the mirror's PROVENANCE.md).
+    id: 'mtbench-gpt4-judgments-llama-2-7b-chat',
+    family: 'mtbench',
+    version: 'official gpt-4_single.jsonl, model Llama-2-7b-chat (160 lines)',
+    mirrorPath: '../reference/mtbench-judgments/model_judgment/gpt-4_single.Llama-2-7b-chat.jsonl',
+    url: 'extracted from github.com/Christianfoley/LLMLyricGen@4216956 data/mt_bench/gpt-4_single.jsonl (lines of model Llama-2-7b-chat)',
+    sha256: ['67d0f32b3d3d28759ebb33ace44b737d2ae531f8665493f5f953123114864980'],
+    format: 'jsonl',
+    records: 160,
+  },
+  {
     // The baseline of FastChat's pairwise-baseline mode. Public only in LMSYS's space (not in FastChat's git);
     // the offline mirror keeps it with the reference outputs (../shared/reference/mtbench-judgments/).
     id: 'mtbench-answers-gpt-3.5-turbo',

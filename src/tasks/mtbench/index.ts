@@ -42,6 +42,7 @@ import type {
   VerdictRecord,
 } from '../../types.js';
 import { EvalkitError } from '../../util/errors.js';
+import { judgeAgreementVariant } from './judge-agreement.js';
 import {
   loadJudgeTemplates,
   pairJudgeMessages,
@@ -367,4 +368,5 @@ function makeVariant(name: string, mode: Mode): TaskVariant<MtbenchQuestion> {
 export const variants: TaskVariant[] = [
   makeVariant('mtbench', 'single'),
   makeVariant('mtbench:pairwise-gpt-3.5-turbo', 'pairwise'),
+  judgeAgreementVariant,
 ];
