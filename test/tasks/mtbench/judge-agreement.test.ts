@@ -47,7 +47,7 @@ describe('mtbench:judge-agreement-gpt4', () => {
     );
     expect(m.metrics.parse_rate.value).toBe(150 / 160);
     expect(m.metrics.exact_agreement.value).toBeLessThan(0.4); // only where GPT-4 gave 9–10 (capped)
-    expect(m.metrics.mean_abs_diff.value).toBeGreaterThan(1.5);
+    expect(m.metrics.mean_abs_diff.value).toBeGreaterThan(1);
     expect(m.metrics.mtbench_score.value).toBeGreaterThan(7.5);
     expect(m.metrics.spearman.value).toBeGreaterThan(0.9); // monotone shift: ranks mostly kept
   });
