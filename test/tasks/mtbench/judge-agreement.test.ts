@@ -15,11 +15,13 @@ const official = new Map(llama2Judgments().map((j) => [j.user_prompt, j]));
 let server: StubServer | undefined;
 afterEach(() => server?.close());
 
-async function calibrate(respond: (score: number, i: number) => string) {
-  let i = 0;
+async function calibrate(respond: (score: number, questionId: number) => string) {
   server = await startStubServer({
     modelName: 'judge',
-    respond: ({ messages }) => respond(official.get(messages![1].content)!.score, i++),
+    respond: ({ messages }) => {
+      const j = official.get(messages![1].content)!;
+      return respond(j.score, j.question_id);
+    },
   });
   const r = await runEvaluation({
     runDir: mkdtempSync(join(tmpdir(), 'judge-cal-')),
@@ -42,13 +44,25 @@ describe('mtbench:judge-agreement-gpt4', () => {
   });
 
   it('a lenient, sometimes unparseable judge is measured as such', async () => {
-    const m = await calibrate((s, i) =>
-      i % 16 === 0 ? 'A solid answer overall.' : `[[${Math.min(10, s + 2)}]]`,
+    const lenient = (s: number) => Math.min(10, s + 2);
+    const m = await calibrate((s, q) => (q % 8 === 0 ? 'A solid answer overall.' : `[[${lenient(s)}]]`));
+    const parsed = [...official.values()].filter((j) => j.question_id % 8 !== 0);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(m.metrics.parse_rate.value).toBe(parsed.length / 160);
+    expect(parsed.length).toBe(140);
+    expect(m.metrics.mean_abs_diff.value).toBeCloseTo(
+      mean(parsed.map((j) => lenient(j.score) - j.score)),
+      12,
     );
-    expect(m.metrics.parse_rate.value).toBe(150 / 160);
-    expect(m.metrics.exact_agreement.value).toBeLessThan(0.4); // only where GPT-4 gave 9–10 (capped)
+    expect(m.metrics.exact_agreement.value).toBeCloseTo(
+      mean(parsed.map((j) => (lenient(j.score) === j.score ? 1 : 0))),
+      12,
+    );
+    expect(m.metrics.mtbench_score.value).toBeCloseTo(mean(parsed.map((j) => lenient(j.score))), 12);
+    expect(m.metrics.agreement_within_1.value).toBeCloseTo(
+      parsed.filter((j) => lenient(j.score) - j.score <= 1).length / 160, // unparseable count as disagreement
+      12,
+    );
     expect(m.metrics.mean_abs_diff.value).toBeGreaterThan(1);
-    expect(m.metrics.mtbench_score.value).toBeGreaterThan(7.5);
-    expect(m.metrics.spearman.value).toBeGreaterThan(0.9); // monotone shift: ranks mostly kept
   });
 });
