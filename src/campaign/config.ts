@@ -96,7 +96,7 @@ export interface Campaign {
   checkpoints: Checkpoint[];
 }
 
-function lineOf(
+export function lineOf(
   doc: ReturnType<typeof parseDocument>,
   lc: LineCounter,
   path: PropertyKey[],
