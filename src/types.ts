@@ -76,8 +76,14 @@ export interface GenerationRecord {
   task: string;
   itemId: string;
   sampleIndex: number;
-  /** The generated text after client-side stop truncation; null when the request errored. */
+  /**
+   * The generated text (the server's `content`) after client-side stop truncation; null when the request
+   * errored. May hold inline reasoning (`<think>…</think>`): scorers see only the answer part
+   * (src/reasoning/split.ts).
+   */
   text: string | null;
+  /** The server's separate reasoning field (`reasoning_content` / `reasoning`), when it sent one. */
+  reasoning?: string;
   finishReason?: string | null;
   /** Set when the provider gave up after its retry budget: the sample is errored, not failed. */
   error?: string;
@@ -153,6 +159,8 @@ export interface VerdictRecord {
   details?: Record<string, unknown>;
   /** Sample errored upstream (copied from the generation's error). */
   error?: string;
+  /** Set when the generation ended inside its reasoning: there was no answer (scored as a failure). */
+  outcome?: 'truncated-in-reasoning';
 }
 
 export interface ScoreContext {
@@ -270,6 +278,9 @@ export interface RunOptions {
   cacheDir?: string;
   /** Restrict to the first N items (smoke runs). */
   limit?: number;
+  /** Split reasoning from answers before scoring (default true); extra think tags beyond the defaults. */
+  reasoningSplit?: boolean;
+  thinkTags?: Array<{ open: string; close: string }>;
   /** Judge models for judge-graded tasks (`--judge`); part of the run's identity (src/judge/spec.ts). */
   judges?: import('./judge/spec.js').JudgeSpec[];
   /** Model that plays the user in multi-turn tasks with a simulated user (`--simulated-user`). */

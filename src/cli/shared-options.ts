@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { RunOptions, TaskMetrics } from '../types.js';
 import { EvalkitError } from '../util/errors.js';
+import { parseThinkTags } from '../reasoning/split.js';
 
 export const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -35,6 +36,15 @@ export function addScoringOptions(cmd: Command): Command {
       '--export <format>',
       "also write results in another tool's format: evalplus (eval_results.json per HumanEval+/MBPP+ task)",
     )
+    .option(
+      '--no-reasoning-split',
+      'score the whole text: do not split reasoning (server reasoning field, <think>…</think> and other think tags) from the answer',
+    )
+    .option(
+      '--think-tags <open,close>',
+      'extra think tags for models with their own reasoning markers (repeatable), e.g. "<reason>,</reason>"',
+      collect,
+    )
     .option('--quiet', 'no progress output');
 }
 
@@ -49,6 +59,17 @@ export function runOptionsFrom(o: Record<string, unknown>): RunOptions {
   if (o.testDetails) opts.testDetails = true;
   if (o.sandboxWorkers) opts.sandboxWorkers = o.sandboxWorkers as number;
   if (o.limit) opts.limit = o.limit as number;
+  if (o.reasoningSplit === false) opts.reasoningSplit = false;
+  if (o.thinkTags) {
+    try {
+      opts.thinkTags = (o.thinkTags as string[]).map((t) => {
+        const { open, close } = parseThinkTags(t);
+        return { open, close };
+      });
+    } catch (e) {
+      throw new EvalkitError((e as Error).message);
+    }
+  }
   return opts;
 }
 

@@ -25,7 +25,8 @@ import { EvalkitError } from '../util/errors.js';
 import { Limiter } from '../util/limiter.js';
 import { EndpointPool, normalizeBaseUrl, type Endpoint } from './endpoint-pool.js';
 import { HttpAttemptError, HttpClient } from './http-client.js';
-import { cutAtStop, mayExceed, resolveEosToken, rootUrlOf } from './olmes-shaping.js';
+import { mayExceed, resolveEosToken, rootUrlOf } from './olmes-shaping.js';
+import { cutAtStopInAnswer } from './stop-strings.js';
 import { RequestCache } from './request-cache.js';
 
 export interface OpenAICompatibleOptions {
@@ -72,6 +73,8 @@ export interface OpenAICompatibleOptions {
   maxLength?: number;
   /** EOS string added to stops in parity mode; otherwise discovered (olmes-shaping.ts resolveEosToken). */
   eosToken?: string;
+  /** Thinking models: stops are not sent to the server, only cut client-side in the answer part. */
+  stopsAfterReasoning?: boolean;
   /** Checkpoint directory (managed vLLM) used to find the EOS token. */
   checkpointDir?: string;
   /**
@@ -97,6 +100,8 @@ export interface ProviderStats {
 
 interface ParsedChoice {
   text: string;
+  /** The server's separate reasoning field (`reasoning_content` / `reasoning`), when it sends one. */
+  reasoning?: string;
   finishReason: string | null;
   logprobSum?: number;
   tokenCount?: number;
@@ -170,6 +175,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
     >
   > & {
     logprobs: boolean;
+    stopsAfterReasoning: boolean;
     olmesParity: boolean | 'marked';
     giveUpAfterDownMs: number;
     baseMs: number;
@@ -202,6 +208,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
       truncation: opts.truncation ?? 'token-ids',
       maxRetryAfterMs: opts.maxRetryAfterMs ?? 120_000,
       logprobs: opts.logprobs ?? olmesParity !== false,
+      stopsAfterReasoning: opts.stopsAfterReasoning ?? false,
       olmesParity,
       giveUpAfterDownMs: opts.giveUpAfterDownMs ?? 120_000,
       baseMs: opts.backoff?.baseMs ?? 1000,
@@ -331,6 +338,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
             ...base,
             sampleIndex: i,
             text: hit.text,
+            ...(hit.reasoning ? { reasoning: hit.reasoning } : {}),
             finishReason: hit.finishReason,
             logprobSum: hit.logprobSum,
             usage: hit.usage,
@@ -350,13 +358,14 @@ export class OpenAICompatibleProvider implements ModelProvider {
       } else {
         missing.forEach((sampleIndex, j) => {
           const c = result.choices[j];
-          const { text, cut } = cutAtStop(c.text, stops);
+          const { text, cut } = cutAtStopInAnswer(c.text, stops);
           const completionTokens =
             c.tokenCount ?? (result.choices.length === 1 ? result.usage?.completion_tokens : undefined);
           const rec: GenerationRecord = {
             ...base,
             sampleIndex,
             text,
+            ...(c.reasoning ? { reasoning: c.reasoning } : {}),
             finishReason: cut ? 'stop' : c.finishReason,
             ...(c.logprobSum !== undefined ? { logprobSum: c.logprobSum } : {}),
             usage: { promptTokens: result.usage?.prompt_tokens, completionTokens },
@@ -366,6 +375,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
           records.set(sampleIndex, rec);
           this.cache?.put(RequestCache.key(identity, sampleIndex), {
             text,
+            ...(c.reasoning ? { reasoning: c.reasoning } : {}),
             finishReason: rec.finishReason,
             logprobSum: rec.logprobSum,
             usage: rec.usage,
@@ -395,7 +405,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
       top_p: p.top_p,
       max_tokens: p.max_tokens,
     };
-    if (stops.length) body.stop = stops;
+    if (stops.length && !this.o.stopsAfterReasoning) body.stop = stops;
     if (p.seed !== undefined) body.seed = p.seed;
     if (this.o.logprobs) body.logprobs = chat ? true : 1;
     if (req.prompt.kind === 'chat') {
@@ -485,7 +495,14 @@ export class OpenAICompatibleProvider implements ModelProvider {
     if (body.stream) {
       const acc = new Map<
         number,
-        { parts: string[]; finish: string | null; lpSum: number; lpCount: number; lpSeen: boolean }
+        {
+          parts: string[];
+          rparts: string[];
+          finish: string | null;
+          lpSum: number;
+          lpCount: number;
+          lpSeen: boolean;
+        }
       >();
       await this.client.post(url, body, {
         timeoutMs: this.o.requestTimeoutMs,
@@ -499,9 +516,15 @@ export class OpenAICompatibleProvider implements ModelProvider {
           for (const c of ev?.choices ?? []) {
             const idx = typeof c.index === 'number' ? c.index : 0;
             let a = acc.get(idx);
-            if (!a) acc.set(idx, (a = { parts: [], finish: null, lpSum: 0, lpCount: 0, lpSeen: false }));
+            if (!a)
+              acc.set(
+                idx,
+                (a = { parts: [], rparts: [], finish: null, lpSum: 0, lpCount: 0, lpSeen: false }),
+              );
             const piece = chat ? c.delta?.content : c.text;
             if (typeof piece === 'string' && piece) a.parts.push(piece);
+            const rpiece = chat ? (c.delta?.reasoning_content ?? c.delta?.reasoning) : undefined;
+            if (typeof rpiece === 'string' && rpiece) a.rparts.push(rpiece);
             if (c.finish_reason) a.finish = c.finish_reason;
             const lp = sumLogprobs(c.logprobs);
             if (lp) {
@@ -518,6 +541,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
         if (!a) break;
         choices.push({
           text: a.parts.join(''),
+          ...(a.rparts.length ? { reasoning: a.rparts.join('') } : {}),
           finishReason: a.finish,
           ...(a.lpSeen ? { logprobSum: a.lpSum, tokenCount: a.lpCount } : {}),
         });
@@ -529,9 +553,11 @@ export class OpenAICompatibleProvider implements ModelProvider {
       raw.sort((a, b) => (a?.index ?? 0) - (b?.index ?? 0));
       choices = raw.map((c) => {
         const text = chat ? c?.message?.content : c?.text;
+        const reasoning = chat ? (c?.message?.reasoning_content ?? c?.message?.reasoning) : undefined;
         const lp = sumLogprobs(c?.logprobs);
         return {
           text: typeof text === 'string' ? text : '',
+          ...(typeof reasoning === 'string' && reasoning ? { reasoning } : {}),
           finishReason: c?.finish_reason ?? null,
           ...(lp ? { logprobSum: lp.sum, tokenCount: lp.count } : {}),
         };

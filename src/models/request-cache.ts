@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 
 export interface CachedSample {
   text: string;
+  reasoning?: string;
   finishReason?: string | null;
   logprobSum?: number;
   usage?: { promptTokens?: number; completionTokens?: number };

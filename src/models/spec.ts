@@ -37,6 +37,11 @@ export interface ModelSpec {
   maxLength?: number;
   /** Tokenizer EOS string added to stops under OLMES parity when the server cannot tell it (else $EVALKIT_EOS_TOKEN). */
   eosToken?: string;
+  /**
+   * Thinking models: do not send stop strings to the server (its stop would fire inside the reasoning); cut
+   * them client-side in the answer part only (src/models/stop-strings.ts cutAtStopInAnswer).
+   */
+  stopsAfterReasoning?: boolean;
   /** Managed vLLM options. */
   vllm?: {
     tensorParallelSize?: number;

@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DatasetResolver } from '../datasets/registry.js';
+import { answerForScoring } from '../reasoning/answer.js';
 import type { ModelSpec } from '../models/spec.js';
 import {
   loadRunState,
@@ -220,7 +221,16 @@ export async function scoreGeneration(
   if (g.text === null || g.error) return erroredVerdict(g);
   const base = { requestId: g.requestId, task: g.task, itemId: g.itemId, sampleIndex: g.sampleIndex };
   try {
-    const v = await scorer.score(item, g, { options, signal });
+    // Scorers see only the answer: reasoning (server field or think tags) is split off first.
+    const split = answerForScoring(g, options);
+    const v = await scorer.score(item, split ? { ...g, text: split.answer } : g, { options, signal });
+    if (split?.state === 'truncated-in-reasoning')
+      return {
+        ...base,
+        ...v,
+        outcome: 'truncated-in-reasoning',
+        reason: `generation ended inside its reasoning (finish_reason ${g.finishReason ?? 'unknown'}): no answer to score`,
+      };
     return { ...base, ...v };
   } catch (e) {
     return {

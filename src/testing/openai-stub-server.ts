@@ -100,6 +100,11 @@ export interface StubServerOptions {
   ignoreStop?: boolean;
   /** Serve GET /tokenizer_info (vLLM needs --enable-tokenizer-info-endpoint). Default true. */
   tokenizerInfo?: boolean;
+  /**
+   * Emulate vLLM's `--reasoning-parser`: chat outputs are split at `</think>` and the reasoning is sent in this
+   * field (`reasoning_content` in vLLM < 0.10 and DeepSeek's API, `reasoning` in newer vLLM). Default: off.
+   */
+  reasoningField?: 'reasoning_content' | 'reasoning';
 }
 
 export interface StubRequestLogEntry {
@@ -206,11 +211,30 @@ class HttpError extends Error {
   }
 }
 
+/** Marks a streamed piece as reasoning (a character no piece of text starts with in tests). */
+const REASONING_MARK = '\u0000';
+
 interface Choice {
   index: number;
   text: string;
+  /** Chat with `reasoningField`: the thinking, sent in that field instead of `content`. */
+  reasoning?: string;
   finishReason: 'stop' | 'length';
   tokens: number;
+}
+
+/**
+ * What a vLLM reasoning parser (deepseek_r1 style) does to a chat output: the text up to `</think>` (an
+ * opening `<think>` dropped) goes to the reasoning field, the rest to `content`; an output cut before
+ * `</think>` is all reasoning and has empty content.
+ */
+function splitThink(text: string): { reasoning?: string; content: string } {
+  const close = text.indexOf('</think>');
+  const body = text.replace(/^\s*<think>/, '');
+  if (close < 0) return /^\s*<think>/.test(text) ? { reasoning: body, content: '' } : { content: text };
+  const open = text.indexOf('<think>');
+  const start = open >= 0 && open < close ? open + '<think>'.length : 0;
+  return { reasoning: text.slice(start, close), content: text.slice(close + '</think>'.length) };
 }
 
 /** Apply vLLM's end-of-generation rules to the scripted full text. */
@@ -387,7 +411,15 @@ export async function startStubServer(options: StubServerOptions = {}): Promise<
         requestNumber,
       });
       const f = finishText(String(full), options.ignoreStop ? [] : stop, maxTokens);
-      choices.push({ index: i, ...f });
+      if (kind === 'chat' && options.reasoningField) {
+        const sp = splitThink(f.text);
+        choices.push({
+          index: i,
+          ...f,
+          text: sp.content,
+          ...(sp.reasoning !== undefined ? { reasoning: sp.reasoning } : {}),
+        });
+      } else choices.push({ index: i, ...f });
     }
     const wantLogprobs =
       kind === 'completion' ? body.logprobs !== undefined && body.logprobs !== null : body.logprobs === true;
@@ -446,7 +478,13 @@ export async function startStubServer(options: StubServerOptions = {}): Promise<
               model: modelName,
               choices: choices.map((c) => ({
                 index: c.index,
-                message: { role: 'assistant', content: c.text },
+                message: {
+                  role: 'assistant',
+                  content: c.text,
+                  ...(c.reasoning !== undefined && options.reasoningField
+                    ? { [options.reasoningField]: c.reasoning }
+                    : {}),
+                },
                 logprobs: wantLogprobs ? lpFor(c.text) : null,
                 finish_reason: c.finishReason,
                 stop_reason: null,
@@ -500,7 +538,11 @@ export async function startStubServer(options: StubServerOptions = {}): Promise<
         });
     }
     // Interleave the choices piece by piece, as a batched engine would.
-    const split = choices.map((c) => pieces(c.text));
+    // With a reasoning field, the reasoning streams first (delta.<field>), then the content.
+    const split = choices.map((c) => [
+      ...(c.reasoning ? pieces(c.reasoning).map((p) => REASONING_MARK + p) : []),
+      ...pieces(c.text),
+    ]);
     const longest = Math.max(0, ...split.map((p) => p.length));
     for (let k = 0; k < longest; k++) {
       let stepTokens = 0;
@@ -511,6 +553,23 @@ export async function startStubServer(options: StubServerOptions = {}): Promise<
       for (let i = 0; i < choices.length; i++) {
         const piece = split[i][k];
         if (piece === undefined) continue;
+        if (piece.startsWith(REASONING_MARK)) {
+          write({
+            id,
+            object: 'chat.completion.chunk',
+            created,
+            model: modelName,
+            choices: [
+              {
+                index: i,
+                delta: { [options.reasoningField!]: piece.slice(1) },
+                logprobs: null,
+                finish_reason: null,
+              },
+            ],
+          });
+          continue;
+        }
         write(chunk(i, piece, null, wantLogprobs ? lpFor(piece) : null));
       }
     }

@@ -52,6 +52,10 @@ export function register(program: Command): void {
     )
     .option('--eos-token <text>', 'tokenizer EOS string for --olmes-parity when the server cannot report it')
     .option(
+      '--stops-after-reasoning',
+      "thinking models: don't send stop strings to the server (they would fire inside the reasoning); cut them client-side in the answer only",
+    )
+    .option(
       '--shard <i/N>',
       'evaluate only shard i of N (deterministic by request); combine with `evalkit merge`',
     )
@@ -74,6 +78,7 @@ export function register(program: Command): void {
       olmesParity: o.olmesParity,
       maxLength: o.maxLength,
       eosToken: o.eosToken,
+      stopsAfterReasoning: o.stopsAfterReasoning,
       vllm: {
         tensorParallelSize: o.tensorParallelSize,
         dataParallelSize: o.dataParallelSize,

@@ -20,7 +20,7 @@ import type {
 } from 'node-llama-cpp';
 import type { ChatMessage, GenerationParams, Prompt } from '../../types.js';
 import type { ChildMessage, ParentMessage, WorkerInit, WorkerModelInfo, WorkerSample } from './protocol.js';
-import { cutAtStop } from '../stop-strings.js';
+import { cutAtStopInAnswer as cutAtStop } from '../stop-strings.js';
 
 type NlcModule = typeof import('node-llama-cpp');
 
