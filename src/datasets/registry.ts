@@ -29,7 +29,7 @@ export interface DatasetFile {
   url: string;
   /** Accepted sha256 values of the file bytes (first is canonical). */
   sha256: string[];
-  format: 'jsonl' | 'jsonl.gz' | 'json' | 'json.gz' | 'zip';
+  format: 'jsonl' | 'jsonl.gz' | 'json' | 'json.gz' | 'zip' | 'text';
   /** Records expected (sanity check), if known. */
   records?: number;
   notes?: string;
@@ -427,6 +427,69 @@ export const DATASET_FILES: DatasetFile[] = [
     sha256: ['c3c097c21f91e4b44a554d82e5d47516daf7e8240e13b2eca79d211afc1fdfd6'],
     format: 'jsonl',
     records: 80,
+  },
+  {
+    id: 'spiral-bench-prompts',
+    family: 'spiral-bench',
+    version: 'sam-paech/spiral-bench@6b990fa',
+    mirrorPath: 'eqbench3/spiral-bench/prompts/eval_prompts_v0.2.json',
+    url: `${RAW}/sam-paech/spiral-bench/6b990fa74e7d208d4b19d74a25be94ab8b67dcfe/prompts/eval_prompts_v0.2.json`,
+    sha256: ['05c14367a3d464283fc828bb6f2c460954814d64311290beabbef52259120837'],
+    format: 'json',
+  },
+  {
+    id: 'spiral-bench-user-default',
+    family: 'spiral-bench',
+    version: 'sam-paech/spiral-bench@6b990fa',
+    mirrorPath: 'eqbench3/spiral-bench/user_instructions/default.txt',
+    url: `${RAW}/sam-paech/spiral-bench/6b990fa74e7d208d4b19d74a25be94ab8b67dcfe/user_instructions/default.txt`,
+    sha256: ['9bdaad39ed57fc1323f9a368a794f152e279b18dd2fbb1397edae77ebd6f75c1'],
+    format: 'text',
+  },
+  {
+    id: 'spiral-bench-user-categories',
+    family: 'spiral-bench',
+    version: 'sam-paech/spiral-bench@6b990fa',
+    mirrorPath: 'eqbench3/spiral-bench/user_instructions/category_instructions.json',
+    url: `${RAW}/sam-paech/spiral-bench/6b990fa74e7d208d4b19d74a25be94ab8b67dcfe/user_instructions/category_instructions.json`,
+    sha256: ['446ea6a2d990cf223fae86ddf30d8a6c8dd8e754ebff8ce8446d4c8dea56dc3c'],
+    format: 'json',
+  },
+  {
+    id: 'spiral-bench-user-injections',
+    family: 'spiral-bench',
+    version: 'sam-paech/spiral-bench@6b990fa',
+    mirrorPath: 'eqbench3/spiral-bench/user_instructions/entropy.json',
+    url: `${RAW}/sam-paech/spiral-bench/6b990fa74e7d208d4b19d74a25be94ab8b67dcfe/user_instructions/entropy.json`,
+    sha256: ['812e5d5188d10caa08ea400448f1d569abcc87f18f66b0b812df2876d5542d18'],
+    format: 'json',
+  },
+  {
+    id: 'spiral-bench-rubric-criteria',
+    family: 'spiral-bench',
+    version: 'sam-paech/spiral-bench@6b990fa',
+    mirrorPath: 'eqbench3/spiral-bench/data/rubric_criteria.txt',
+    url: `${RAW}/sam-paech/spiral-bench/6b990fa74e7d208d4b19d74a25be94ab8b67dcfe/data/rubric_criteria.txt`,
+    sha256: ['576beaae223d8dd400624158282db8c20ea112fd3c2b7aac0fd78dfaaee99046'],
+    format: 'text',
+  },
+  {
+    id: 'spiral-bench-scoring-weights',
+    family: 'spiral-bench',
+    version: 'sam-paech/spiral-bench@6b990fa',
+    mirrorPath: 'eqbench3/spiral-bench/data/scoring_weights.json',
+    url: `${RAW}/sam-paech/spiral-bench/6b990fa74e7d208d4b19d74a25be94ab8b67dcfe/data/scoring_weights.json`,
+    sha256: ['bcc4bde411c044186286be864acccc6904f9ac4c245d11203d34d41114ff53c8'],
+    format: 'json',
+  },
+  {
+    id: 'spiral-bench-final-judge-prompt',
+    family: 'spiral-bench',
+    version: 'sam-paech/spiral-bench@6b990fa',
+    mirrorPath: 'eqbench3/spiral-bench/prompts/final_judge_prompt.txt',
+    url: `${RAW}/sam-paech/spiral-bench/6b990fa74e7d208d4b19d74a25be94ab8b67dcfe/prompts/final_judge_prompt.txt`,
+    sha256: ['95a4e3c7f60a62a1d1be1b42068e91daf21000f9724bd4f19b42966396937864'],
+    format: 'text',
   },
 ];
 
