@@ -24,8 +24,13 @@ export interface SimulatedUser {
   /** The simulator's system prompt (persona and instructions). */
   system: string;
   params: GenerationParams;
-  /** Text appended to the simulator's last message before it writes turn k (e.g. Spiral-Bench injections). */
+  /** Text appended to the simulator's last message before it writes turn k (0-based model turn just answered). */
   injection?: (turn: number) => string | undefined;
+  /**
+   * Build the simulator's whole request for turn k instead (benchmarks with their own layout, e.g. Spiral-Bench:
+   * per-turn system prompt and instructions appended to the last message). `turns` = the conversation so far.
+   */
+  buildMessages?: (turns: ConversationTurn[], turn: number) => ChatMessage[];
 }
 
 export interface ConversationPlan {
@@ -62,17 +67,21 @@ export async function runConversation(
       else {
         const sim = plan.simulatedUser;
         if (!sim) return fail(`turn ${k + 1} needs a simulated user: pass --simulated-user`);
-        const swapped: ChatMessage[] = [{ role: 'system', content: sim.system }];
-        for (const t of turns) {
-          if (t.role === 'system') continue;
-          swapped.push({ role: t.role === 'assistant' ? 'user' : 'assistant', content: t.content });
+        let swapped: ChatMessage[];
+        if (sim.buildMessages) swapped = sim.buildMessages(turns, k);
+        else {
+          swapped = [{ role: 'system', content: sim.system }];
+          for (const t of turns) {
+            if (t.role === 'system') continue;
+            swapped.push({ role: t.role === 'assistant' ? 'user' : 'assistant', content: t.content });
+          }
+          const inj = sim.injection?.(k);
+          if (inj)
+            swapped[swapped.length - 1] = {
+              ...swapped[swapped.length - 1],
+              content: `${swapped[swapped.length - 1].content}\n\n${inj}`,
+            };
         }
-        const inj = sim.injection?.(k);
-        if (inj)
-          swapped[swapped.length - 1] = {
-            ...swapped[swapped.length - 1],
-            content: `${swapped[swapped.length - 1].content}\n\n${inj}`,
-          };
         const simReq: RequestRecord = {
           ...request,
           requestId: `${request.requestId}#user${k}`,
