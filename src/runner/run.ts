@@ -13,6 +13,11 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DatasetResolver } from '../datasets/registry.js';
 import { answerForScoring } from '../reasoning/answer.js';
+import {
+  detectRewardHacking,
+  looksLikePython,
+  visibleExamplesOfItem,
+} from '../scoring/code/reward-hacking.js';
 import type { ModelSpec } from '../models/spec.js';
 import {
   loadRunState,
@@ -231,6 +236,11 @@ export async function scoreGeneration(
         outcome: 'truncated-in-reasoning',
         reason: `generation ended inside its reasoning (finish_reason ${g.finishReason ?? 'unknown'}): no answer to score`,
       };
+    const findings =
+      v.extracted && looksLikePython(v.extracted)
+        ? detectRewardHacking(v.extracted, visibleExamplesOfItem(item.data as Record<string, unknown>))
+        : [];
+    if (findings.length) return { ...base, ...v, details: { ...v.details, rewardHacking: findings } };
     return { ...base, ...v };
   } catch (e) {
     return {
