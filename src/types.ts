@@ -201,6 +201,8 @@ export interface TaskMetrics {
   counts: { items: number; samples: number; scored: number; errored: number; missingItems?: number };
   /** Item ids with no scored sample (e.g. a replay file covering a subset). */
   missingItems?: string[];
+  /** Length and format drift: cap hits, ended-in-reasoning, no-answer rate, lengths, reward-hacking patterns. */
+  generation?: import('./reasoning/generation-stats.js').GenerationStats;
 }
 
 // ───────────────────────────── tasks ─────────────────────────────

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { RunOptions, TaskMetrics } from '../types.js';
 import { EvalkitError } from '../util/errors.js';
+import { formatGenerationStats } from '../reasoning/generation-stats.js';
 import { parseThinkTags } from '../reasoning/split.js';
 
 export const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -92,6 +93,7 @@ export function formatMetrics(metrics: Record<string, TaskMetrics>): string {
       const ci = v.ci95 ? `  95% CI [${pct(v.ci95[0])}, ${pct(v.ci95[1])}]` : '';
       lines.push(`  ${name === m.primary ? '*' : ' '} ${name.padEnd(22)} ${pct(v.value).padStart(6)}${ci}`);
     }
+    if (m.generation && m.generation.samples > 0) lines.push(`    ${formatGenerationStats(m.generation)}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -9,7 +9,8 @@ import {
   writeJsonAtomic,
   type MetricsFile,
 } from '../store/run-dir.js';
-import type { RunOptions, TaskMetrics, VerdictRecord } from '../types.js';
+import { computeGenerationStats } from '../reasoning/generation-stats.js';
+import type { GenerationRecord, RunOptions, TaskMetrics, VerdictRecord } from '../types.js';
 import { evalkitGitCommit, evalkitVersion } from '../util/version.js';
 import type { LoadedTask } from './run.js';
 
@@ -32,6 +33,25 @@ export async function readLatestVerdicts(
   return byTask;
 }
 
+/** Latest generation per sample, grouped by task (for the length/format drift summary). */
+async function readLatestGenerations(
+  runDir: string,
+  tasks: Set<string>,
+): Promise<Map<string, GenerationRecord[]>> {
+  const latest = new Map<string, GenerationRecord>();
+  for await (const g of iterJsonl<GenerationRecord>(join(runDir, RUN_FILES.generations))) {
+    if (!tasks.has(g.task)) continue;
+    latest.set(sampleKey(g.requestId, g.sampleIndex), g);
+  }
+  const byTask = new Map<string, GenerationRecord[]>();
+  for (const g of latest.values()) {
+    let arr = byTask.get(g.task);
+    if (!arr) byTask.set(g.task, (arr = []));
+    arr.push(g);
+  }
+  return byTask;
+}
+
 /**
  * Aggregate verdicts.jsonl into metrics.json for the given tasks (other tasks already in metrics.json are
  * kept). Deterministic: the same verdicts give the same metrics, whatever order they were written in.
@@ -42,6 +62,7 @@ export async function computeRunMetrics(
   options: RunOptions,
 ): Promise<Record<string, TaskMetrics>> {
   const byTask = await readLatestVerdicts(runDir, new Set(loaded.map((l) => l.task.name)));
+  const gensByTask = await readLatestGenerations(runDir, new Set(loaded.map((l) => l.task.name)));
   const manifest = await readManifest(runDir);
   const previous: Record<string, TaskMetrics> = existsSync(join(runDir, RUN_FILES.metrics))
     ? (await readMetrics(runDir)).tasks
@@ -52,7 +73,10 @@ export async function computeRunMetrics(
       a.itemId < b.itemId ? -1 : a.itemId > b.itemId ? 1 : a.sampleIndex - b.sampleIndex,
     );
     const items = manifest.shard ? l.items.filter((it) => verdicts.some((v) => v.itemId === it.id)) : l.items;
-    out[l.task.name] = l.task.aggregate(items, verdicts, options);
+    out[l.task.name] = {
+      ...l.task.aggregate(items, verdicts, options),
+      generation: computeGenerationStats(gensByTask.get(l.task.name) ?? [], verdicts, options),
+    };
   }
   const file: MetricsFile = {
     evalkit: { version: evalkitVersion(), gitCommit: evalkitGitCommit() },

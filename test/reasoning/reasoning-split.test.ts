@@ -14,7 +14,7 @@ import { cutAtStopInAnswer } from '../../src/models/stop-strings.js';
 import { splitReasoning } from '../../src/reasoning/split.js';
 import { runEvaluation } from '../../src/runner/run.js';
 import { getTask } from '../../src/tasks/registry.js';
-import type { ChatMessage, Item, TaskVariant, VerdictRecord } from '../../src/types.js';
+import type { ChatMessage, Item, TaskMetrics, TaskVariant, VerdictRecord } from '../../src/types.js';
 import { provider, stub, useCleanups } from '../helpers/stub-provider.js';
 
 useCleanups();
@@ -134,6 +134,14 @@ async function runAll(opts: {
   stream?: boolean;
   stopsAfterReasoning?: boolean;
 }): Promise<Map<string, VerdictRecord>> {
+  return (await runAllWithMetrics(opts)).verdicts;
+}
+
+async function runAllWithMetrics(opts: {
+  reasoningField?: 'reasoning_content' | 'reasoning';
+  stream?: boolean;
+  stopsAfterReasoning?: boolean;
+}): Promise<{ verdicts: Map<string, VerdictRecord>; metrics: Record<string, TaskMetrics> }> {
   const loaded = await Promise.all(CASES.map(async (c) => ({ c, ...(await subset(c)) })));
   const byPrompt = new Map<string, { c: Case; item: Item<any>; last: boolean }>();
   for (const { c, variant, items } of loaded)
@@ -173,7 +181,7 @@ async function runAll(opts: {
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l) as VerdictRecord);
-  return new Map(verdicts.map((v) => [`${v.task}|${v.itemId}`, v]));
+  return { verdicts: new Map(verdicts.map((v) => [`${v.task}|${v.itemId}`, v])), metrics: res.metrics };
 }
 
 function primaryScore(v: VerdictRecord): number {
@@ -204,7 +212,21 @@ async function expectAnswersScored(verdicts: Map<string, VerdictRecord>): Promis
 
 describe('reasoning split before every scorer (live runs against a thinking stub model)', () => {
   it('inline <think> tags: answers scored, decoys and commas in the reasoning ignored, truncation flagged', async () => {
-    await expectAnswersScored(await runAll({}));
+    const { verdicts, metrics } = await runAllWithMetrics({});
+    await expectAnswersScored(verdicts);
+    // the drift summary in metrics.json counts what happened
+    for (const task of ['humanevalplus:chat', 'gsm8k:chat', 'gpqa_diamond']) {
+      const g = metrics[task]!.generation!;
+      expect(g.samples, task).toBe(2);
+      expect(g.withReasoning, task).toBe(2);
+      expect(g.truncatedInReasoning, task).toBe(1);
+      expect(g.finishReasons.length, task).toBe(1);
+      expect(g.lengthRate, task).toBe(0.5);
+      // the truncated sample's reasoning runs to the token cap (bytes = tokens on the stub)
+      expect(g.reasoningChars!.max, task).toBeGreaterThan(g.reasoningChars!.p50);
+    }
+    expect(metrics['ifeval']!.generation!.truncatedInReasoning).toBe(0);
+    expect(metrics['ifeval']!.generation!.noAnswer).toBe(0);
   });
 
   it('server reasoning_content (non-streaming) and reasoning (streaming) fields', async () => {
