@@ -368,10 +368,12 @@ export const eqbench3Variant: TaskVariant<Eqb3Scenario> = {
           sctx.signal,
         );
         const allowed = s.kind === 'analysis' ? res.criteria.analysis : STANDARD_ALLOWED;
-        const values: Record<string, PerJudge> = { rubric: {} };
+        // `rubric` (0–20) feeds the published rounding; `rubric_0_100` (×5) is the per-sample key compare pairs on.
+        const values: Record<string, PerJudge> = { rubric: {}, rubric_0_100: {} };
         for (const a of r) {
           if (!a.value) continue;
           values.rubric[a.judge] = allowed.reduce((t, c) => t + a.value![c], 0) / allowed.length;
+          values.rubric_0_100[a.judge] = 5 * values.rubric[a.judge];
           for (const c of criteria) (values[c] ??= {})[a.judge] = a.value[c];
         }
         return judgedVerdict(

@@ -12,19 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pearsonCorrelation, spearmanCorrelation } from '../../../src/judge/judged-metrics.js';
-import { DIMENSIONS, loadScenarios } from '../../../src/tasks/empathy/index.js';
-import {
-  startStubServer,
-  type StubRespondContext,
-  type StubServer,
-} from '../../../src/testing/openai-stub-server.js';
+import { DIMENSIONS } from '../../../src/tasks/empathy/index.js';
+import { startStubServer, type StubServer } from '../../../src/testing/openai-stub-server.js';
 import type { TaskMetrics, VerdictRecord } from '../../../src/types.js';
 import { REPO_ROOT } from '../../helpers/paths.js';
+import { assistant, judge1, judge2, kind, scenarios } from './stub-roles.js';
 
 const CLI = join(REPO_ROOT, 'bin', 'evalkit.js');
-const { scenarios } = loadScenarios();
-const kind = (id: string) => scenarios.findIndex((s) => s.id === id) % 2 === 0;
-
 function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], { env: process.env });
@@ -34,67 +28,6 @@ function cli(args: string[]): Promise<{ status: number | null; stdout: string; s
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
-}
-
-/** The assistant: kind + all facts on even scenarios, curt + first fact only on odd ones. */
-function assistant(ctx: StubRespondContext): string {
-  const s = scenarios.find((x) => x.opening.trim() === ctx.messages![0].content.trim())!;
-  const turn = (ctx.messages!.length + 1) / 2;
-  if (kind(s.id))
-    return `I'm sorry, that sounds really stressful — this is a common problem and it is fixable.\n${s.facts.map((f, i) => `${i + 1}. ${f}`).join('\n')}\n(turn ${turn})`;
-  return `Obviously, ${s.facts[0]}. Just google it next time.`;
-}
-
-const section = (prompt: string, name: string) => prompt.split(`[${name}]\n`)[1].split('\n\n[')[0];
-const assistantText = (prompt: string) =>
-  section(prompt, 'Conversation')
-    .split('### ')
-    .filter((b) => b.startsWith('Assistant:'))
-    .join('\n')
-    .toLowerCase();
-const factsOf = (prompt: string) =>
-  section(prompt, 'Technical facts a good answer must contain')
-    .split('\n')
-    .map((l) => l.replace(/^\d+\. /, ''));
-
-/** Judge 1: fact = its longest word appears; warm words → acknowledgement; blame words → respect. */
-function judge1(ctx: StubRespondContext): string {
-  const p = ctx.messages![1].content;
-  const text = assistantText(p);
-  const facts = factsOf(p).map((f) =>
-    text.includes(
-      f
-        .split(/\W+/)
-        .sort((a, b) => b.length - a.length)[0]
-        .toLowerCase(),
-    ),
-  );
-  const cov = facts.filter(Boolean).length / facts.length;
-  const v = {
-    technical_correctness: Math.round(2 + 8 * cov),
-    acknowledgement: /sorry|stressful|frustrat/.test(text) ? 8 : 3,
-    respect: /obviously|just google/.test(text) ? 2 : 9,
-    actionable_next_steps: Math.min(10, 2 + text.split('\n').filter((l) => /^\d+\./.test(l)).length * 2),
-    facts,
-  };
-  return `Explanation: rule-based.\nVERDICT: ${JSON.stringify(v)}`;
-}
-
-/** Judge 2: stricter coverage rule (whole fact text), length-based steps; no verdict line on every 7th first attempt. */
-function judge2(ctx: StubRespondContext): string {
-  const p = ctx.messages![1].content;
-  if (ctx.params.seed === undefined && p.length % 7 === 0) return 'Let me think about this answer carefully.';
-  const text = assistantText(p);
-  const facts = factsOf(p).map((f) => text.includes(f.toLowerCase()));
-  const cov = facts.filter(Boolean).length / facts.length;
-  const v = {
-    technical_correctness: 1 + Math.round(9 * cov * cov),
-    acknowledgement: /sorry/.test(text.slice(0, 200)) ? 7 : 4,
-    respect: /just google/.test(text) ? 3 : /obviously/.test(text) ? 5 : 10,
-    actionable_next_steps: text.length > 400 ? 8 : 4,
-    facts,
-  };
-  return `VERDICT: ${JSON.stringify(v)}`;
 }
 
 let model: StubServer;
