@@ -15,8 +15,10 @@ export async function openAndResolveRuns(
   refs: string[],
   o: Record<string, any>,
   cmd: Command,
+  minRuns = 2,
 ): Promise<{ db: ResultsDb; runs: Awaited<ReturnType<typeof resolveRun>>[] }> {
-  if (refs.length < 2) throw new EvalkitError(`${command} needs at least two runs`);
+  if (refs.length < minRuns)
+    throw new EvalkitError(`${command} needs at least ${minRuns === 1 ? 'one run' : `${minRuns} runs`}`);
   const campaign = o.campaign ? loadCampaign(o.campaign) : undefined;
   const cps = campaign ? checkpointDirs(campaign) : {};
   const runsRoot =

@@ -1,103 +1,255 @@
 /**
  * Charts rendered server-side with Apache ECharts (SVG renderer, SSR mode) and inlined into the report, so
- * the page needs no network and no script at view time. Error bars are drawn by a custom series (ECharts has
- * no built-in error-bar series): a vertical line from the CI low to the CI high with caps.
+ * the page needs no network and no script at view time.
+ *
+ *  - `trendChartSvg`: one value per checkpoint, in the campaign's order, as a line with a shaded 95% CI band
+ *    (the band is a stacked pair of areas: a transparent one up to the CI low, a tinted one of height hi − lo).
+ *  - `barChartSvg`: horizontal grouped bars (categories on the y axis, so long labels never overlap) with CI
+ *    error bars drawn by a custom series (ECharts has no error-bar series).
+ *
+ * Values in [0, 1] are shown as percentages. Colours: one per checkpoint (`checkpointColor`), the same in
+ * every chart of a report.
  */
 import * as echarts from 'echarts';
 
 export interface ChartSeries {
   name: string;
-  /** One value per category; NaN/undefined = missing. */
+  /** One value per category; undefined = missing. */
   values: Array<number | undefined>;
   ci?: Array<[number, number] | undefined>;
+  /** Override the series colour. */
+  color?: string;
 }
 
-const PALETTE = ['#2f6fb0', '#d9822b', '#3a9a5b', '#c23b3b', '#7a5cb5', '#8c6d31', '#d45e9c', '#5f6b73'];
+/** Distinct colours (Okabe–Ito, colour-blind safe), one per checkpoint. */
+const PALETTE = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#56b4e9', '#d55e00', '#000000', '#f0e442'];
+export const checkpointColor = (i: number) => PALETTE[i % PALETTE.length];
 
-/** Grouped bar chart with 95% CI error bars; values in [0,1] are shown as percentages. */
-export function barChartSvg(opts: {
+const finite = (x: number | undefined): x is number => typeof x === 'number' && Number.isFinite(x);
+
+function render(width: number, height: number, option: echarts.EChartsCoreOption): string {
+  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
+  chart.setOption({ animation: false, textStyle: { fontFamily: 'system-ui, sans-serif' }, ...option });
+  const svg = chart.renderToSVGString();
+  chart.dispose();
+  return svg;
+}
+
+const scaler = (percent: boolean) => (x: number | undefined) =>
+  finite(x) ? (percent ? +(100 * x).toFixed(2) : +x.toFixed(4)) : null;
+
+/**
+ * Lines across ordered x categories (checkpoints, or k of pass@k) with shaded CI bands, values labelled at
+ * each point. Every series gets its own colour; bands are the series colour at low opacity.
+ */
+export function trendChartSvg(opts: {
   title: string;
   categories: string[];
   series: ChartSeries[];
   width?: number;
   height?: number;
   percent?: boolean;
+  xName?: string;
+  /** Dash pattern per series index (e.g. maj@k dashed next to pass@k). */
+  dashed?: boolean[];
+}): string {
+  const width = opts.width ?? 360;
+  const height = opts.height ?? 230;
+  const percent = opts.percent ?? true;
+  const scale = scaler(percent);
+  const series: echarts.SeriesOption[] = [];
+  const all: number[] = [];
+  opts.series.forEach((s, si) => {
+    const color = s.color ?? checkpointColor(si);
+    if (s.ci) {
+      const lo = s.ci.map((c) => (c && finite(c[0]) ? scale(c[0]) : null));
+      const span = s.ci.map((c) => (c && finite(c[0]) && finite(c[1]) ? scale(c[1])! - scale(c[0])! : null));
+      for (const c of s.ci) if (c) all.push(scale(c[0]) ?? NaN, scale(c[1]) ?? NaN);
+      series.push(
+        {
+          type: 'line',
+          data: lo,
+          stack: `ci-${si}`,
+          lineStyle: { opacity: 0 },
+          symbol: 'none',
+          silent: true,
+          connectNulls: true,
+        },
+        {
+          type: 'line',
+          data: span,
+          stack: `ci-${si}`,
+          lineStyle: { opacity: 0 },
+          areaStyle: { color, opacity: 0.15 },
+          symbol: 'none',
+          silent: true,
+          connectNulls: true,
+        },
+      );
+    }
+    const values = s.values.map(scale);
+    for (const v of values) if (v !== null) all.push(v);
+    series.push({
+      name: s.name,
+      type: 'line',
+      data: values,
+      color,
+      lineStyle: { width: 2, type: opts.dashed?.[si] ? 'dashed' : 'solid' },
+      symbolSize: 6,
+      connectNulls: true,
+      // One series: every point labelled. Several: only the last point, so labels do not collide.
+      label: {
+        show: opts.series.length === 1,
+        position: 'top',
+        fontSize: 10,
+        color,
+        formatter: (p: any) => (p.value === null ? '' : Number(p.value).toFixed(1)),
+      },
+      endLabel: {
+        show: opts.series.length > 1,
+        fontSize: 10,
+        color,
+        formatter: (p: any) => (p.value === null ? '' : Number(p.value).toFixed(1)),
+      },
+      z: 5,
+    });
+  });
+  const fin = all.filter(Number.isFinite);
+  const lo = fin.length ? Math.min(...fin) : 0;
+  const hi = fin.length ? Math.max(...fin) : 1;
+  // Axis bounds on multiples of 10 around the data and its bands.
+  const yMin = Math.max(0, Math.floor((lo - 3) / 10) * 10);
+  const yMax = Math.min(100, Math.ceil((hi + 3) / 10) * 10);
+  return render(width, height, {
+    title: {
+      text: opts.title + (percent ? ' (%)' : ''),
+      left: 'center',
+      textStyle: { fontSize: 12, fontWeight: 600 },
+    },
+    legend:
+      opts.series.length > 1
+        ? { bottom: 0, data: opts.series.map((s) => s.name), textStyle: { fontSize: 10 }, itemWidth: 14 }
+        : undefined,
+    grid: {
+      left: 40,
+      right: opts.series.length > 1 ? 40 : 24,
+      top: 34,
+      bottom: opts.series.length > 1 ? 52 : 28,
+    },
+    xAxis: {
+      type: 'category',
+      data: opts.categories,
+      boundaryGap: false,
+      name: opts.xName,
+      nameLocation: 'middle',
+      nameGap: 22,
+      axisLabel: { fontSize: 10, interval: 0, hideOverlap: true },
+    },
+    yAxis: {
+      type: 'value',
+      min: percent ? yMin : undefined,
+      max: percent ? yMax : undefined,
+      axisLabel: { fontSize: 10 },
+    },
+    series,
+  });
+}
+
+/**
+ * Horizontal grouped bars with CI error bars: one row per category (label on the left, e.g. "Algebra (12)"),
+ * one bar per series (checkpoint) in that row.
+ */
+export function barChartSvg(opts: {
+  title: string;
+  categories: string[];
+  series: ChartSeries[];
+  width?: number;
+  percent?: boolean;
 }): string {
   const width = opts.width ?? 640;
-  const height = opts.height ?? 320;
   const percent = opts.percent ?? true;
-  const scale = (x: number | undefined) =>
-    x === undefined || !Number.isFinite(x) ? null : percent ? +(100 * x).toFixed(2) : x;
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
+  const scale = scaler(percent);
   const nS = opts.series.length;
+  const rowHeight = Math.max(18, nS * 11 + 8);
+  const height = 70 + rowHeight * opts.categories.length + (nS > 1 ? 22 : 0);
+  const labelWidth = Math.min(
+    240,
+    Math.max(60, 6.2 * Math.max(0, ...opts.categories.map((c) => c.length)) + 8),
+  );
   const series: echarts.SeriesOption[] = [];
   opts.series.forEach((s, si) => {
+    const color = s.color ?? checkpointColor(si);
     series.push({
       name: s.name,
       type: 'bar',
       data: s.values.map(scale),
-      itemStyle: { color: PALETTE[si % PALETTE.length] },
+      itemStyle: { color },
+      barGap: '10%',
+      barMaxWidth: 14,
       label: {
         show: true,
-        position: 'insideBottom',
-        formatter: (p: any) =>
-          p.value === null ? '' : percent ? Number(p.value).toFixed(1) : String(p.value),
-        fontSize: 10,
-        color: '#fff',
+        position: 'right',
+        distance: 6,
+        fontSize: 9,
+        color: '#333',
+        formatter: (p: any) => (p.value === null ? '' : Number(p.value).toFixed(1)),
       },
-      barGap: '15%',
     });
-    if (s.ci) {
-      const data = s.ci.map((ci, ci_i) =>
-        ci && Number.isFinite(ci[0]) ? [ci_i, scale(ci[0]), scale(ci[1])] : [ci_i, null, null],
-      );
-      series.push({
-        name: s.name,
-        type: 'custom',
-        z: 10,
-        encode: { x: 0, y: [1, 2] },
-        data,
-        renderItem: (params: any, api: any) => {
-          if (api.value(1) === null || Number.isNaN(api.value(1))) return null;
-          const x = api.value(0);
-          const lo = api.coord([x, api.value(1)]);
-          const hi = api.coord([x, api.value(2)]);
-          // Offset to the centre of this series' bar within the category band.
-          const band = (api.size([1, 0])[0] as number) * 0.8;
-          const barW = band / (nS + 0.15 * (nS - 1));
-          const cx = lo[0] - band / 2 + barW * (si + 0.5) + 0.15 * barW * si;
-          const style = { stroke: '#222', lineWidth: 1.4 };
-          return {
-            type: 'group',
-            children: [
-              { type: 'line', shape: { x1: cx, y1: lo[1], x2: cx, y2: hi[1] }, style },
-              { type: 'line', shape: { x1: cx - 4, y1: lo[1], x2: cx + 4, y2: lo[1] }, style },
-              { type: 'line', shape: { x1: cx - 4, y1: hi[1], x2: cx + 4, y2: hi[1] }, style },
-            ],
-          };
-        },
-      } as echarts.SeriesOption);
-    }
+    if (!s.ci) return;
+    series.push({
+      name: s.name,
+      type: 'custom',
+      z: 10,
+      silent: true,
+      encode: { y: 0, x: [1, 2] },
+      data: s.ci.map((ci, i) =>
+        ci && finite(ci[0]) && finite(ci[1]) ? [i, scale(ci[0]), scale(ci[1])] : [i, null, null],
+      ),
+      renderItem: (_params: any, api: any) => {
+        if (api.value(1) === null || Number.isNaN(api.value(1))) return null;
+        const y = api.value(0);
+        const lo = api.coord([api.value(1), y]);
+        const hi = api.coord([api.value(2), y]);
+        // Offset to the centre of this series' bar within the category band (bars fill 80% of the band).
+        const band = (api.size([0, 1])[1] as number) * 0.8;
+        const barH = Math.min(14, band / (nS + 0.1 * (nS - 1)));
+        const total = barH * nS + 0.1 * barH * (nS - 1);
+        const cy = lo[1] - total / 2 + barH * (si + 0.5) + 0.1 * barH * si;
+        const style = { stroke: '#222', lineWidth: 1 };
+        return {
+          type: 'group',
+          children: [
+            { type: 'line', shape: { x1: lo[0], y1: cy, x2: hi[0], y2: cy }, style },
+            { type: 'line', shape: { x1: lo[0], y1: cy - 3, x2: lo[0], y2: cy + 3 }, style },
+            { type: 'line', shape: { x1: hi[0], y1: cy - 3, x2: hi[0], y2: cy + 3 }, style },
+          ],
+        };
+      },
+    } as echarts.SeriesOption);
   });
-  chart.setOption({
-    animation: false,
-    title: { text: opts.title, left: 'center', textStyle: { fontSize: 13 } },
-    legend: { bottom: 0, data: opts.series.map((s) => s.name) },
-    grid: { left: 48, right: 16, top: 36, bottom: 56 },
-    xAxis: {
+  return render(width, height, {
+    title: {
+      text: opts.title + (percent ? ' (%)' : ''),
+      left: 'center',
+      textStyle: { fontSize: 12, fontWeight: 600 },
+    },
+    legend:
+      nS > 1
+        ? { bottom: 0, data: opts.series.map((s) => s.name), textStyle: { fontSize: 10 }, itemWidth: 14 }
+        : undefined,
+    grid: { left: labelWidth, right: 40, top: 34, bottom: nS > 1 ? 44 : 24 },
+    yAxis: {
       type: 'category',
       data: opts.categories,
-      axisLabel: {
-        interval: 0,
-        fontSize: 10,
-        overflow: 'truncate',
-        width: Math.max(60, (width - 80) / Math.max(1, opts.categories.length)),
-      },
+      inverse: true,
+      axisLabel: { fontSize: 10, interval: 0, width: labelWidth - 8, overflow: 'truncate' },
     },
-    yAxis: { type: 'value', name: percent ? '%' : '', min: 0, max: percent ? 100 : undefined },
+    xAxis: {
+      type: 'value',
+      min: 0,
+      max: percent ? 100 : undefined,
+      axisLabel: { fontSize: 10 },
+    },
     series,
   });
-  const svg = chart.renderToSVGString();
-  chart.dispose();
-  return svg;
 }

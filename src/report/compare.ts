@@ -26,6 +26,8 @@ export interface RunInfo {
   /** Display label: campaign checkpoint name or run id. */
   label: string;
   model: string;
+  /** Manifest status: completed, running, failed, interrupted. */
+  status?: string | null;
   metrics: Record<string, TaskMetrics>;
 }
 
@@ -90,7 +92,7 @@ export function compareIndexedRuns(
     tasks?: string[];
   } = {},
 ): ComparisonReport {
-  if (runs.length < 2) throw new EvalkitError('compare needs at least two runs');
+  if (runs.length < 1) throw new EvalkitError('nothing to compare: no run given');
   const seed = opts.seed ?? 1234;
   const resamples = opts.resamples ?? 2000;
   const correction = opts.correction ?? 'holm';
@@ -104,6 +106,7 @@ export function compareIndexedRuns(
       dir: row.dir,
       label: r.label,
       model: row.modelName ?? row.modelId ?? '',
+      status: row.status,
       metrics: db.taskMetrics(r.runId),
     };
   });

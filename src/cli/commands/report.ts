@@ -9,11 +9,11 @@ export function register(program: Command): void {
   program
     .command('report')
     .description(
-      'self-contained HTML report (inline SVG charts with CI error bars, breakdowns, comparison table, flipped items) + Markdown summary',
+      'self-contained HTML report + Markdown summary: one run, or a checkpoint line (checkpoint × task matrix with CIs and significance, trend charts, settings, paired tests, k-curves, breakdowns, flipped items with question, gold and answers)',
     )
     .argument(
       '<runs...>',
-      'run directories, run ids, or checkpoint names (with --campaign), in training order',
+      'one run, or several in training order: run directories, run ids, or checkpoint names (with --campaign)',
     )
     .requiredOption('--out <dir>', 'output directory (report.html, summary.md, comparison.json)')
     .option('--campaign <file>', 'campaign config whose checkpoint names may be used as runs')
@@ -23,16 +23,26 @@ export function register(program: Command): void {
     .option('--correction <method>', 'holm | bh | none', 'holm')
     .option('--seed <n>', 'seed for bootstrap and permutations', positiveInt('--seed'), 1234)
     .option('--viewer-url <url>', 'base URL of `evalkit view`, to link flipped items to the viewer')
+    .option(
+      '--max-items <n>',
+      'flipped (or failing) items shown per task and direction',
+      positiveInt('--max-items'),
+      25,
+    )
     .option('--title <text>', 'page title')
     .action(async (refs: string[], o: Record<string, any>, cmd: Command) => {
-      const { db, runs } = await openAndResolveRuns('report', refs, o, cmd);
+      const { db, runs } = await openAndResolveRuns('report', refs, o, cmd, 1);
       try {
         const rep = compareIndexedRuns(db, runs, {
           seed: o.seed,
           correction: o.correction as Correction,
           baseline: o.baseline,
         });
-        const files = writeReport(db, rep, o.out, { viewerUrl: o.viewerUrl, title: o.title });
+        const files = await writeReport(db, rep, o.out, {
+          viewerUrl: o.viewerUrl,
+          title: o.title,
+          maxFlips: o.maxItems,
+        });
         process.stdout.write(`${files.html}\n${files.markdown}\n${files.json}\n`);
       } finally {
         db.close();
