@@ -117,9 +117,10 @@ export function trendChartSvg(opts: {
   const fin = all.filter(Number.isFinite);
   const lo = fin.length ? Math.min(...fin) : 0;
   const hi = fin.length ? Math.max(...fin) : 1;
-  // Axis bounds on multiples of 10 around the data and its bands.
-  const yMin = Math.max(0, Math.floor((lo - 3) / 10) * 10);
-  const yMax = Math.min(100, Math.ceil((hi + 3) / 10) * 10);
+  // Axis bounds on multiples of the tick step around the data and its bands (10 or 20 points).
+  const step = hi - lo > 45 ? 20 : 10;
+  const yMin = Math.max(0, Math.floor((lo - 3) / step) * step);
+  const yMax = Math.min(100, Math.ceil((hi + 3) / step) * step);
   return render(width, height, {
     title: {
       text: opts.title + (percent ? ' (%)' : ''),
@@ -149,6 +150,7 @@ export function trendChartSvg(opts: {
       type: 'value',
       min: percent ? yMin : undefined,
       max: percent ? yMax : undefined,
+      interval: percent ? step : undefined,
       axisLabel: { fontSize: 10 },
     },
     series,
@@ -186,8 +188,9 @@ export function barChartSvg(opts: {
       itemStyle: { color },
       barGap: '10%',
       barMaxWidth: 14,
+      // Without a CI the value sits at the bar's end; with one, the error-bar series writes it past the whisker.
       label: {
-        show: true,
+        show: !s.ci,
         position: 'right',
         distance: 6,
         fontSize: 9,
@@ -196,6 +199,7 @@ export function barChartSvg(opts: {
       },
     });
     if (!s.ci) return;
+    const values = s.values.map(scale);
     series.push({
       name: s.name,
       type: 'custom',
@@ -203,27 +207,48 @@ export function barChartSvg(opts: {
       silent: true,
       encode: { y: 0, x: [1, 2] },
       data: s.ci.map((ci, i) =>
-        ci && finite(ci[0]) && finite(ci[1]) ? [i, scale(ci[0]), scale(ci[1])] : [i, null, null],
+        ci && finite(ci[0]) && finite(ci[1])
+          ? [i, scale(ci[0]), scale(ci[1]), values[i]]
+          : [i, null, null, values[i]],
       ),
       renderItem: (_params: any, api: any) => {
-        if (api.value(1) === null || Number.isNaN(api.value(1))) return null;
+        const v = api.value(3);
+        const hasCi = !(api.value(1) === null || Number.isNaN(api.value(1)));
+        if (!hasCi && (v === null || Number.isNaN(v))) return null;
         const y = api.value(0);
-        const lo = api.coord([api.value(1), y]);
-        const hi = api.coord([api.value(2), y]);
+        const lo = api.coord([hasCi ? api.value(1) : v, y]);
+        const hi = api.coord([hasCi ? api.value(2) : v, y]);
+        const end = api.coord([v === null || Number.isNaN(v) ? 0 : v, y]);
         // Offset to the centre of this series' bar within the category band (bars fill 80% of the band).
         const band = (api.size([0, 1])[1] as number) * 0.8;
         const barH = Math.min(14, band / (nS + 0.1 * (nS - 1)));
         const total = barH * nS + 0.1 * barH * (nS - 1);
         const cy = lo[1] - total / 2 + barH * (si + 0.5) + 0.1 * barH * si;
         const style = { stroke: '#222', lineWidth: 1 };
-        return {
-          type: 'group',
-          children: [
-            { type: 'line', shape: { x1: lo[0], y1: cy, x2: hi[0], y2: cy }, style },
-            { type: 'line', shape: { x1: lo[0], y1: cy - 3, x2: lo[0], y2: cy + 3 }, style },
-            { type: 'line', shape: { x1: hi[0], y1: cy - 3, x2: hi[0], y2: cy + 3 }, style },
-          ],
-        };
+        const label =
+          v === null || Number.isNaN(v)
+            ? []
+            : [
+                {
+                  type: 'text',
+                  style: {
+                    text: Number(v).toFixed(1),
+                    x: Math.max(hi[0], end[0]) + 4,
+                    y: cy,
+                    verticalAlign: 'middle',
+                    fontSize: 9,
+                    fill: '#333',
+                  },
+                },
+              ];
+        const whiskers = hasCi
+          ? [
+              { type: 'line', shape: { x1: lo[0], y1: cy, x2: hi[0], y2: cy }, style },
+              { type: 'line', shape: { x1: lo[0], y1: cy - 3, x2: lo[0], y2: cy + 3 }, style },
+              { type: 'line', shape: { x1: hi[0], y1: cy - 3, x2: hi[0], y2: cy + 3 }, style },
+            ]
+          : [];
+        return { type: 'group', children: [...whiskers, ...label] };
       },
     } as echarts.SeriesOption);
   });
@@ -237,7 +262,7 @@ export function barChartSvg(opts: {
       nS > 1
         ? { bottom: 0, data: opts.series.map((s) => s.name), textStyle: { fontSize: 10 }, itemWidth: 14 }
         : undefined,
-    grid: { left: labelWidth, right: 40, top: 34, bottom: nS > 1 ? 44 : 24 },
+    grid: { left: labelWidth, right: 48, top: 34, bottom: nS > 1 ? 44 : 24 },
     yAxis: {
       type: 'category',
       data: opts.categories,

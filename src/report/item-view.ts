@@ -120,7 +120,7 @@ function sideBody(side: ItemSide, samples: SampleRow[], prompt: string, allSampl
       : (samples.find((x) => (x.status === 'pass') === majorityPass) ?? samples[0]);
   const label =
     samples.length > 1
-      ? `sample ${shown.sampleIndex} (${shown.status})`
+      ? `sample ${shown.sampleIndex}, ${shown.status}`
       : isCodeSample(shown)
         ? 'program the model wrote'
         : '';

@@ -48,6 +48,8 @@ export interface CheckpointLine {
   configFile: string;
   dbPath: string;
   runDirs: Record<string, string>;
+  /** The evaluated items of each task as loaded from the dataset: question text, gold answer or canonical body. */
+  items: Record<string, Array<{ id: string; question: string; gold: string }>>;
   close(): Promise<void>;
 }
 
@@ -57,11 +59,18 @@ export async function buildCheckpointLine(): Promise<CheckpointLine> {
     string,
     { id: string; gold: string; kind: 'gsm8k' | 'math' | 'code'; body?: string }
   >();
+  const evaluated: CheckpointLine['items'] = {};
   for (const name of SUITE) {
     const task = await getTask(name);
     const { items } = await task.loadItems({ datasets, options: {} });
+    evaluated[name] = [];
     for (const it of items.slice(0, LINE_LIMIT)) {
       const d = it.data as Record<string, string>;
+      evaluated[name].push({
+        id: it.id,
+        question: d.question ?? d.problem ?? d.prompt,
+        gold: d.gold ?? d.canonicalSolution,
+      });
       if (name.startsWith('gsm8k')) byText.set(d.question, { id: it.id, gold: d.gold, kind: 'gsm8k' });
       else if (name.startsWith('minerva')) byText.set(d.problem, { id: it.id, gold: d.gold, kind: 'math' });
       else byText.set(d.prompt, { id: it.id, gold: '', kind: 'code', body: d.canonicalSolution });
@@ -122,6 +131,7 @@ export async function buildCheckpointLine(): Promise<CheckpointLine> {
     configFile,
     dbPath,
     runDirs,
+    items: evaluated,
     close: async () => {
       for (const s of Object.values(servers)) await s.close();
     },
