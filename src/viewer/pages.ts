@@ -4,7 +4,7 @@
  */
 import { compareIndexedRuns } from '../report/compare.js';
 import type { TaskFacts } from '../report/item-facts.js';
-import { isCodeSample, promptText, splitProgram } from '../report/item-facts.js';
+import { isCodeSample, promptText, splitProgram, voteHistogram } from '../report/item-facts.js';
 import { esc, ITEM_CSS, renderItem } from '../report/item-view.js';
 import { formatMetric } from '../report/report.js';
 import { describeItems, describeSampling, isSubset, taskSettings } from '../report/run-settings.js';
@@ -34,7 +34,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 .improved{background:#e3f4e6;color:#1d6b31;font-weight:600}.regressed{background:#fbe4e4;color:#a32121;font-weight:600}
 nav{margin-bottom:10px;font-size:14px}nav a{margin-right:12px}.notice{background:#fff4d6;padding:6px 10px;border-radius:4px}
 ul.flips{display:flex;flex-wrap:wrap;gap:4px 18px;list-style:none;padding:0;margin:4px 0}h3{font-size:14px;margin:14px 0 4px}
-.others{display:flex;flex-wrap:wrap;gap:0 14px;max-width:560px;font-size:12px;color:#555}.others span,.nowrap{white-space:nowrap}
+.others{display:flex;flex-wrap:wrap;gap:0 14px;min-width:220px;max-width:520px;font-size:12px;color:#555}.settings{color:#1d2329;max-width:260px}.others span,.nowrap{white-space:nowrap}
 .rate{display:inline-block;width:80px;height:9px;background:#f1d4d4;vertical-align:middle;margin-right:6px}.rate>span{display:block;height:9px;background:#009e73}
 ${ITEM_CSS}
 </style></head><body><nav><a href="/">runs</a><a href="/compare">compare</a></nav>${notice ? `<p class="notice">${esc(notice)}</p>` : ''}${body}</body></html>`;
@@ -106,10 +106,19 @@ export function runPage(
             .map((k) => `<span>${esc(k)} ${formatMetric(m.metrics[k])}</span>`)
             .join('')
         : '';
-      return `<tr data-task="${esc(s.task)}"><td><a href="/run/${encodeURIComponent(runId)}?${qs({ task: s.task })}">${esc(s.task)}</a></td><td class="nowrap">${m ? `<b>${esc(m.primary)} ${formatMetric(m.metrics[m.primary])}</b>` : '<span class="meta">no metrics yet</span>'}</td><td><div class="others">${others}</div></td><td>${esc(s.format ?? '')}, ${s.shots ?? '?'}-shot</td><td class="num">${s.n ?? ''}</td><td>${esc(describeSampling(s))}</td><td class="num">${s.maxTokens ?? ''}</td><td class="nowrap">${esc(describeItems(s))}${isSubset(s) ? ' <span class="subset">subset</span>' : ''}</td><td class="num">${s.scored ?? ''}</td><td class="num">${s.errored ?? ''}</td></tr>`;
+      const setting = [
+        `${esc(s.format ?? '?')}, ${s.shots ?? '?'}-shot`,
+        `<span class="n">n=${s.n ?? '?'}</span>`,
+        esc(describeSampling(s)),
+        s.maxTokens !== undefined ? `max ${s.maxTokens} tokens` : '',
+      ]
+        .filter(Boolean)
+        .map((x) => `<span>${x}</span>`)
+        .join('');
+      return `<tr data-task="${esc(s.task)}"><td><a href="/run/${encodeURIComponent(runId)}?${qs({ task: s.task })}">${esc(s.task)}</a></td><td class="nowrap primary">${m ? `<b>${esc(m.primary)} ${formatMetric(m.metrics[m.primary])}</b>` : '<span class="meta">no metrics yet</span>'}</td><td><div class="others">${others}</div></td><td><div class="others settings">${setting}</div></td><td>${esc(describeItems(s))}${isSubset(s) ? ' <span class="subset">subset</span>' : ''}<div class="meta">${s.scored ?? 0} scored samples${s.errored ? ` · <span class="errored">${s.errored} errored</span>` : ''}</div></td></tr>`;
     })
     .join('');
-  const metricsTable = `<table id="metrics"><tr><th>task</th><th>primary [95% CI]</th><th>other metrics</th><th>prompt</th><th>n</th><th>sampling</th><th>max tokens</th><th>items</th><th>scored samples</th><th>errored</th></tr>${summary}</table>`;
+  const metricsTable = `<table id="metrics"><tr><th>task</th><th>primary [95% CI]</th><th>other metrics [95% CI]</th><th>settings</th><th>items</th></tr>${summary}</table>`;
 
   // Items, one row each.
   const where = ['run_id = ?'];
@@ -163,12 +172,22 @@ export function runPage(
           }
         | undefined;
       const scored = g.pass + g.fail;
-      const answer = s ? answerPreview(db, runId, g.task, g.itemId, s) : '';
+      // n > 1: the most frequent answers with their counts; n = 1: the sample's answer and failure reason.
+      const answer =
+        g.n > 1
+          ? voteHistogram(db.itemSamples(runId, g.task, g.itemId))
+              .slice(0, 3)
+              .map((v) => `${v.answer.replace(/\s+/g, ' ').slice(0, 40)} ×${v.count}`)
+              .join('  ·  ')
+          : s
+            ? answerPreview(db, runId, g.task, g.itemId, s)
+            : '';
+      const reason = g.n > 1 ? '' : (s?.reason ?? s?.error ?? '');
       const rate =
         g.n > 1
           ? `<span class="rate" title="${g.pass}/${scored} samples pass"><span style="width:${scored ? Math.round((100 * g.pass) / scored) : 0}%"></span></span>${g.pass}/${scored}${g.errored ? ` <span class="errored">${g.errored} errored</span>` : ''}`
           : `<span class="${g.pass ? 'pass' : g.fail ? 'fail' : g.errored ? 'errored' : 'pending'}">${g.pass ? 'pass' : g.fail ? 'fail' : g.errored ? 'errored' : 'pending'}</span>`;
-      return `<tr data-item="${esc(g.itemId)}"><td>${esc(g.task)}</td><td><a href="${esc(itemHref(g.task, g.itemId, [runId, ...others.slice(0, 3)], q.status))}">${esc(g.itemId)}</a></td><td class="status">${rate}</td><td><code>${esc(answer)}</code></td><td class="meta">${esc(s?.reason ?? s?.error ?? '')}</td></tr>`;
+      return `<tr data-item="${esc(g.itemId)}"><td>${esc(g.task)}</td><td><a href="${esc(itemHref(g.task, g.itemId, [runId, ...others.slice(0, 3)], q.status))}">${esc(g.itemId)}</a></td><td class="status nowrap">${rate}</td><td><code>${esc(answer)}</code></td><td class="meta">${esc(reason)}</td></tr>`;
     })
     .join('');
   const link = (over: Record<string, string | number | undefined>) =>
@@ -190,7 +209,7 @@ export function runPage(
   const nav = `<p class="pager">page <span id="page">${pageNo}</span> of ${pages} · <span id="total">${total}</span> items ${pageNo > 1 ? `<a rel="prev" href="${esc(link({ page: pageNo - 1 }))}">← previous</a>` : ''} ${pageNo < pages ? `<a rel="next" href="${esc(link({ page: pageNo + 1 }))}">next →</a>` : ''}</p>`;
   return page(
     runId,
-    `<h1>${esc(runId)}</h1><p class="meta">${esc(run.modelName ?? run.modelId)} · ${esc(run.status)} · ${esc(run.dir)}</p>${metricsTable}<h2>Items</h2>${form}${nav}<table id="items"><tr><th>task</th><th>item</th><th>samples passing</th><th>answer (sample 0; for code the first lines the model wrote)</th><th>reason</th></tr>${body}</table>${nav}`,
+    `<h1>${esc(runId)}</h1><p class="meta">${esc(run.modelName ?? run.modelId)} · ${esc(run.status)} · ${esc(run.dir)}</p>${metricsTable}<h2>Items</h2>${form}${nav}<table id="items"><tr><th>task</th><th>item</th><th>samples passing</th><th>answer (n &gt; 1: most frequent answers; code: the first lines the model wrote)</th><th>reason</th></tr>${body}</table>${nav}`,
   );
 }
 

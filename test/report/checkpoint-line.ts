@@ -19,6 +19,7 @@ import { checkpointDirs, runCampaign } from '../../src/campaign/campaign.js';
 import { loadCampaign } from '../../src/campaign/config.js';
 import { DatasetResolver } from '../../src/datasets/registry.js';
 import { ResultsDb } from '../../src/store/db/results-db.js';
+import { runEvaluation } from '../../src/runner/run.js';
 import { getTask } from '../../src/tasks/registry.js';
 import {
   startStubServer,
@@ -27,7 +28,7 @@ import {
 } from '../../src/testing/openai-stub-server.js';
 import { mulberry32 } from '../../src/util/rng.js';
 
-export const LINE_LIMIT = 16;
+export const LINE_LIMIT = 12;
 export const CHECKPOINTS = ['pre-sft', 'sft', 'rl'] as const;
 export const SUITE = ['gsm8k:chat', 'humanevalplus', 'minerva_math_500:chat:n32'];
 const SKILL: Record<string, number> = { 'pre-sft': 0.15, sft: 0.6, rl: 0.85 };
@@ -120,7 +121,11 @@ export async function buildCheckpointLine(): Promise<CheckpointLine> {
     ].join('\n'),
   );
   const campaign = loadCampaign(configFile);
-  await runCampaign(campaign, { log: () => undefined });
+  // The campaign's own evaluation step, with the progress line silenced.
+  await runCampaign(campaign, {
+    log: () => undefined,
+    runEvaluation: (spec) => runEvaluation({ ...spec, progress: { update() {}, done() {} } }),
+  });
   const dbPath = join(dir, 'runs', '.evalkit-index.sqlite');
   const db = new ResultsDb(dbPath);
   const runDirs = checkpointDirs(campaign);

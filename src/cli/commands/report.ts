@@ -1,4 +1,9 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
+import { loadCampaign } from '../../campaign/config.js';
+import { RUN_FILES } from '../../store/run-dir.js';
+import { EvalkitError } from '../../util/errors.js';
 import { compareIndexedRuns } from '../../report/compare.js';
 import { writeReport } from '../../report/report.js';
 import type { Correction } from '../../stats/multiple.js';
@@ -12,8 +17,8 @@ export function register(program: Command): void {
       'self-contained HTML report + Markdown summary: one run, or a checkpoint line (checkpoint × task matrix with CIs and significance, trend charts, settings, paired tests, k-curves, breakdowns, flipped items with question, gold and answers)',
     )
     .argument(
-      '<runs...>',
-      'one run, or several in training order: run directories, run ids, or checkpoint names (with --campaign)',
+      '[runs...]',
+      'one run, or several in training order: run directories, run ids, or checkpoint names (with --campaign; none = every evaluated checkpoint in the campaign order)',
     )
     .requiredOption('--out <dir>', 'output directory (report.html, summary.md, comparison.json)')
     .option('--campaign <file>', 'campaign config whose checkpoint names may be used as runs')
@@ -31,6 +36,16 @@ export function register(program: Command): void {
     )
     .option('--title <text>', 'page title')
     .action(async (refs: string[], o: Record<string, any>, cmd: Command) => {
+      if (!refs.length && o.campaign) {
+        const c = loadCampaign(o.campaign);
+        refs = c.checkpoints
+          .filter((cp) => existsSync(join(cp.runDir, RUN_FILES.manifest)))
+          .map((cp) => cp.name);
+        if (!refs.length)
+          throw new EvalkitError(
+            `${o.campaign}: no checkpoint has a run yet; run \`evalkit campaign run\` first`,
+          );
+      }
       const { db, runs } = await openAndResolveRuns('report', refs, o, cmd, 1);
       try {
         const rep = compareIndexedRuns(db, runs, {
