@@ -134,7 +134,8 @@ export function trendChartSvg(opts: {
     grid: {
       left: 40,
       right: opts.series.length > 1 ? 40 : 24,
-      top: 34,
+      // Room above the plot for point labels at 100%.
+      top: opts.series.length > 1 ? 34 : 48,
       bottom: opts.series.length > 1 ? 52 : 28,
     },
     xAxis: {

@@ -24,7 +24,9 @@ pre.gold{background:#eef7ee}pre.given{color:#777;background:#fafafa}
 .pass{color:#1d6b31;font-weight:600}.fail{color:#a32121;font-weight:600}.errored{color:#8a5a00;font-weight:600}.pending{color:#777}
 table.votes{border-collapse:collapse;margin:4px 0}.votes td,.votes th{padding:2px 6px;font-size:12px;border:1px solid #e3e6e9}
 .bar{display:inline-block;height:9px;background:#0072b2;vertical-align:middle}.bar.good{background:#009e73}
-details>summary{cursor:pointer;color:#444;font-size:12px}details.sample{margin:1px 0}details.sample>summary{font-family:ui-monospace,monospace}
+details>summary{cursor:pointer;color:#444;font-size:12px}
+.samples{display:flex;flex-wrap:wrap;gap:3px 6px;margin:4px 0}details.sample>summary{font-family:ui-monospace,monospace;font-size:11px;padding:1px 5px;border-radius:3px;list-style:none;background:#f6f8fa}
+details.sample>summary.pass{background:#e3f4e6}details.sample>summary.fail{background:#fbe4e4}details.sample>summary span{font-weight:400;color:#333}details.sample[open]{flex-basis:100%;border:1px solid #d5d9de;border-radius:4px;padding:4px}
 `;
 
 export interface ItemSide {
@@ -131,17 +133,22 @@ function sideBody(side: ItemSide, samples: SampleRow[], prompt: string, allSampl
     shown.error || shown.genError
       ? `<div class="errored">error: ${esc(shown.error ?? shown.genError)}</div>`
       : '';
+  // Every sample as a chip (✓/✗, index, answer), wrapped in rows; a chip opens to the full sample across the row.
   let list = '';
   if (allSamples && samples.length > 1)
     list =
-      `<div class="label">every sample</div>` +
+      `<div class="label">every sample (click to open)</div><div class="samples">` +
       samples
         .map((s) => {
           const brief = isCodeSample(s)
-            ? (s.reason ?? s.status)
-            : `${s.extracted ?? '(none)'}${s.reason ? ` · ${s.reason}` : ''}`;
-          return `<details class="sample" data-sample="${s.sampleIndex}"><summary><span class="${s.status}">#${s.sampleIndex} ${s.status}</span> ${esc(brief.slice(0, 100))}</summary>${sampleAnswer(s, prompt, `sample ${s.sampleIndex}`)}</details>`;
+            ? s.status === 'pass'
+              ? 'pass'
+              : (s.reason ?? 'fail')
+            : (s.extracted ?? '—');
+          const mark = s.status === 'pass' ? '✓' : s.status === 'fail' ? '✗' : '!';
+          return `<details class="sample" data-sample="${s.sampleIndex}"><summary class="${s.status}" title="sample ${s.sampleIndex}: ${s.status}">${mark}${s.sampleIndex} <span>${esc(brief.replace(/\s+/g, ' ').slice(0, 24))}</span></summary>${sampleAnswer(s, prompt, `sample ${s.sampleIndex}`)}${s.reason ? `<div class="meta">reason: ${esc(s.reason.slice(0, 400))}</div>` : ''}</details>`;
         })
-        .join('');
+        .join('') +
+      `</div>`;
   return head + votes + sampleAnswer(shown, prompt, label) + reason + error + list;
 }
