@@ -225,6 +225,8 @@ export interface TaskLoadContext {
   /** Resolved dataset loader (mirror/cache/network). */
   datasets: import('./datasets/registry.js').DatasetResolver;
   options: RunOptions;
+  /** The run directory, when running (conversation drivers write side files there, e.g. agent trajectories). */
+  runDir?: string;
 }
 
 export interface TaskVariant<D = any> {

@@ -285,6 +285,7 @@ export async function runEvaluation(spec: RunSpec): Promise<RunResult> {
   const counts: ProgressCounts = { total: 0, generated: 0, scored: 0, errored: 0, skipped: 0 };
   try {
     const { loaded, ctx } = await loadTasks(spec.tasks, options);
+    ctx.runDir = runDir;
     const theProvider: ModelProvider =
       spec.provider ?? (await createProviderFor(withRequestShaping(spec.model, loaded), runDir));
     provider = theProvider;

@@ -37,7 +37,19 @@ import { mulberry32 } from '../util/rng.js';
 export interface StubChatMessage {
   role: string;
   content: string;
+  /** Assistant messages that called tools, and tool results (agent conversations). */
+  tool_calls?: Array<{ id: string; type: 'function'; function: { name: string; arguments: string } }>;
+  tool_call_id?: string;
 }
+
+/** A native tool call the scripted model makes (`arguments` is sent verbatim, so it may be malformed JSON). */
+export interface StubToolCall {
+  id?: string;
+  name: string;
+  arguments: string;
+}
+
+export type StubReply = string | { content?: string | null; tool_calls?: StubToolCall[] };
 
 /** What a scripted model sees for one sample. */
 export interface StubRespondContext {
@@ -85,8 +97,12 @@ export interface StubServerOptions {
   host?: string;
   /** The served model name (`/v1/models`, checked against the request `model`). Default "stub-model". */
   modelName?: string;
-  /** Script the model: the full text for one sample (before stop/max_tokens handling). */
-  respond?: (ctx: StubRespondContext) => string | Promise<string>;
+  /**
+   * Script the model: the full text for one sample (before stop/max_tokens handling), or, for chat, a reply
+   * with native tool calls (`{ content, tool_calls }`: sent as `message.tool_calls`, finish_reason
+   * "tool_calls", non-streaming only).
+   */
+  respond?: (ctx: StubRespondContext) => StubReply | Promise<StubReply>;
   /** Delay per generated token (non-streaming: before the response; streaming: between chunks). Default 0. */
   latencyPerTokenMs?: number;
   faults?: StubFault[];
@@ -219,8 +235,9 @@ interface Choice {
   text: string;
   /** Chat with `reasoningField`: the thinking, sent in that field instead of `content`. */
   reasoning?: string;
-  finishReason: 'stop' | 'length';
+  finishReason: 'stop' | 'length' | 'tool_calls';
   tokens: number;
+  toolCalls?: StubToolCall[];
 }
 
 /**
@@ -391,7 +408,10 @@ export async function startStubServer(options: StubServerOptions = {}): Promise<
     } else {
       if (!Array.isArray(body.messages)) throw new HttpError(400, 'messages must be a list');
       messages = body.messages;
-      promptTokens = stubTokenize(messages!.map((m) => `${m.role}: ${m.content}\n`).join(''), true).length;
+      promptTokens = stubTokenize(
+        messages!.map((m) => `${m.role}: ${m.content ?? ''}\n`).join(''),
+        true,
+      ).length;
     }
     if (promptTokens + maxTokens > maxModelLen) {
       throw new HttpError(
@@ -410,6 +430,19 @@ export async function startStubServer(options: StubServerOptions = {}): Promise<
         sampleIndex: i,
         requestNumber,
       });
+      if (typeof full === 'object' && full !== null) {
+        const calls = full.tool_calls ?? [];
+        const text = full.content ?? '';
+        const tokens = stubTokenize(text + calls.map((c) => c.name + c.arguments).join(''), false).length;
+        choices.push({
+          index: i,
+          text,
+          finishReason: calls.length ? 'tool_calls' : 'stop',
+          tokens,
+          toolCalls: calls,
+        });
+        continue;
+      }
       const f = finishText(String(full), options.ignoreStop ? [] : stop, maxTokens);
       if (kind === 'chat' && options.reasoningField) {
         const sp = splitThink(f.text);
@@ -478,13 +511,23 @@ export async function startStubServer(options: StubServerOptions = {}): Promise<
               model: modelName,
               choices: choices.map((c) => ({
                 index: c.index,
-                message: {
-                  role: 'assistant',
-                  content: c.text,
-                  ...(c.reasoning !== undefined && options.reasoningField
-                    ? { [options.reasoningField]: c.reasoning }
-                    : {}),
-                },
+                message: c.toolCalls?.length
+                  ? {
+                      role: 'assistant',
+                      content: c.text || null,
+                      tool_calls: c.toolCalls.map((t, j) => ({
+                        id: t.id ?? `call_${requestNumber}_${j}`,
+                        type: 'function',
+                        function: { name: t.name, arguments: t.arguments },
+                      })),
+                    }
+                  : {
+                      role: 'assistant',
+                      content: c.text,
+                      ...(c.reasoning !== undefined && options.reasoningField
+                        ? { [options.reasoningField]: c.reasoning }
+                        : {}),
+                    },
                 logprobs: wantLogprobs ? lpFor(c.text) : null,
                 finish_reason: c.finishReason,
                 stop_reason: null,

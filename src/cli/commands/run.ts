@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { RunOptions } from '../../types.js';
 import { resolve } from 'node:path';
 import type { ModelSpec } from '../../models/spec.js';
 import { createProgress } from '../../runner/progress.js';
@@ -63,9 +64,24 @@ export function register(program: Command): void {
     .option('--data-parallel-size <n>', 'vllm: data parallel size', positiveInt('--data-parallel-size'))
     .option('--max-model-len <n>', 'vllm: max model length', positiveInt('--max-model-len'))
     .option('--vllm-arg <arg>', 'vllm: extra argument passed to `vllm serve` (repeatable)', collect)
-    .option('--threads <n>', 'gguf: CPU threads for llama.cpp (default 1)', positiveInt('--threads'));
+    .option('--threads <n>', 'gguf: CPU threads for llama.cpp (default 1)', positiveInt('--threads'))
+    // repository-level tasks (docs/software-engineering.md)
+    .option(
+      '--agent-protocol <p>',
+      'SWE-bench agent: tools (native tool calls) | text (<tool_call> blocks) | auto',
+      'auto',
+    )
+    .option(
+      '--agent-max-turns <n>',
+      'SWE-bench agent: turn budget (default 30)',
+      positiveInt('--agent-max-turns'),
+    )
+    .option('--languages <list>', 'Aider polyglot: comma-separated languages (default: all six)');
   addJudgeOptions(addScoringOptions(cmd)).action(async (o: Record<string, any>) => {
-    const options = { ...runOptionsFrom(o), ...judgeRunOptions(o) };
+    const options: RunOptions = { ...runOptionsFrom(o), ...judgeRunOptions(o) };
+    if (o.agentProtocol && o.agentProtocol !== 'auto') options.agentProtocol = o.agentProtocol;
+    if (o.agentMaxTurns) options.agentMaxTurns = o.agentMaxTurns;
+    if (o.languages) options.languages = o.languages;
     const model: ModelSpec = {
       model: o.model,
       modelName: o.modelName,
