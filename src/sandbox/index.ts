@@ -6,13 +6,15 @@
  * EvalPlus's guard. Outputs come back as tagged data on a private pipe and are compared here, in Node, against
  * ground-truth outputs that never enter the sandbox (invariant 3).
  */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { availableParallelism, homedir } from 'node:os';
+import { availableParallelism, cpus, homedir } from 'node:os';
 import { join } from 'node:path';
 import { EvalkitError } from '../util/errors.js';
 import { stringifyPythonJson } from '../util/pyjson.js';
+import { evalkitVersion } from '../util/version.js';
 import type {
   CodeExecutor,
   CodeExecutorOptions,
@@ -24,8 +26,8 @@ import type {
   TestStatus,
 } from './api.js';
 import { checkOutput, MBPP_OUTPUT_NOT_NONE_TASKS, type CheckContext } from './evalplus-check.js';
-import { decodeTagged, pyRepr, type PyValue } from './pyvalue.js';
-import { BWRAP, PYTHON, WorkerPool, type JobEnd } from './worker-pool.js';
+import { decodeTagged, fromJs, pyRepr, type PyValue } from './pyvalue.js';
+import { BWRAP, PYTHON, WATCHDOG_GRACE_MS, WorkerPool, type JobEnd, type WorkerConfig } from './worker-pool.js';
 
 export type * from './api.js';
 export { loadEvalPlusProblems } from './evalplus-dataset.js';
@@ -33,7 +35,15 @@ export { loadEvalPlusProblems } from './evalplus-dataset.js';
 /** EvalPlus caps one test set's whole run at min(60 s, sum of per-input limits) + 1 s (+1 s with details). */
 const EVALPLUS_TIMEOUT_PER_TASK_S = 60;
 const GT_DEADLINE_S = 600;
-const CACHE_FORMAT = 2;
+const CACHE_FORMAT = 3;
+/** Longest text kept from anything a job sent (error messages, reasons): the rest is cut before it is stored. */
+export const MAX_JOB_TEXT = 500;
+
+/** Cut a text that came out of a sandboxed job to MAX_JOB_TEXT characters (it may be forged and huge). */
+export function capJobText(x: unknown): string {
+  const s = typeof x === 'string' ? x : String(x);
+  return s.length > MAX_JOB_TEXT ? s.slice(0, MAX_JOB_TEXT) + `… [${s.length - MAX_JOB_TEXT} more characters cut]` : s;
+}
 
 interface GroundTruthSet {
   /** tagged-JSON text of each expected output (parsed only when a fast textual match fails) */
@@ -55,6 +65,62 @@ interface CacheFile {
   fingerprint: string;
   base: { outputs: string[]; times: number[] };
   plus: { outputs: string[]; times: number[] };
+  /** sha256 over format, task, fingerprint and every output and time: the entry is used only if it matches. */
+  checksum: string;
+}
+
+function cacheChecksum(c: Omit<CacheFile, 'checksum'>): string {
+  const h = createHash('sha256');
+  h.update(`${c.format}\0${c.taskId}\0${c.fingerprint}\0`);
+  for (const s of [c.base, c.plus]) {
+    h.update(`${s.outputs.length}\0`);
+    for (const o of s.outputs) h.update(`${o.length}:${o}`);
+    h.update(s.times.map((t) => t.toString()).join(',') + '\0');
+  }
+  return h.digest('hex');
+}
+
+function validCacheFile(c: CacheFile, problem: EvalPlusProblem, fp: string): boolean {
+  if (c.format !== CACHE_FORMAT || c.fingerprint !== fp || c.taskId !== problem.taskId) return false;
+  for (const [set, s] of [
+    ['base', c.base],
+    ['plus', c.plus],
+  ] as const) {
+    const n = inputsOf(problem, set).value.length;
+    if (!s || !Array.isArray(s.outputs) || !Array.isArray(s.times)) return false;
+    if (s.outputs.length !== n || s.times.length !== n) return false;
+    if (!s.outputs.every((o) => typeof o === 'string') || !s.times.every((t) => typeof t === 'number' && t >= 0))
+      return false;
+  }
+  return c.checksum === cacheChecksum(c);
+}
+
+let pythonVersionMemo: string | undefined;
+/** The sandbox interpreter's version (outputs and timings of the ground truth depend on it). */
+function pythonVersion(): string {
+  if (pythonVersionMemo === undefined) {
+    try {
+      pythonVersionMemo = execFileSync(PYTHON, ['-I', '-S', '-c', 'import sys; print(sys.version.split()[0])'], {
+        env: {},
+        stdio: ['ignore', 'pipe', 'ignore'],
+      })
+        .toString()
+        .trim();
+    } catch {
+      pythonVersionMemo = 'unknown';
+    }
+  }
+  return pythonVersionMemo;
+}
+
+/**
+ * The cache's key beyond the dataset: evalkit version (harness semantics), Python version (outputs and timings), and
+ * the machine the per-input times were measured on (CPU model and count: the time limits are derived from them).
+ */
+export function groundTruthCacheKey(): string {
+  const cpu = `${cpus()[0]?.model ?? 'cpu'} x${cpus().length}`;
+  const machine = createHash('sha256').update(cpu).digest('hex').slice(0, 12);
+  return `evalkit-${evalkitVersion()}_py-${pythonVersion()}_machine-${machine}`;
 }
 
 const FLOAT_TEXT = String.raw`\{"f":(?:-?[0-9.eE+-]+|"nan"|"inf"|"-inf")\}`;
@@ -100,7 +166,13 @@ function fmtSeconds(s: number): string {
 }
 
 class Executor implements CodeExecutor {
+  /** Workers that run samples. */
   private readonly pool: WorkerPool;
+  /** Workers that run ground truth only (never a sample); started when ground truth must be computed. */
+  private gtPool: WorkerPool | null = null;
+  private gtRunning = 0;
+  private readonly workerConfig: WorkerConfig;
+  private readonly workers: number;
   private readonly cacheDir: string;
   private readonly minTimeLimit: number;
   private readonly gtFactor: number;
@@ -130,7 +202,9 @@ class Executor implements CodeExecutor {
       );
     }
     const workers = Math.max(1, Math.floor(opts.workers ?? availableParallelism()));
-    this.pool = new WorkerPool(workers, { unsafeNoSandbox: unsafe, tmpfsBytes: 256 * 1024 * 1024 });
+    this.workers = workers;
+    this.workerConfig = { unsafeNoSandbox: unsafe, tmpfsBytes: 256 * 1024 * 1024 };
+    this.pool = new WorkerPool(workers, this.workerConfig);
     this.cacheDir = opts.cacheDir ?? defaultCacheDir();
     this.minTimeLimit = (opts.minTimeLimitMs ?? 4000) / 1000;
     this.gtFactor = opts.gtTimeFactor ?? 4;
@@ -165,7 +239,7 @@ class Executor implements CodeExecutor {
   }
 
   private async loadOrComputeGroundTruth(problem: EvalPlusProblem): Promise<GroundTruth> {
-    const dir = join(this.cacheDir, safeName(problem.datasetHash || 'unknown'));
+    const dir = join(this.cacheDir, groundTruthCacheKey(), safeName(problem.datasetHash || 'unknown'));
     const file = join(dir, `${safeName(problem.taskId)}.json`);
     const fp = fingerprint(problem);
     const toSet = (s: { outputs: string[]; times: number[] }): GroundTruthSet => {
@@ -176,7 +250,7 @@ class Executor implements CodeExecutor {
     if (existsSync(file)) {
       try {
         const c = JSON.parse(await readFile(file, 'utf8')) as CacheFile;
-        if (c.format === CACHE_FORMAT && c.fingerprint === fp && c.taskId === problem.taskId) {
+        if (validCacheFile(c, problem, fp)) {
           this.stats.groundTruthFromCache++;
           return { base: toSet(c.base), plus: toSet(c.plus) };
         }
@@ -184,12 +258,12 @@ class Executor implements CodeExecutor {
         /* unreadable cache entry: recompute */
       }
     }
-    const [base, plus] = await Promise.all([
-      this.runGroundTruth(problem, 'base'),
-      this.runGroundTruth(problem, 'plus'),
-    ]);
+    const [base, plus] = await this.withGroundTruthPool((pool) =>
+      Promise.all([this.runGroundTruth(pool, problem, 'base'), this.runGroundTruth(pool, problem, 'plus')]),
+    );
     this.stats.groundTruthComputed++;
-    const c: CacheFile = { format: CACHE_FORMAT, taskId: problem.taskId, fingerprint: fp, base, plus };
+    const entry = { format: CACHE_FORMAT, taskId: problem.taskId, fingerprint: fp, base, plus };
+    const c: CacheFile = { ...entry, checksum: cacheChecksum(entry) };
     await mkdir(dir, { recursive: true });
     const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     await writeFile(tmp, JSON.stringify(c));
@@ -197,7 +271,23 @@ class Executor implements CodeExecutor {
     return { base: toSet(base), plus: toSet(plus) };
   }
 
+  /** Ground truth runs in its own pool, started on demand and stopped when no ground truth is being computed. */
+  private async withGroundTruthPool<T>(fn: (pool: WorkerPool) => Promise<T>): Promise<T> {
+    this.gtPool ??= new WorkerPool(this.workers, this.workerConfig);
+    const pool = this.gtPool;
+    this.gtRunning++;
+    try {
+      return await fn(pool);
+    } finally {
+      if (--this.gtRunning === 0 && this.gtPool === pool) {
+        this.gtPool = null;
+        await pool.close();
+      }
+    }
+  }
+
   private async runGroundTruth(
+    pool: WorkerPool,
     problem: EvalPlusProblem,
     set: 'base' | 'plus',
   ): Promise<{ outputs: string[]; times: number[] }> {
@@ -206,7 +296,7 @@ class Executor implements CodeExecutor {
     const times: number[] = [];
     let problemText: string | undefined;
     let done = false;
-    const end = await this.pool.submit(
+    const end = await pool.submit(
       {
         op: 'gt',
         code: problem.groundTruthProgram,
@@ -222,16 +312,16 @@ class Executor implements CodeExecutor {
       },
       (fr, value) => {
         if (fr.done) done = true;
-        else if (fr.setup) problemText = `sandbox setup failed: ${String(fr.setup)}`;
+        else if (fr.setup) problemText = `sandbox setup failed: ${capJobText(fr.setup)}`;
         else if (fr.u !== undefined)
-          problemText = `output for input #${String(fr.i)} is not data (${String(fr.u)})`;
+          problemText = `output for input #${capJobText(fr.i)} is not data (${capJobText(fr.u)})`;
         else if (fr.i === outputs.length && (value !== undefined || typeof fr.h === 'string')) {
           // too large to ship: the expected output is kept as a digest of its repr
           outputs.push(value ?? DIGEST_PREFIX + String(fr.h));
           times.push(Number(fr.t) || 0);
-        } else problemText ??= `malformed ground-truth frame for input #${String(fr.i)}`;
+        } else problemText ??= `malformed ground-truth frame for input #${capJobText(fr.i)}`;
       },
-      (GT_DEADLINE_S + 30) * 1000,
+      GT_DEADLINE_S * 1000 + WATCHDOG_GRACE_MS,
       { key: `${problem.datasetHash}:${problem.taskId}:${set}`, value: inputs.value, raw: inputs.raw },
     );
     if (!done || problemText || outputs.length !== inputs.value.length) {
@@ -273,10 +363,16 @@ class Executor implements CodeExecutor {
       entryPoint: problem.entryPoint,
       atol: problem.atol || 0,
     };
+    // Oracles that look at the arguments get the ORIGINAL inputs (Node's copy), never the list as the solution left
+    // it: zeroing find_zero's coefficients in place must not make any x a root (EvalPlus reads the mutated list).
     const wantArgs =
       (problem.dataset === 'humaneval' && problem.entryPoint === 'find_zero') ||
       (problem.dataset === 'mbpp' &&
         (problem.entryPoint === 'surface_Area' || problem.entryPoint === 'digit_distance_nums'));
+    const originalArgs = (i: number): PyValue[] | null => {
+      const a = inputs.value[i];
+      return Array.isArray(a) ? a.map(fromJs) : null;
+    };
 
     const perInput: TestStatus[] = [];
     const failed: number[] = [];
@@ -303,11 +399,12 @@ class Executor implements CodeExecutor {
         return false;
       }
       if (fr.load !== undefined) {
-        loadError = String(fr.load);
+        loadError = capJobText(fr.load);
         return true;
       }
       if (fr.setup !== undefined || fr.bad !== undefined) {
-        protocolError = fr.bad !== undefined ? String(fr.bad) : `sandbox setup failed: ${String(fr.setup)}`;
+        protocolError =
+          fr.bad !== undefined ? capJobText(fr.bad) : `sandbox setup failed: ${capJobText(fr.setup)}`;
         return true;
       }
       if (fr.i !== next || next >= n) {
@@ -321,9 +418,9 @@ class Executor implements CodeExecutor {
           'timeout',
           `input #${i} ${inputRepr(i)}: exceeded the time limit of ${fmtSeconds(limits[i])}`,
         );
-      if (fr.e !== undefined) return fail(i, 'fail', `input #${i} ${inputRepr(i)}: raised ${String(fr.e)}`);
+      if (fr.e !== undefined) return fail(i, 'fail', `input #${i} ${inputRepr(i)}: raised ${capJobText(fr.e)}`);
       if (fr.u !== undefined)
-        return fail(i, 'fail', `input #${i} ${inputRepr(i)}: unserializable output (${String(fr.u)})`);
+        return fail(i, 'fail', `input #${i} ${inputRepr(i)}: unserializable output (${capJobText(fr.u)})`);
       const expText = gt.expected[i];
       if (expText.startsWith(DIGEST_PREFIX)) {
         if (fr.h === expText.slice(DIGEST_PREFIX.length)) {
@@ -350,12 +447,9 @@ class Executor implements CodeExecutor {
       try {
         out = decodeTagged(JSON.parse(valueText));
         exp = decodeTagged(JSON.parse(expText));
-        if (fr.a !== undefined) {
-          const a = decodeTagged(fr.a);
-          args = a.k === 'list' ? a.items : null;
-        }
+        if (wantArgs) args = originalArgs(i);
       } catch (e) {
-        return fail(i, 'fail', `input #${i}: malformed output (${(e as Error).message})`);
+        return fail(i, 'fail', `input #${i}: malformed output (${capJobText((e as Error).message)})`);
       }
       let ok = false;
       try {
@@ -383,7 +477,6 @@ class Executor implements CodeExecutor {
         taskId: problem.taskId,
         limits,
         failFast: !details,
-        wantArgs,
         notNone: problem.dataset === 'mbpp' && MBPP_OUTPUT_NOT_NONE_TASKS.includes(problem.entryPoint),
         digest: gt.expected.flatMap((e, i) => (e.startsWith(DIGEST_PREFIX) ? [i] : [])),
         deadline,
@@ -401,7 +494,7 @@ class Executor implements CodeExecutor {
           this.stats.compareMs += performance.now() - t0;
         }
       },
-      (deadline + 30) * 1000,
+      deadline * 1000 + WATCHDOG_GRACE_MS,
       { key: `${problem.datasetHash}:${problem.taskId}:${set}`, value: inputs.value, raw: inputs.raw },
     );
     this.stats.jobs++;
@@ -467,13 +560,13 @@ class Executor implements CodeExecutor {
         if (fr.done) verdict = { status: 'pass' };
         else if (fr.to)
           verdict = { status: 'timeout', reason: `tests did not complete within ${fmtSeconds(timeout)}` };
-        else if (fr.e !== undefined) verdict = { status: 'fail', reason: String(fr.e) };
+        else if (fr.e !== undefined) verdict = { status: 'fail', reason: capJobText(fr.e) };
         else if (fr.setup !== undefined)
-          verdict = { status: 'fail', reason: `sandbox setup failed: ${String(fr.setup)}` };
+          verdict = { status: 'fail', reason: `sandbox setup failed: ${capJobText(fr.setup)}` };
         else verdict = { status: 'fail', reason: 'malformed result frame' };
         return false;
       },
-      (deadline + 30) * 1000,
+      deadline * 1000 + WATCHDOG_GRACE_MS,
     );
     const v = verdict as TestProgramOutcome | null;
     if (end.reason === 'timeout')
@@ -488,7 +581,8 @@ class Executor implements CodeExecutor {
   }
 
   async close(): Promise<void> {
-    await this.pool.close();
+    await Promise.all([this.pool.close(), this.gtPool?.close()]);
+    this.gtPool = null;
   }
 }
 
@@ -496,15 +590,17 @@ function describeEnd(end: JobEnd, got: number, n: number): string {
   const progress = n ? ` after ${got} of ${n} inputs` : '';
   switch (end.reason) {
     case 'worker-died':
-      return `sandbox worker died${progress} (${end.detail ?? 'killed'}); the worker was restarted`;
+      return `sandbox worker died${progress} (${capJobText(end.detail ?? 'killed')}); the worker was restarted`;
     case 'too-large':
-      return `output too large${progress}: ${end.detail ?? ''}`;
+      return `output too large${progress}: ${capJobText(end.detail ?? '')}`;
     case 'bad-frame':
-      return `malformed result from the sandboxed process${progress}: ${end.detail ?? ''}`;
+      return `malformed result from the sandboxed process${progress}: ${capJobText(end.detail ?? '')}`;
     case 'stopped':
       return `stopped${progress}`;
+    case 'pipe-closed':
+      return `the process closed its result pipe before finishing${progress} (killed at once)`;
     case 'error':
-      return `sandbox error: ${end.detail ?? ''}`;
+      return `sandbox error: ${capJobText(end.detail ?? '')}`;
     case 'timeout':
       return `timed out${progress}`;
     default:

@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EvalkitError } from '../util/errors.js';
 import { stringifyPythonJson } from '../util/pyjson.js';
+import { bubblewrapArgs, MINIMAL_ENV, seccompProgram } from './isolation.js';
 
 export const PYTHON = '/usr/bin/python3';
 export const BWRAP = '/usr/bin/bwrap';
@@ -24,77 +25,42 @@ export function pythonDir(): string {
 
 export interface WorkerConfig {
   unsafeNoSandbox: boolean;
-  /** Size of the private /tmp tmpfs per worker. */
+  /** Size of the private /tmp tmpfs of each job. */
   tmpfsBytes: number;
+  /** Size of the private /dev/shm of each job (default 64 MiB). */
+  shmBytes?: number;
 }
 
-/** The bubblewrap command line: fresh user/pid/net/ipc/uts namespaces, read-only system dirs, private tmpfs. */
+/** The command that starts one worker: bubblewrap around the fork server (or the bare server when unsafe). */
 export function sandboxCommand(cfg: WorkerConfig): { cmd: string; args: string[] } {
   const py = pythonDir();
-  const server = ['-I', '-S', '-B', '-u', '/evalkit/server.py'];
-  if (cfg.unsafeNoSandbox) return { cmd: PYTHON, args: ['-I', '-S', '-B', '-u', join(py, 'server.py')] };
-  const args = [
-    '--unshare-user',
-    '--unshare-pid',
-    '--unshare-net',
-    '--unshare-ipc',
-    '--unshare-uts',
-    '--unshare-cgroup-try',
-    '--uid',
-    '65534',
-    '--gid',
-    '65534',
-    '--hostname',
-    'sandbox',
-    '--die-with-parent',
-    '--new-session',
-    '--cap-drop',
-    'ALL',
-    '--clearenv',
-    '--setenv',
-    'PATH',
-    '/usr/bin:/bin',
-    '--setenv',
-    'HOME',
-    '/tmp',
-    '--setenv',
-    'LANG',
-    'C.UTF-8',
-    '--ro-bind',
-    '/usr',
-    '/usr',
-  ];
-  for (const d of ['lib', 'lib64', 'lib32', 'bin', 'sbin']) {
-    const p = `/${d}`;
-    if (!existsSync(p)) continue;
-    // merged-/usr systems: these are symlinks into /usr
-    args.push('--symlink', `usr/${d}`, p);
-  }
-  args.push(
-    '--proc',
-    '/proc',
-    '--dev',
-    '/dev',
-    '--size',
-    String(cfg.tmpfsBytes),
-    '--tmpfs',
-    '/tmp',
-    '--dir',
-    '/etc',
-    '--ro-bind',
-    py,
-    '/evalkit',
-    '--chdir',
-    '/tmp',
-    PYTHON,
-    ...server,
-    '--sandboxed',
-  );
+  const server = ['-I', '-S', '-B', '-u'];
+  if (cfg.unsafeNoSandbox) return { cmd: PYTHON, args: [...server, join(py, 'server.py')] };
+  const args = bubblewrapArgs([PYTHON, ...server, '/evalkit/server.py', '--sandboxed'], {
+    // The worker's own /tmp and /dev/shm are only mount points: every job mounts fresh ones over them.
+    tmpfsBytes: 1024 * 1024,
+    shmBytes: 1024 * 1024,
+    roBinds: [{ host: py, sandbox: '/evalkit' }],
+  });
   return { cmd: BWRAP, args };
 }
 
+/** Configuration sent to each server as its first line (never job data). */
+function initMessage(cfg: WorkerConfig): string {
+  const prog = seccompProgram();
+  return (
+    JSON.stringify({
+      op: 'init',
+      seccomp: prog ? prog.bytes.toString('hex') : null,
+      pidSlots: prog ? prog.pidSlots : [],
+      tmpBytes: cfg.tmpfsBytes,
+      shmBytes: cfg.shmBytes ?? 64 * 1024 * 1024,
+    }) + '\n'
+  );
+}
+
 export interface JobEnd {
-  reason: 'exit' | 'timeout' | 'stopped' | 'too-large' | 'bad-frame' | 'error' | 'worker-died';
+  reason: 'exit' | 'timeout' | 'stopped' | 'too-large' | 'bad-frame' | 'error' | 'worker-died' | 'pipe-closed';
   code?: number;
   signal?: number;
   elapsed?: number;
@@ -115,6 +81,13 @@ interface Pending {
 }
 
 let nextJobId = 1;
+/** Largest frame metadata accepted from a job (see onFrame). */
+const MAX_META_BYTES = 8 * 1024;
+/**
+ * Node's backstop beyond a job's own deadline, which the server enforces (including a bounded wait for a killed
+ * process): only a wedged worker gets here.
+ */
+export const WATCHDOG_GRACE_MS = 15_000;
 let warnedUnsafe = false;
 
 class SandboxWorker {
@@ -140,7 +113,8 @@ class SandboxWorker {
       this.readyReject = rej;
     });
     this.ready.catch(() => {});
-    this.proc = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: false });
+    // A minimal environment: bubblewrap and everything under it never hold the host's variables (API keys...).
+    this.proc = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: false, env: { ...MINIMAL_ENV } });
     this.proc.stdout!.on('data', (chunk: Buffer) => this.onData(chunk));
     this.proc.stderr!.setEncoding('utf8');
     this.proc.stderr!.on('data', (chunk: string) => {
@@ -149,6 +123,7 @@ class SandboxWorker {
     this.proc.stdin!.on('error', () => {});
     this.proc.on('error', (e) => this.die(`cannot start sandbox (${cmd}): ${e.message}`));
     this.proc.on('exit', (code, sig) => this.die(`sandbox worker exited (code ${code}, signal ${sig})`));
+    this.proc.stdin!.write(initMessage(cfg));
   }
 
   private die(why: string): void {
@@ -198,7 +173,11 @@ class SandboxWorker {
     let stop: boolean;
     try {
       const nl = payload.indexOf(10);
-      const meta = JSON.parse(payload.toString('utf8', 0, nl < 0 ? payload.length : nl)) as unknown;
+      const metaEnd = nl < 0 ? payload.length : nl;
+      // Frame metadata from the harness is a few bytes (error texts are cut at 500 characters in the child): a
+      // larger one was forged by the code under test and is not even decoded.
+      if (metaEnd > MAX_META_BYTES) throw new Error('oversized frame metadata');
+      const meta = JSON.parse(payload.toString('utf8', 0, metaEnd)) as unknown;
       if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) throw new Error('bad frame');
       const value = nl < 0 ? undefined : payload.toString('utf8', nl + 1);
       stop = cur.onFrame(meta as Record<string, unknown>, value) === true;
@@ -238,11 +217,19 @@ class SandboxWorker {
 
   private send(obj: Record<string, unknown>): void {
     if (this.dead) return;
-    const { inputsRaw, ...rest } = obj;
-    let line = stringifyPythonJson(rest);
-    // Raw (Python-)JSON text of the inputs, spliced in verbatim so that 3.0 stays a float.
-    if (typeof inputsRaw === 'string') line = line.slice(0, -1) + ',"inputs":' + inputsRaw + '}';
-    this.proc.stdin!.write(line + '\n');
+    this.proc.stdin!.write(stringifyPythonJson(obj) + '\n');
+  }
+
+  /** Hand an input set to the server's zygote: raw (Python-)JSON text, so that 3.0 stays a float. */
+  sendInputs(key: string, meta: Record<string, unknown>, inputs: { value: unknown; raw?: string }): void {
+    if (this.dead) return;
+    const body = Buffer.from(inputs.raw ?? stringifyPythonJson(inputs.value), 'utf8');
+    this.proc.stdin!.write(stringifyPythonJson({ op: 'inputs', key, ...meta, n: body.length }) + '\n');
+    this.proc.stdin!.write(body);
+  }
+
+  resetInputs(): void {
+    if (!this.dead) this.proc.stdin!.write('{"op":"reset"}\n');
   }
 
   /** Set from dispatch until the job ends (covers the wait for `ready`). */
@@ -283,6 +270,9 @@ interface QueuedJob {
   watchdogMs: number;
   resolve: (end: JobEnd) => void;
 }
+
+/** Input sets a worker's zygote keeps parsed (public test inputs; forked into every job). */
+const MAX_CACHED_INPUT_SETS = 200;
 
 export class WorkerPool {
   private workers: (SandboxWorker | null)[];
@@ -349,12 +339,11 @@ export class WorkerPool {
       if (q.inputs) {
         job.key = q.inputs.key;
         if (!w.knownInputs.has(q.inputs.key)) {
-          if (w.knownInputs.size >= 200) {
-            job.reset = true;
+          if (w.knownInputs.size >= MAX_CACHED_INPUT_SETS) {
+            w.resetInputs();
             w.knownInputs.clear();
           }
-          if (q.inputs.raw !== undefined) job.inputsRaw = q.inputs.raw;
-          else job.inputs = q.inputs.value;
+          w.sendInputs(q.inputs.key, { dataset: job.dataset, taskId: job.taskId }, q.inputs);
           w.knownInputs.add(q.inputs.key);
         }
       }

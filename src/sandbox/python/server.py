@@ -1,17 +1,25 @@
 """evalkit sandbox fork server.
 
-Runs once per sandbox worker (inside bubblewrap unless the user opted out), imports the common standard library
-once, then forks one fresh child per job. The parent ("server") never executes job code: it only relays what the
-child writes on a private pipe to Node, enforces the job's overall deadline and cleans up.
+Runs once per sandbox worker, as pid 1 of the worker's pid namespace inside bubblewrap (unless the user opted out).
+Three kinds of process:
 
-Protocol with Node (stdin/stdout of this process, which the child cannot reach):
-  Node -> server: one JSON object per line (Python json, so NaN/Infinity are accepted in inputs).
-  server -> Node: one JSON object per line: {"ev": "ready"} once, then per job zero or more
-                  {"id": N, "ev": "f", "f": <child frame>} and exactly one {"id": N, "ev": "end", ...}.
-Child -> server: 4-byte big-endian length + JSON frame on a pipe created for this job only.
+- the server (pid 1, non-dumpable): talks to Node on stdin/stdout, relays what a job writes on its private pipe,
+  enforces every deadline. It never forks a job itself.
+- the zygote: forked from the server at start-up, right after the warm imports and before any job was read. It holds
+  the parsed public test inputs and forks one child per job; it never sees job code, ground truth or outputs.
+- the job child: fresh user/mount/IPC namespaces, fresh /tmp and /dev/shm, an empty /proc (only /proc/self), no
+  capabilities, rlimits and the seccomp denylist; reads its job from a memfd and writes frames on its own pipe.
+
+Protocol with Node (stdin/stdout of the server, which no job can reach):
+  Node -> server: one JSON line per message: first {"op": "init", ...configuration}, then jobs
+                  {"op": "evalplus"|"gt"|"program", "id": N, ...}, {"op": "stop", "id": N}, and
+                  {"op": "inputs", "key": K, "n": LEN} followed by exactly LEN bytes of inputs JSON.
+  server -> Node: {"ev": "ready"} once, then per job zero or more {"id": N, "ev": "f", "n": LEN} + LEN raw bytes
+                  (one child frame) and exactly one {"id": N, "ev": "end", ...}.
+Child -> server: 4-byte big-endian length + frame on a pipe created for this job only.
 
 Nothing the child sends is trusted: frames are plain data (tagged JSON, see encode()), and the verdict is computed
-in Node from these data and ground-truth outputs that never enter this process.
+in Node from these data and ground-truth outputs that never enter a sample's worker.
 """
 
 import builtins
@@ -327,77 +335,82 @@ def evalplus_guard():
         sys.modules[name] = None
 
 
-def _build_seccomp():
-    """Prepare (in the server, once) the filter that forbids creating processes in the child: fork/vfork/clone
-    without CLONE_THREAD, clone3. RLIMIT_NPROC is not enforced when the host user is root, and a fork bomb would
-    exhaust the host's pids. Threads stay allowed. Returns (prctl, fprog, keepalive) or an error string."""
-    if ctypes is None:
-        return "ctypes unavailable"
-    import struct
+# ----------------------------------------------------------------------------------------------------------------
+# Per-job isolation (inside bubblewrap): the job child gets its own user, mount and IPC namespaces, a fresh /tmp and
+# /dev/shm, an empty /proc (only /proc/self), no capabilities, and the seccomp denylist built by Node
+# (src/sandbox/isolation.ts) with its own pid patched in (signals to itself only).
 
-    machine = os.uname().machine
-    if machine == "x86_64":
-        arch, clone, clone3, forks = 0xC000003E, 56, 435, (57, 58)
-    elif machine == "aarch64":
-        arch, clone, clone3, forks = 0xC00000B7, 220, 435, ()
-    else:
-        return "unsupported architecture " + machine
+CLONE_NEWNS = 0x00020000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWUSER = 0x10000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 8192, 16384, 1 << 18
 
-    def ins(code, jt, jf, k):
-        return struct.pack("HBBI", code, jt, jf, k)
+_libc = ctypes.CDLL(None, use_errno=True) if ctypes is not None else None
+CONFIG = {"seccomp": None, "pidSlots": [], "tmpBytes": 256 * 1024 * 1024, "shmBytes": 64 * 1024 * 1024}
 
-    LD_W_ABS, JEQ, JSET, JGE, RET = 0x20, 0x15, 0x45, 0x35, 0x06
-    ALLOW, ERRNO, KILL = 0x7FFF0000, 0x00050000, 0x80000000
-    EAGAIN, ENOSYS = 11, 38
-    prog = [
-        ins(LD_W_ABS, 0, 0, 4),  # arch
-        ins(JEQ, 1, 0, arch),
-        ins(RET, 0, 0, KILL),
-        ins(LD_W_ABS, 0, 0, 0),  # syscall nr
-        ins(JGE, 0, 1, 0x40000000),  # x32 ABI
-        ins(RET, 0, 0, ERRNO | EAGAIN),
-        ins(JEQ, 0, 1, clone3),
-        ins(RET, 0, 0, ERRNO | ENOSYS),  # glibc falls back to clone, which is checked below
-    ]
-    for nr in forks:
-        prog += [ins(JEQ, 0, 1, nr), ins(RET, 0, 0, ERRNO | EAGAIN)]
-    prog += [
-        ins(JEQ, 0, 3, clone),
-        ins(LD_W_ABS, 0, 0, 16),  # clone flags (args[0], low word)
-        ins(JSET, 1, 0, 0x00010000),  # CLONE_THREAD
-        ins(RET, 0, 0, ERRNO | EAGAIN),
-        ins(RET, 0, 0, ALLOW),
-    ]
-    code = b"".join(prog)
-    buf = ctypes.create_string_buffer(code, len(code))
+
+def _check(rc, what):
+    if rc != 0:
+        raise OSError(ctypes.get_errno(), "%s failed" % what)
+
+
+def _mount(src, target, fstype, flags, data):
+    _check(_libc.mount(src, target, fstype, flags, data), "mount " + target.decode())
+
+
+def isolate_job():
+    """Fresh namespaces and file systems for this job (runs before the job's code is even read)."""
+    uid, gid = os.getuid(), os.getgid()
+    _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC), "unshare")
+    for name, text in (("setgroups", "deny"), ("uid_map", "%d %d 1" % (uid, uid)), ("gid_map", "%d %d 1" % (gid, gid))):
+        fd = os.open("/proc/self/" + name, os.O_WRONLY)
+        try:
+            os.write(fd, text.encode())
+        finally:
+            os.close(fd)
+    _mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None)
+    _mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, b"size=%d,mode=0700" % CONFIG["tmpBytes"])
+    _mount(b"tmpfs", b"/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV, b"size=%d,mode=0700" % CONFIG["shmBytes"])
+    # /proc: only this process's own entry (other processes of the worker are not visible, not even their status)
+    os.mkdir("/tmp/.self")
+    _mount(("/proc/%d" % os.getpid()).encode(), b"/tmp/.self", None, MS_BIND, None)
+    _mount(b"tmpfs", b"/proc", b"tmpfs", MS_NOSUID | MS_NODEV, b"size=16k,mode=0555")
+    os.mkdir("/proc/self")
+    _mount(b"/tmp/.self", b"/proc/self", None, MS_MOVE, None)
+    os.rmdir("/tmp/.self")
+    _mount(b"none", b"/proc", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
+    # no capabilities left, not even in the job's own user namespace
+    for cap in range(64):
+        if _libc.prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            break
+    hdr = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
+    data = (ctypes.c_uint32 * 6)()
+    _check(_libc.capset(hdr, data), "capset")
+
+
+def install_seccomp():
+    prog = CONFIG["seccomp"]
+    if prog is None:
+        return "no seccomp program for this architecture"
+    buf = bytearray(prog)
+    pid = os.getpid()
+    for slot in CONFIG["pidSlots"]:
+        buf[slot * 8 + 4:slot * 8 + 8] = pid.to_bytes(4, "little")
+    cbuf = ctypes.create_string_buffer(bytes(buf), len(buf))
 
     class SockFprog(ctypes.Structure):
         _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
-    fprog = SockFprog(len(prog), ctypes.cast(buf, ctypes.c_void_p))
-    libc = ctypes.CDLL(None, use_errno=True)
-    prctl = libc.prctl
-    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
-    return (prctl, ctypes.byref(fprog), (buf, fprog))
-
-
-_SECCOMP = _build_seccomp()
-
-
-def install_seccomp():
-    if isinstance(_SECCOMP, str):
-        return _SECCOMP
-    prctl, fprog_ref, _keep = _SECCOMP
-    if prctl(38, 1, None, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+    fprog = SockFprog(len(buf) // 8, ctypes.cast(cbuf, ctypes.c_void_p))
+    if _libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
         return "no_new_privs failed"
-    if prctl(22, 2, fprog_ref, 0, 0) != 0:  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
+    if _libc.prctl(22, 2, ctypes.byref(fprog), 0, 0) != 0:  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
         return "seccomp failed errno %d" % ctypes.get_errno()
     return None
 
 
 def child_setup(job, wfd):
-    """Isolate the child from the server: fresh session, no inherited fds but the result pipe, own work dir,
-    resource limits, no process creation."""
+    """Isolate the child: fresh session, no inherited fds but the result pipe, resource limits, seccomp."""
     try:
         os.setsid()
     except OSError:
@@ -407,9 +420,9 @@ def child_setup(job, wfd):
         os.dup2(null, fd)
     os.closerange(3, wfd)
     os.closerange(wfd + 1, 4096)
-    os.chdir(job["workdir"])
-    os.environ["HOME"] = job["workdir"]
-    os.environ["TMPDIR"] = job["workdir"]
+    os.chdir("/tmp")
+    os.environ["HOME"] = "/tmp"
+    os.environ["TMPDIR"] = "/tmp"
     mem = int(job.get("memBytes") or 0)
     limits = [
         (resource.RLIMIT_CORE, 0),
@@ -428,11 +441,7 @@ def child_setup(job, wfd):
             resource.setrlimit(which, (v, v))
         except (ValueError, OSError):
             pass
-    if job.get("seccomp"):
-        err = install_seccomp()
-        if err:
-            return err
-    return None
+    return install_seccomp()
 
 
 _NO_VALUE = object()
@@ -482,7 +491,6 @@ def _errstr(e):
 def child_evalplus(job, inputs, send):
     limits = job["limits"]
     fail_fast = job.get("failFast", True)
-    want_args = job.get("wantArgs", False)
     by_digest = set(job.get("digest") or ())
     not_none = job.get("notNone", False)
     if job.get("guard", True):
@@ -521,8 +529,6 @@ def child_evalplus(job, inputs, send):
             continue
         try:
             meta = {"i": i}
-            if want_args:
-                meta["a"] = encode(list(inp))
             value = encode(out)
         except Unserializable as e:
             meta, value = {"i": i, "u": str(e)}, _NO_VALUE
@@ -579,8 +585,8 @@ def child_program(job, send):
 
 
 def child_main(job, inputs, wfd):
-    err = child_setup(job, wfd)
     send = make_sender(wfd)
+    err = child_setup(job, wfd)
     if err:
         send({"setup": err})
         return
@@ -593,8 +599,97 @@ def child_main(job, inputs, wfd):
         child_program(job, send)
 
 
+def _read_fd(fd):
+    os.lseek(fd, 0, os.SEEK_SET)
+    chunks = []
+    while True:
+        b = os.read(fd, 1 << 20)
+        if not b:
+            break
+        chunks.append(b)
+    os.close(fd)
+    return b"".join(chunks)
+
+
 # ----------------------------------------------------------------------------------------------------------------
-# Server side.
+# Zygote: forked from the server at start-up, before the server has read any job. It only ever receives public test
+# inputs and "fork" requests, so a job child forked from it holds no other job's code, no ground truth and no other
+# sample's outputs (not even in freed memory). The job itself arrives on a memfd the zygote never reads.
+
+
+def zygote_main(sock):
+    import socket as _socket
+
+    cache = {}
+    while True:
+        try:
+            msg, fds, _flags, _addr = _socket.recv_fds(sock, 4096, 4)
+        except OSError:
+            os._exit(0)
+        if not msg:
+            os._exit(0)
+        req = json.loads(msg)
+        op = req.get("op")
+        if op == "inputs":
+            key = req.get("key")
+            try:
+                inputs = json.loads(_read_fd(fds[0]))
+                if not isinstance(inputs, list):
+                    inputs = []
+                if req.get("dataset") == "mbpp":
+                    inputs = mbpp_deserialize(req.get("taskId", "0"), inputs)
+                cache[key] = inputs
+            except Exception:
+                cache.pop(key, None)
+        elif op == "reset":
+            cache.clear()
+        elif op == "fork":
+            jobfd, wfd = fds[0], fds[1]
+            key = req.get("key")
+            pid = os.fork()
+            if pid == 0:
+                code = 0
+                try:
+                    os.close(sock.fileno())
+                    send = make_sender(wfd)
+                    try:
+                        if SANDBOXED:
+                            isolate_job()
+                        job = json.loads(_read_fd(jobfd))
+                    except BaseException as e:
+                        send({"setup": "job isolation failed: " + _errstr(e)})
+                        os._exit(71)
+                    inputs = cache.get(key) if key is not None else None
+                    if job["op"] != "program" and inputs is None:
+                        send({"setup": "inputs not cached: " + str(key)})
+                        os._exit(71)
+                    cache = None  # noqa: F841 - only this job's inputs stay referenced
+                    child_main(job, inputs, wfd)
+                except BaseException:
+                    code = 70
+                os._exit(code)
+            os.close(jobfd)
+            os.close(wfd)
+            sock.send(json.dumps({"pid": pid}).encode())
+            while True:
+                try:
+                    _, status = os.waitpid(pid, 0)
+                    break
+                except ChildProcessError:
+                    status = -1
+                    break
+                except InterruptedError:
+                    continue
+            sock.send(json.dumps({"status": status}).encode())
+        for fd in fds[2:] if op == "fork" else fds[1:] if op == "inputs" else fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Server side (pid 1 of the worker's pid namespace: nothing in a job can address it with a signal or trace it).
 
 def _write_all(data):
     # os.write on a pipe may write partially: loop until everything is out.
@@ -613,140 +708,174 @@ def emit(obj, payload=None):
         _write_all(b'{"id":%d,"ev":"f","n":%d}\n' % (obj["id"], len(payload)) + payload)
 
 
-def _reject_constant(name):
-    raise ValueError("non-finite number in frame")
-
-
 def set_nondumpable():
-    if ctypes is None:
+    if _libc is None:
         return
-    try:
-        libc = ctypes.CDLL(None)
-        libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: the child cannot ptrace or read /proc/<server>/mem|fd
-        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: orphans come back to us to be reaped
-    except Exception:
-        pass
+    _libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: no ptrace, no /proc/<pid>/mem|environ|fd (inherited by forks)
+    _libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER (outside the sandbox; inside we are pid 1 anyway)
+
+
+ZYGOTE_REPLY_S = 10.0  # the zygote answers a fork request in milliseconds; this is a broken-worker bound
+
+
+class WorkerBroken(Exception):
+    pass
 
 
 class Server:
     def __init__(self):
-        self.inputs_cache = {}
-        self.stdin_buf = b""
+        import socket as _socket
+
+        # The zygote first, before this process holds anything but configuration.
+        self.zsock, zchild = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
+        zpid = os.fork()
+        if zpid == 0:
+            try:
+                self.zsock.close()
+                null = os.open("/dev/null", os.O_RDWR)
+                os.dup2(null, 0)
+                os.dup2(null, 1)
+                os.close(null)
+                zygote_main(zchild)
+            finally:
+                os._exit(0)
+        zchild.close()
+        self.zygote = zpid
+        self.stdin_buf = bytearray()
         self.pending = []
-        self.job_no = 0
         self.sel = selectors.DefaultSelector()
         self.sel.register(0, selectors.EVENT_READ, "stdin")
         self.eof = False
 
+    # ---- Node -> server messages: JSON lines; "inputs" carries n raw bytes after its line
     def read_stdin(self):
         data = os.read(0, 1 << 20)
         if not data:
             self.eof = True
             return
         self.stdin_buf += data
-        while b"\n" in self.stdin_buf:
-            line, self.stdin_buf = self.stdin_buf.split(b"\n", 1)
-            if line.strip():
-                self.pending.append(json.loads(line))
+        while True:
+            nl = self.stdin_buf.find(b"\n")
+            if nl < 0:
+                return
+            msg = json.loads(bytes(self.stdin_buf[:nl]))
+            if msg.get("op") == "inputs":
+                n = int(msg.get("n", 0))
+                if len(self.stdin_buf) < nl + 1 + n:
+                    return  # wait for the payload
+                msg["raw"] = bytes(self.stdin_buf[nl + 1:nl + 1 + n])
+                del self.stdin_buf[:nl + 1 + n]
+            else:
+                del self.stdin_buf[:nl + 1]
+            self.pending.append(msg)
 
     def next_message(self):
         while not self.pending and not self.eof:
             self.read_stdin()
         return self.pending.pop(0) if self.pending else None
 
-    def inputs_for(self, job):
-        if job.get("reset"):
-            self.inputs_cache.clear()
-        key = job.get("key")
-        if "inputs" in job:
-            inputs = job["inputs"]
-            if not isinstance(inputs, list):
-                inputs = []
-            if job.get("dataset") == "mbpp":
-                inputs = mbpp_deserialize(job.get("taskId", "0"), inputs)
-            if key:
-                self.inputs_cache[key] = inputs
-            return inputs
-        if key in self.inputs_cache:
-            return self.inputs_cache[key]
-        return None
+    def to_zygote(self, obj, fds=()):
+        import socket as _socket
 
-    def cleanup(self, workdir):
-        # Kill every process left in this pid namespace (threads, escaped grandchildren). Only inside the sandbox:
-        # there we are pid 2 of a private namespace; outside, kill(-1) would hit the whole user.
-        if SANDBOXED and os.getpid() <= 2:
-            try:
-                os.kill(-1, signal.SIGKILL)
-            except OSError:
-                pass
-        while True:
-            try:
-                pid, _ = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                break
-            if pid == 0:
-                if SANDBOXED and os.getpid() <= 2:
-                    time.sleep(0.001)
-                    continue
-                break
-        shutil.rmtree(workdir, ignore_errors=True)
+        _socket.send_fds(self.zsock, [json.dumps(obj).encode()], list(fds))
 
-    def run_job(self, job):
+    def from_zygote(self, timeout):
+        r = select_one(self.zsock.fileno(), timeout)
+        if not r:
+            raise WorkerBroken("zygote did not answer")
+        msg = self.zsock.recv(4096)
+        if not msg:
+            raise WorkerBroken("zygote exited")
+        return json.loads(msg)
+
+    def send_inputs(self, msg):
+        fd = os.memfd_create("inputs", os.MFD_CLOEXEC)
+        try:
+            _write_fd(fd, msg["raw"])
+            self.to_zygote({"op": "inputs", "key": msg.get("key"), "dataset": msg.get("dataset"),
+                            "taskId": msg.get("taskId")}, [fd])
+        finally:
+            os.close(fd)
+
+    def run_job(self, job, line):
         jid = job["id"]
-        if job["op"] != "program":
-            inputs = self.inputs_for(job)
-            if inputs is None:
-                emit({"id": jid, "ev": "end", "reason": "error", "detail": "inputs not cached: " + str(job.get("key"))})
-                return
-        else:
-            inputs = None
-        self.job_no += 1
-        workdir = "/tmp/evalkit-job-%d-%d" % (os.getpid(), self.job_no)
-        os.mkdir(workdir, 0o700)
-        job["workdir"] = workdir
-        rfd, wfd = os.pipe()
         t0 = time.monotonic()
-        pid = os.fork()
-        if pid == 0:
-            code = 0
-            try:
-                os.close(rfd)
-                child_main(job, inputs, wfd)
-            except BaseException:
-                code = 70
-            os._exit(code)
-        os.close(wfd)
         deadline = t0 + float(job.get("deadline", 60))
+        jobfd = os.memfd_create("job", os.MFD_CLOEXEC)
+        rfd, wfd = os.pipe()
+        try:
+            _write_fd(jobfd, line)
+            self.to_zygote({"op": "fork", "key": job.get("key")}, [jobfd, wfd])
+        finally:
+            os.close(jobfd)
+            os.close(wfd)
+        pid = self.from_zygote(ZYGOTE_REPLY_S)["pid"]
         self.sel.register(rfd, selectors.EVENT_READ, "child")
+        self.sel.register(self.zsock.fileno(), selectors.EVENT_READ, "zygote")
         buf = bytearray()
         total = 0
         reason = None
         detail = None
-        child_eof = False
+        status = None
+        kill_deadline = None
+
+        def kill():
+            nonlocal kill_deadline
+            if kill_deadline is None:
+                kill_deadline = time.monotonic() + ZYGOTE_REPLY_S
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+
+        pipe_open = True
+        closed_before_exit = False
         try:
-            while not child_eof:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    reason = "timeout"
-                    break
+            # Until the child has exited (status from the zygote) and its pipe is drained. Every wait has a deadline:
+            # the job's own, then ZYGOTE_REPLY_S for a killed process to be reported (else the worker is broken).
+            while pipe_open or status is None:
+                now = time.monotonic()
+                if kill_deadline is not None:
+                    left = kill_deadline - now
+                    if left <= 0:
+                        raise WorkerBroken("job process not reported dead after SIGKILL")
+                else:
+                    left = deadline - now
+                    if left <= 0:
+                        reason = reason or "timeout"
+                        kill()
+                        continue
                 for key, _ in self.sel.select(left):
                     if key.data == "stdin":
                         self.read_stdin()
-                        if self.eof:
+                        if self.eof and reason is None:
                             reason = "stopped"
                         for msg in [m for m in self.pending if m.get("op") == "stop"]:
                             self.pending.remove(msg)
-                            if msg.get("id") == jid:
+                            if msg.get("id") == jid and reason is None:
                                 reason = "stopped"
-                    else:
+                    elif key.data == "zygote":
+                        msg = self.zsock.recv(4096)
+                        if not msg:
+                            raise WorkerBroken("zygote exited")
+                        status = json.loads(msg).get("status")
+                        self.sel.unregister(self.zsock.fileno())
+                    elif pipe_open:
                         chunk = os.read(rfd, 1 << 20)
                         if not chunk:
-                            child_eof = True
+                            # The child closed its result pipe (normally: it is exiting, and then its exit status is
+                            # already fixed). Nothing more can come from it: kill it now rather than at a deadline.
+                            pipe_open = False
+                            closed_before_exit = status is None
+                            self.sel.unregister(rfd)
+                            kill()
                             continue
+                        if reason is not None:
+                            continue  # drain
                         total += len(chunk)
                         if total > MAX_JOB_BYTES:
                             reason, detail = "too-large", "outputs exceed %d bytes" % MAX_JOB_BYTES
-                            break
+                            continue
                         buf += chunk
                         while len(buf) >= 4:
                             n = int.from_bytes(buf[:4], "big")
@@ -758,28 +887,27 @@ class Server:
                             raw = bytes(buf[4:4 + n])
                             del buf[:4 + n]
                             emit({"id": jid}, raw)
-                        if reason:
-                            break
-                if reason:
-                    break
+                if reason is not None:
+                    kill()
         finally:
-            self.sel.unregister(rfd)
+            for fd in (rfd, self.zsock.fileno()):
+                try:
+                    self.sel.unregister(fd)
+                except (KeyError, ValueError):
+                    pass
             os.close(rfd)
-        if reason is not None:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        _, status = os.waitpid(pid, 0)
         elapsed = time.monotonic() - t0
-        self.cleanup(workdir)
+        if (reason is None and closed_before_exit and isinstance(status, int) and os.WIFSIGNALED(status)
+                and os.WTERMSIG(status) == signal.SIGKILL):
+            reason = "pipe-closed"  # it was not exiting: we killed it when it closed its pipe
         end = {"id": jid, "ev": "end", "reason": reason or "exit", "elapsed": elapsed}
         if detail:
             end["detail"] = detail
-        if os.WIFEXITED(status):
-            end["code"] = os.WEXITSTATUS(status)
-        elif os.WIFSIGNALED(status):
-            end["signal"] = os.WTERMSIG(status)
+        if isinstance(status, int) and status >= 0:
+            if os.WIFEXITED(status):
+                end["code"] = os.WEXITSTATUS(status)
+            elif os.WIFSIGNALED(status):
+                end["signal"] = os.WTERMSIG(status)
         if buf and reason is None:
             end["trailing"] = len(buf)
         emit(end)
@@ -793,10 +921,52 @@ class Server:
             op = msg.get("op")
             if op == "stop":
                 continue  # job already finished
-            if op in ("evalplus", "gt", "program"):
-                self.run_job(msg)
+            if op == "inputs":
+                self.send_inputs(msg)
+            elif op == "reset":
+                self.to_zygote({"op": "reset"})
+            elif op in ("evalplus", "gt", "program"):
+                line = json.dumps(msg).encode()
+                try:
+                    self.run_job(msg, line)
+                except WorkerBroken as e:
+                    emit({"id": msg.get("id"), "ev": "end", "reason": "error", "detail": "sandbox worker broken: %s" % e})
+                    sys.exit(3)
             elif op == "ping":
                 emit({"id": msg.get("id"), "ev": "end", "reason": "pong"})
+
+
+def _write_fd(fd, data):
+    mv = memoryview(data)
+    while len(mv):
+        n = os.write(fd, mv)
+        mv = mv[n:]
+
+
+def select_one(fd, timeout):
+    sel = selectors.DefaultSelector()
+    sel.register(fd, selectors.EVENT_READ)
+    try:
+        return sel.select(timeout)
+    finally:
+        sel.close()
+
+
+def read_init():
+    """The first line from Node: configuration only (the seccomp program and tmpfs sizes), never job data."""
+    line = b""
+    while not line.endswith(b"\n"):
+        b = os.read(0, 1)
+        if not b:
+            sys.exit(0)
+        line += b
+    init = json.loads(line)
+    if init.get("seccomp"):
+        CONFIG["seccomp"] = bytes.fromhex(init["seccomp"])
+    CONFIG["pidSlots"] = [int(x) for x in init.get("pidSlots") or []]
+    for k in ("tmpBytes", "shmBytes"):
+        if init.get(k):
+            CONFIG[k] = int(init[k])
 
 
 if __name__ == "__main__":
@@ -805,4 +975,5 @@ if __name__ == "__main__":
     for p in ("/usr/local/lib/python3.%d/dist-packages" % sys.version_info[1], "/usr/lib/python3/dist-packages"):
         if os.path.isdir(p) and p not in sys.path:
             sys.path.append(p)
+    read_init()
     Server().serve()
