@@ -91,6 +91,7 @@ MAX_FRAME = 256 * 1024 * 1024  # bytes per child frame
 MAX_JOB_BYTES = 1024 * 1024 * 1024  # bytes per job, all frames together
 MAX_DEPTH = 200
 MAX_NODES = 5_000_000
+MAX_CHARS = 128 * 1024 * 1024  # characters of str/bytes per output: larger ones are "too large" before any copy
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -176,12 +177,16 @@ def _plain_subclass(t, base):
 
 
 def encode(value):
-    budget = [MAX_NODES]
+    budget = [MAX_NODES, MAX_CHARS]
 
     def enc(v, depth):
         budget[0] -= 1
         if budget[0] < 0:
             raise Unserializable("output too large")
+        if isinstance(v, (str, bytes)):
+            budget[1] -= len(v) if isinstance(v, str) else 2 * len(v)
+            if budget[1] < 0:
+                raise Unserializable("output too large")
         if depth > MAX_DEPTH:
             raise Unserializable("output nested too deeply (or cyclic)")
         t = type(v)
