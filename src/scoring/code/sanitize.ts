@@ -20,7 +20,17 @@ import { createInterface } from 'node:readline';
 const HELPER = String.raw`
 import ast, json, sys
 
-def parses(src):
+# Work budget of the longest-chunk search, in lines handed to the parser (deterministic, unlike a clock): the search
+# tries O(n^2) chunks of O(n) lines, so a long text that never parses would otherwise take days. When it runs out
+# the best chunk found so far is used.
+PARSE_BUDGET_LINES = 5_000_000
+
+class Budget:
+    def __init__(self):
+        self.left = PARSE_BUDGET_LINES
+
+def parses(src, budget, nlines):
+    budget.left -= nlines
     try:
         ast.parse(src)
         return True
@@ -28,6 +38,7 @@ def parses(src):
         return False
 
 def longest_valid_chunk(text):
+    budget = Budget()
     lines = text.split("\n")
     n = len(lines)
     nonempty = [0] * (n + 1)
@@ -35,15 +46,19 @@ def longest_valid_chunk(text):
         nonempty[i + 1] = nonempty[i] + (1 if l.strip() else 0)
     best, best_score = "", 0
     for i in range(n):
-        if not lines[i].strip():
+        # a chunk cannot start on a blank line, nor on an indented code line ("unexpected indent")
+        stripped = lines[i].strip()
+        if not stripped or (lines[i][0] in " \t" and not stripped.startswith("#")):
             continue
         # longest end first so we can stop at the first parse for this start
         for j in range(n, i, -1):
             score = nonempty[j] - nonempty[i]
             if score <= best_score:
                 break
+            if budget.left <= 0:
+                return best
             chunk = "\n".join(lines[i:j])
-            if parses(chunk):
+            if parses(chunk, budget, j - i):
                 best, best_score = chunk, score
                 break
     return best
@@ -107,11 +122,22 @@ for line in sys.stdin:
 
 export const PYTHON = process.env.EVALKIT_PYTHON ?? '/usr/bin/python3';
 
+/** Longest model output the sanitizer looks at (characters); the rest is cut before parsing. */
+export const MAX_SANITIZE_CHARS = 1_000_000;
+/**
+ * Backstop per request, for a wedged helper only: the search itself is bounded by a deterministic work budget
+ * (PARSE_BUDGET_LINES above). When it fires the helper is restarted and the result is '' (no code: the sample fails).
+ */
+export const SANITIZE_DEADLINE_MS = 120_000;
+
 /** A long-lived parse-only Python helper; requests are answered in order. */
 export class Sanitizer {
   private proc: ChildProcessWithoutNullStreams | undefined;
   private nextId = 0;
-  private readonly pending = new Map<number, { resolve: (s: string) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { proc: ChildProcessWithoutNullStreams; resolve: (s: string) => void; reject: (e: Error) => void }
+  >();
 
   private start(): ChildProcessWithoutNullStreams {
     if (this.proc) return this.proc;
@@ -127,10 +153,12 @@ export class Sanitizer {
       else p.resolve(msg.code ?? '');
     });
     const fail = (why: string) => {
-      for (const p of this.pending.values())
+      for (const [id, p] of this.pending) {
+        if (p.proc !== proc) continue;
+        this.pending.delete(id);
         p.reject(new Error(`sanitizer helper (${PYTHON}) ${why}: ${stderr.slice(-500)}`));
-      this.pending.clear();
-      this.proc = undefined;
+      }
+      if (this.proc === proc) this.proc = undefined;
     };
     proc.on('exit', (code) => fail(`exited with code ${code}`));
     proc.on('error', (e) => fail(`failed to start: ${e.message}`));
@@ -139,13 +167,40 @@ export class Sanitizer {
     return proc;
   }
 
-  /** Sanitize model output for `entryPoint` (EvalPlus semantics; see module comment). */
+  /**
+   * Sanitize model output for `entryPoint` (EvalPlus semantics; see module comment). Bounded: at most
+   * MAX_SANITIZE_CHARS of the text are looked at, the chunk search has a work budget, and a wedged helper is killed
+   * after SANITIZE_DEADLINE_MS (the result is then '').
+   */
   sanitize(text: string, entryPoint?: string): Promise<string> {
     const proc = this.start();
     const id = this.nextId++;
+    const cut = text.length > MAX_SANITIZE_CHARS ? text.slice(0, MAX_SANITIZE_CHARS) : text;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      proc.stdin.write(JSON.stringify({ id, text, entry_point: entryPoint ?? null }) + '\n');
+      const timer = setTimeout(() => {
+        if (!this.pending.delete(id)) return;
+        process.stderr.write(
+          `evalkit: sanitizer: no answer within ${SANITIZE_DEADLINE_MS / 1000} s; helper restarted, sample gets no code\n`,
+        );
+        resolve('');
+        if (this.proc === proc) {
+          this.proc = undefined;
+          proc.kill('SIGKILL');
+        }
+      }, SANITIZE_DEADLINE_MS);
+      timer.unref();
+      this.pending.set(id, {
+        proc,
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      proc.stdin.write(JSON.stringify({ id, text: cut, entry_point: entryPoint ?? null }) + '\n');
     });
   }
 

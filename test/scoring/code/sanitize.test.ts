@@ -65,3 +65,26 @@ describe('EvalPlus-style sanitize (CPython ast helper)', () => {
     expect(extractCodeBlocks('a\n```python\nx = 1\n```\nb\n```\ny = 2\n')).toEqual(['x = 1\n', 'y = 2\n']);
   });
 });
+
+describe('sanitizer bounds (issue #10)', () => {
+  it('a 3,000-line completion that never parses finishes (deterministic work budget)', async () => {
+    // Every line opens a bracket that is never closed: no chunk parses, so an unbounded search would try ~4.5 M
+    // chunks of up to 3,000 lines each (EvalPlus's own search has the same cost and never finishes either).
+    const junk = Array.from({ length: 3000 }, (_, i) => `x${i} = (${i},`);
+    expect(await s.sanitize(junk.join('\n'), 'f')).toBe('');
+  }, 600_000);
+
+  it('a long valid program is still kept whole', async () => {
+    const fns = Array.from({ length: 1000 }, (_, i) => `def f${i}(a):\n    return f${i + 1}(a) if a else ${i}`);
+    const text = [...fns, 'def f1000(a):\n    return 0', 'print(f0(1))'].join('\n');
+    const out = await s.sanitize(text, 'f0');
+    expect(out.split('\n').filter((l) => l.startsWith('def '))).toHaveLength(1001);
+  }, 600_000);
+
+  it('an oversized completion is cut to MAX_SANITIZE_CHARS before parsing', async () => {
+    const { MAX_SANITIZE_CHARS } = await import('../../../src/scoring/code/sanitize.js');
+    const text = 'def f(a):\n    return a\n' + '#'.repeat(MAX_SANITIZE_CHARS) + '\ndef g():\n    return 2\n';
+    const out = await s.sanitize(text, 'g');
+    expect(out).not.toContain('def g');
+  }, 600_000);
+});
