@@ -5,8 +5,14 @@
  * killed process (SIGKILL, OOM) never loses a record that `append` returned from; a torn last line (power
  * loss / kill during the write) is detected and cut off when the file is next opened for appending, and
  * skipped by readers. `fsync` is issued on close and every `fsyncEvery` records.
+ *
+ * Faults (issue #10): a failed or short write (disk full, I/O error) is retried until the record is complete or
+ * fails with one clear error naming the file, and the file is cut back to its size before the record, so nothing is
+ * half-written. A corrupt line in the middle of a log (not a torn tail) is set aside when a run is resumed
+ * (`loadRunState`): it moves to `<file>.corrupt`, its sample is redone, and the run says so on stderr.
  */
 import {
+  appendFileSync,
   closeSync,
   existsSync,
   fstatSync,
@@ -16,7 +22,7 @@ import {
   readSync,
   writeSync,
 } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open as openFile, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -43,6 +49,8 @@ export interface MetricsFile {
 export class JsonlAppender {
   private fd: number;
   private sinceSync = 0;
+  /** File size after the last complete record (where a failed record is cut back to). */
+  private size: number;
 
   constructor(
     readonly path: string,
@@ -50,11 +58,32 @@ export class JsonlAppender {
   ) {
     this.fd = openSync(path, 'a+');
     cutTornTail(this.fd, path);
+    this.size = fstatSync(this.fd).size;
   }
 
   append(record: unknown): void {
-    const line = JSON.stringify(record) + '\n';
-    writeSync(this.fd, line);
+    const data = Buffer.from(JSON.stringify(record) + '\n', 'utf8');
+    let done = 0;
+    try {
+      // write(2) may write less than asked (disk nearly full, signals): continue until the record is complete.
+      while (done < data.length) {
+        const n = writeSync(this.fd, data, done, data.length - done);
+        if (n <= 0) throw Object.assign(new Error('no progress'), { code: 'ENOSPC' });
+        done += n;
+      }
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      try {
+        ftruncateSync(this.fd, this.size); // nothing half-written
+      } catch {
+        /* the error below is what matters */
+      }
+      throw new EvalkitError(
+        `${this.path}: cannot write a record (${code}${code === 'ENOSPC' ? ': disk full' : ''}); ` +
+          'nothing was half-written, the run can be resumed once this is fixed',
+      );
+    }
+    this.size += data.length;
     if (++this.sinceSync >= this.fsyncEvery) {
       fsyncSync(this.fd);
       this.sinceSync = 0;
@@ -103,7 +132,10 @@ function cutTornTail(fd: number, path: string): void {
  * Stream the records of a JSONL file. A torn last line is skipped; any other malformed line is an error
  * naming file and line.
  */
-export async function* iterJsonl<T = Record<string, unknown>>(path: string): AsyncGenerator<T> {
+export async function* iterJsonl<T = Record<string, unknown>>(
+  path: string,
+  opts: { onCorrupt?: (line: string, lineNo: number) => void } = {},
+): AsyncGenerator<T> {
   if (!existsSync(path)) return;
   const rl = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
   let lineNo = 0;
@@ -111,7 +143,15 @@ export async function* iterJsonl<T = Record<string, unknown>>(path: string): Asy
   for await (const line of rl) {
     lineNo++;
     if (pending) {
-      yield parseLine<T>(pending.line, path, pending.no);
+      if (opts.onCorrupt) {
+        let rec: T | undefined;
+        try {
+          rec = JSON.parse(pending.line) as T;
+        } catch {
+          opts.onCorrupt(pending.line, pending.no);
+        }
+        if (rec !== undefined) yield rec;
+      } else yield parseLine<T>(pending.line, path, pending.no);
       pending = undefined;
     }
     if (line.trim()) pending = { line, no: lineNo };
@@ -142,8 +182,65 @@ export async function readJsonlFile<T = Record<string, unknown>>(path: string): 
 
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
-  await rename(tmp, path);
+  try {
+    const fh = await openFile(tmp, 'w');
+    try {
+      await fh.writeFile(JSON.stringify(value, null, 2) + '\n');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new EvalkitError(
+      `${path}: cannot write (${code}${code === 'ENOSPC' ? ': disk full' : ''}); the previous version is unchanged`,
+    );
+  }
+}
+
+/**
+ * Move corrupt middle lines of a JSONL log to `<path>.corrupt` (with their line numbers) and rewrite the log
+ * without them (atomically: a new file, fsync'd, renamed over). Returns the number of lines set aside.
+ */
+export async function setAsideCorruptLines(path: string): Promise<number> {
+  const bad: { line: string; no: number }[] = [];
+  for await (const _ of iterJsonl(path, { onCorrupt: (line, no) => bad.push({ line, no }) })) {
+    /* reading only to find corrupt lines */
+  }
+  if (!bad.length) return 0;
+  const badNos = new Set(bad.map((b) => b.no));
+  const keep: string[] = [];
+  const rl = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let no = 0;
+  for await (const line of rl) {
+    no++;
+    if (!badNos.has(no) && line.trim()) keep.push(line);
+  }
+  appendFileSync(
+    `${path}.corrupt`,
+    bad.map((b) => JSON.stringify({ file: path, line: b.no, text: b.line.slice(0, 100_000) })).join('\n') + '\n',
+  );
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    const fh = await openFile(tmp, 'w');
+    try {
+      await fh.writeFile(keep.length ? keep.join('\n') + '\n' : '');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw new EvalkitError(`${path}: cannot set aside corrupt lines (${(e as Error).message})`);
+  }
+  for (const b of bad)
+    process.stderr.write(
+      `evalkit: ${path}:${b.no}: corrupt record set aside in ${path}.corrupt; its sample will be redone\n`,
+    );
+  return bad.length;
 }
 
 export async function readJson<T>(path: string, what: string): Promise<T> {
@@ -180,6 +277,8 @@ export interface RunState {
 
 export async function loadRunState(dir: string, opts: { tasks?: Set<string> } = {}): Promise<RunState> {
   const keep = (t: string) => !opts.tasks || opts.tasks.has(t);
+  for (const f of [RUN_FILES.requests, RUN_FILES.generations, RUN_FILES.verdicts])
+    await setAsideCorruptLines(join(dir, f));
   const requests = new Map<string, RequestRecord>();
   for await (const r of iterJsonl<RequestRecord>(join(dir, RUN_FILES.requests)))
     if (keep(r.task)) requests.set(r.requestId, r);
