@@ -27,7 +27,14 @@ import type {
 } from './api.js';
 import { checkOutput, MBPP_OUTPUT_NOT_NONE_TASKS, type CheckContext } from './evalplus-check.js';
 import { decodeTagged, fromJs, pyRepr, type PyValue } from './pyvalue.js';
-import { BWRAP, PYTHON, WATCHDOG_GRACE_MS, WorkerPool, type JobEnd, type WorkerConfig } from './worker-pool.js';
+import {
+  BWRAP,
+  PYTHON,
+  WATCHDOG_GRACE_MS,
+  WorkerPool,
+  type JobEnd,
+  type WorkerConfig,
+} from './worker-pool.js';
 
 export type * from './api.js';
 export { loadEvalPlusProblems } from './evalplus-dataset.js';
@@ -42,7 +49,9 @@ export const MAX_JOB_TEXT = 500;
 /** Cut a text that came out of a sandboxed job to MAX_JOB_TEXT characters (it may be forged and huge). */
 export function capJobText(x: unknown): string {
   const s = typeof x === 'string' ? x : String(x);
-  return s.length > MAX_JOB_TEXT ? s.slice(0, MAX_JOB_TEXT) + `… [${s.length - MAX_JOB_TEXT} more characters cut]` : s;
+  return s.length > MAX_JOB_TEXT
+    ? s.slice(0, MAX_JOB_TEXT) + `… [${s.length - MAX_JOB_TEXT} more characters cut]`
+    : s;
 }
 
 interface GroundTruthSet {
@@ -89,7 +98,10 @@ function validCacheFile(c: CacheFile, problem: EvalPlusProblem, fp: string): boo
     const n = inputsOf(problem, set).value.length;
     if (!s || !Array.isArray(s.outputs) || !Array.isArray(s.times)) return false;
     if (s.outputs.length !== n || s.times.length !== n) return false;
-    if (!s.outputs.every((o) => typeof o === 'string') || !s.times.every((t) => typeof t === 'number' && t >= 0))
+    if (
+      !s.outputs.every((o) => typeof o === 'string') ||
+      !s.times.every((t) => typeof t === 'number' && t >= 0)
+    )
       return false;
   }
   return c.checksum === cacheChecksum(c);
@@ -100,10 +112,14 @@ let pythonVersionMemo: string | undefined;
 function pythonVersion(): string {
   if (pythonVersionMemo === undefined) {
     try {
-      pythonVersionMemo = execFileSync(PYTHON, ['-I', '-S', '-c', 'import sys; print(sys.version.split()[0])'], {
-        env: {},
-        stdio: ['ignore', 'pipe', 'ignore'],
-      })
+      pythonVersionMemo = execFileSync(
+        PYTHON,
+        ['-I', '-S', '-c', 'import sys; print(sys.version.split()[0])'],
+        {
+          env: {},
+          stdio: ['ignore', 'pipe', 'ignore'],
+        },
+      )
         .toString()
         .trim();
     } catch {
@@ -418,7 +434,8 @@ class Executor implements CodeExecutor {
           'timeout',
           `input #${i} ${inputRepr(i)}: exceeded the time limit of ${fmtSeconds(limits[i])}`,
         );
-      if (fr.e !== undefined) return fail(i, 'fail', `input #${i} ${inputRepr(i)}: raised ${capJobText(fr.e)}`);
+      if (fr.e !== undefined)
+        return fail(i, 'fail', `input #${i} ${inputRepr(i)}: raised ${capJobText(fr.e)}`);
       if (fr.u !== undefined)
         return fail(i, 'fail', `input #${i} ${inputRepr(i)}: unserializable output (${capJobText(fr.u)})`);
       const expText = gt.expected[i];

@@ -60,7 +60,8 @@ function initMessage(cfg: WorkerConfig): string {
 }
 
 export interface JobEnd {
-  reason: 'exit' | 'timeout' | 'stopped' | 'too-large' | 'bad-frame' | 'error' | 'worker-died' | 'pipe-closed';
+  reason:
+    'exit' | 'timeout' | 'stopped' | 'too-large' | 'bad-frame' | 'error' | 'worker-died' | 'pipe-closed';
   code?: number;
   signal?: number;
   elapsed?: number;
@@ -114,7 +115,11 @@ class SandboxWorker {
     });
     this.ready.catch(() => {});
     // A minimal environment: bubblewrap and everything under it never hold the host's variables (API keys...).
-    this.proc = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: false, env: { ...MINIMAL_ENV } });
+    this.proc = spawn(cmd, args, {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: false,
+      env: { ...MINIMAL_ENV },
+    });
     this.proc.stdout!.on('data', (chunk: Buffer) => this.onData(chunk));
     this.proc.stderr!.setEncoding('utf8');
     this.proc.stderr!.on('data', (chunk: string) => {

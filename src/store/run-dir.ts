@@ -22,7 +22,7 @@ import {
   readSync,
   writeSync,
 } from 'node:fs';
-import { mkdir, open as openFile, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open as openFile, readFile, rename, rm } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -220,7 +220,8 @@ export async function setAsideCorruptLines(path: string): Promise<number> {
   }
   appendFileSync(
     `${path}.corrupt`,
-    bad.map((b) => JSON.stringify({ file: path, line: b.no, text: b.line.slice(0, 100_000) })).join('\n') + '\n',
+    bad.map((b) => JSON.stringify({ file: path, line: b.no, text: b.line.slice(0, 100_000) })).join('\n') +
+      '\n',
   );
   const tmp = `${path}.tmp-${process.pid}`;
   try {

@@ -281,7 +281,11 @@ describe('sandbox hardening (issue #10)', () => {
       '        except OSError:\n' +
       '            pass\n' +
       '    posix._exit(1)\n';
-    for (const frame of ['{"i": 0, "e": "X" * 10_000_000}', '{"load": "X" * 10_000_000}', '{"i": 0, "e": "X" * 4000}']) {
+    for (const frame of [
+      '{"i": 0, "e": "X" * 10_000_000}',
+      '{"load": "X" * 10_000_000}',
+      '{"i": 0, "e": "X" * 4000}',
+    ]) {
       const r = await executor.evaluateEvalPlus(problem, `${forge}def add(a, b):\n    forge(${frame})\n`);
       expect(r.base.status).toBe('fail');
       expect((r.base.reason ?? '').length).toBeLessThan(1500);
@@ -311,7 +315,9 @@ describe('sandbox hardening (issue #10)', () => {
       await fresh.prepare([problem]);
       const r = await fresh.evaluateEvalPlus(problem, GOOD);
       expect(r.base.status).toBe('pass');
-      expect((fresh as unknown as { stats: { groundTruthComputed: number } }).stats.groundTruthComputed).toBe(1);
+      expect((fresh as unknown as { stats: { groundTruthComputed: number } }).stats.groundTruthComputed).toBe(
+        1,
+      );
     } finally {
       await fresh.close();
     }

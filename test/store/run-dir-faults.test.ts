@@ -59,7 +59,11 @@ describe('run directory faults', () => {
     const r = spawnSync('bash', ['-c', `trap '' XFSZ; ulimit -f 8; exec "${viteNode}" "${scriptPath}"`], {
       encoding: 'utf8',
     });
-    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { n: number; name: string; message: string };
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+      n: number;
+      name: string;
+      message: string;
+    };
     expect(out.name).toBe('EvalkitError');
     expect(out.message).toMatch(/verdicts\.jsonl: cannot write a record \(EFBIG\)/);
     const text = readFileSync(path, 'utf8');
@@ -71,7 +75,8 @@ describe('run directory faults', () => {
 
   it('a corrupt middle line is set aside on resume, its sample is redone, and the run says so', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'evalkit-corrupt-'));
-    const g = (i: number) => JSON.stringify({ requestId: 'r1', task: 't', itemId: 'i', sampleIndex: i, text: `s${i}` });
+    const g = (i: number) =>
+      JSON.stringify({ requestId: 'r1', task: 't', itemId: 'i', sampleIndex: i, text: `s${i}` });
     writeFileSync(join(dir, 'generations.jsonl'), [g(0), '{"requestId": "r1", "sampl', g(2), ''].join('\n'));
     const stderr: string[] = [];
     const write = process.stderr.write.bind(process.stderr);
@@ -86,7 +91,9 @@ describe('run directory faults', () => {
       process.stderr.write = write;
     }
     expect([...state.generations.keys()].sort()).toEqual(['r1#0', 'r1#2']); // sample 1 will be generated again
-    expect(stderr.join('')).toMatch(/generations\.jsonl:2: corrupt record set aside in .*generations\.jsonl\.corrupt/);
+    expect(stderr.join('')).toMatch(
+      /generations\.jsonl:2: corrupt record set aside in .*generations\.jsonl\.corrupt/,
+    );
     expect(readFileSync(join(dir, 'generations.jsonl'), 'utf8')).toBe([g(0), g(2), ''].join('\n'));
     expect(readFileSync(join(dir, 'generations.jsonl.corrupt'), 'utf8')).toContain('"line":2');
     expect(existsSync(join(dir, `generations.jsonl.tmp-${process.pid}`))).toBe(false);

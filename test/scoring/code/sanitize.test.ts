@@ -75,7 +75,10 @@ describe('sanitizer bounds (issue #10)', () => {
   }, 600_000);
 
   it('a long valid program is still kept whole', async () => {
-    const fns = Array.from({ length: 1000 }, (_, i) => `def f${i}(a):\n    return f${i + 1}(a) if a else ${i}`);
+    const fns = Array.from(
+      { length: 1000 },
+      (_, i) => `def f${i}(a):\n    return f${i + 1}(a) if a else ${i}`,
+    );
     const text = [...fns, 'def f1000(a):\n    return 0', 'print(f0(1))'].join('\n');
     const out = await s.sanitize(text, 'f0');
     expect(out.split('\n').filter((l) => l.startsWith('def '))).toHaveLength(1001);
