@@ -207,6 +207,16 @@ class Executor implements CodeExecutor {
     overallTimeouts: 0,
     groundTruthComputed: 0,
     groundTruthFromCache: 0,
+    /** Profile (bench/RESULTS.md), summed over test-set jobs, in ms: waiting for a free worker; dispatch to end
+     * (fork, isolation, transfer, execution, relay); inside the job as it reports itself (only jobs that
+     * finished): loading the solution, running the inputs, encoding and sending outputs; jobs stuck at a
+     * per-input limit (the floor). */
+    queueMs: 0,
+    jobMs: 0,
+    childLoadMs: 0,
+    childRunMs: 0,
+    childEncodeSendMs: 0,
+    floorJobMs: 0,
   };
 
   constructor(opts: CodeExecutorOptions) {
@@ -412,6 +422,12 @@ class Executor implements CodeExecutor {
     const onFrame = (fr: Record<string, unknown>, valueText: string | undefined): boolean => {
       if (fr.done) {
         done = true;
+        if (Array.isArray(fr.prof) && fr.prof.length === 3 && fr.prof.every((x) => typeof x === 'number')) {
+          const [load, run, enc] = fr.prof as number[];
+          this.stats.childLoadMs += load * 1000;
+          this.stats.childRunMs += run * 1000;
+          this.stats.childEncodeSendMs += enc * 1000;
+        }
         return false;
       }
       if (fr.load !== undefined) {
@@ -516,7 +532,12 @@ class Executor implements CodeExecutor {
     );
     this.stats.jobs++;
     this.stats.inputsExecuted += next;
-    if (perInput.includes('timeout')) this.stats.perInputTimeouts++;
+    this.stats.queueMs += end.queuedMs ?? 0;
+    this.stats.jobMs += end.runMs ?? 0;
+    if (perInput.includes('timeout')) {
+      this.stats.perInputTimeouts++;
+      this.stats.floorJobMs += end.runMs ?? 0;
+    }
     if (end.reason === 'timeout') this.stats.overallTimeouts++;
 
     let status: TestStatus;

@@ -66,6 +66,9 @@ export interface JobEnd {
   signal?: number;
   elapsed?: number;
   detail?: string;
+  /** Set by the pool: ms waiting for a worker, ms from dispatch to the end. */
+  queuedMs?: number;
+  runMs?: number;
 }
 
 /**
@@ -274,6 +277,7 @@ interface QueuedJob {
   onFrame: FrameHandler;
   watchdogMs: number;
   resolve: (end: JobEnd) => void;
+  submitted: number;
 }
 
 /** Input sets a worker's zygote keeps parsed (public test inputs; forked into every job). */
@@ -313,7 +317,7 @@ export class WorkerPool {
   ): Promise<JobEnd> {
     if (this.closed) return Promise.reject(new EvalkitError('sandbox executor is closed'));
     return new Promise((resolve) => {
-      this.queue.push({ job, inputs, onFrame, watchdogMs, resolve });
+      this.queue.push({ job, inputs, onFrame, watchdogMs, resolve, submitted: performance.now() });
       this.dispatch();
     });
   }
@@ -338,6 +342,7 @@ export class WorkerPool {
 
   private async runOn(w: SandboxWorker, q: QueuedJob): Promise<void> {
     let end: JobEnd;
+    const started = performance.now();
     try {
       await w.ready;
       const job = { ...q.job };
@@ -357,6 +362,8 @@ export class WorkerPool {
       end = { reason: 'worker-died', detail: (e as Error).message };
     }
     w.reserved = false;
+    end.queuedMs = started - q.submitted;
+    end.runMs = performance.now() - started;
     q.resolve(end);
     if (!this.closed) setImmediate(() => this.dispatch());
   }

@@ -450,6 +450,9 @@ def child_setup(job, wfd):
 
 
 _NO_VALUE = object()
+_perf = time.perf_counter
+FLUSH_BYTES = 256 * 1024
+FLUSH_S = 0.002
 
 
 def make_sender(wfd):
@@ -471,17 +474,40 @@ def make_sender(wfd):
         def to_text(obj):
             return "".join(encoder(obj, 0))
 
-    def send(obj, value=_NO_VALUE):
-        # A frame is meta JSON, optionally followed by "\n" and the tagged JSON of one value (kept apart so that Node
-        # can compare the value's text with the expected text before parsing it).
-        data = to_text(obj).encode("ascii")
-        if value is not _NO_VALUE:
-            data += b"\n" + to_text(value).encode("ascii")
-        mv = memoryview(len(data).to_bytes(4, "big") + data)
+    pending = []
+    state = [0, 0.0]  # bytes pending, time of the oldest pending frame
+
+    def flush():
+        if not pending:
+            return
+        mv = memoryview(b"".join(pending))
+        del pending[:]
+        state[0] = 0
         while len(mv):
             n = write(wfd, mv)
             mv = mv[n:]
 
+    def send(obj, value=_NO_VALUE, now=False):
+        # A frame is meta JSON, optionally followed by "\n" and the tagged JSON of one value (kept apart so that Node
+        # can compare the value's text with the expected text before parsing it). Frames are batched (one write per
+        # FLUSH_BYTES or FLUSH_S) unless `now`; callers flush before anything that may take long.
+        data = to_text(obj).encode("ascii")
+        if value is not _NO_VALUE:
+            data += b"\n" + to_text(value).encode("ascii")
+        if not pending:
+            state[1] = _perf()
+        pending.append(len(data).to_bytes(4, "big"))
+        pending.append(data)
+        state[0] += len(data) + 4
+        if now or state[0] >= FLUSH_BYTES:
+            flush()
+
+    def stale():
+        """True when batched frames have waited FLUSH_S (flush them before the next call)."""
+        return bool(pending) and _perf() - state[1] >= FLUSH_S
+
+    send.flush = flush
+    send.stale = stale
     return send
 
 
@@ -501,28 +527,37 @@ def child_evalplus(job, inputs, send):
     if job.get("guard", True):
         evalplus_guard()
     g = {}
+    t_load = _perf()
     try:
         with swallow_io():
             exec(job["code"], g)
             fn = g[job["entry"]]
     except BaseException as e:
-        send({"load": _errstr(e)})
+        send({"load": _errstr(e)}, now=True)
         return
+    t_load = _perf() - t_load
+    t_run = 0.0
+    t_enc = _perf()
     for i, inp in enumerate(inputs):
+        if send.stale():
+            send.flush()
+        t0 = _perf()
         try:
             with time_limit(limits[i]):
                 with swallow_io():
                     out = fn(*inp)
         except TimeoutException:
-            send({"i": i, "to": 1})
+            send({"i": i, "to": 1}, now=True)
             if fail_fast:
                 return
             continue
         except BaseException as e:
-            send({"i": i, "e": _errstr(e)})
+            send({"i": i, "e": _errstr(e)}, now=True)
             if fail_fast:
                 return
             continue
+        finally:
+            t_run += _perf() - t0
         if not_none and not isinstance(out, bool):
             # EvalPlus's not-None oracle only looks at `out is not None` for non-bool outputs (e.g. re.Match)
             out = out is not None
@@ -540,7 +575,9 @@ def child_evalplus(job, inputs, send):
         except BaseException as e:
             meta, value = {"i": i, "u": "encoding failed: " + _errstr(e)}, _NO_VALUE
         send(meta, value)
-    send({"done": 1})
+    t_enc = _perf() - t_enc - t_run
+    # timings for the profile (bench/RESULTS.md): reported by the job itself, used for statistics only
+    send({"done": 1, "prof": [t_load, t_run, t_enc]}, now=True)
 
 
 def child_ground_truth(job, inputs, send):
@@ -563,7 +600,7 @@ def child_ground_truth(job, inputs, send):
                 send({"i": i, "u": str(e), "t": dt})
             continue
         send({"i": i, "t": dt}, value)
-    send({"done": 1})
+    send({"done": 1}, now=True)
 
 
 def child_program(job, send):
@@ -593,15 +630,18 @@ def child_main(job, inputs, wfd):
     send = make_sender(wfd)
     err = child_setup(job, wfd)
     if err:
-        send({"setup": err})
+        send({"setup": err}, now=True)
         return
     kind = job["op"]
-    if kind == "evalplus":
-        child_evalplus(job, inputs, send)
-    elif kind == "gt":
-        child_ground_truth(job, inputs, send)
-    elif kind == "program":
-        child_program(job, send)
+    try:
+        if kind == "evalplus":
+            child_evalplus(job, inputs, send)
+        elif kind == "gt":
+            child_ground_truth(job, inputs, send)
+        elif kind == "program":
+            child_program(job, send)
+    finally:
+        send.flush()
 
 
 def _read_fd(fd):
@@ -882,16 +922,21 @@ class Server:
                             reason, detail = "too-large", "outputs exceed %d bytes" % MAX_JOB_BYTES
                             continue
                         buf += chunk
-                        while len(buf) >= 4:
-                            n = int.from_bytes(buf[:4], "big")
+                        out = []
+                        pos = 0
+                        while len(buf) - pos >= 4:
+                            n = int.from_bytes(buf[pos:pos + 4], "big")
                             if n > MAX_FRAME:
                                 reason, detail = "too-large", "one output exceeds %d bytes" % MAX_FRAME
                                 break
-                            if len(buf) < 4 + n:
+                            if len(buf) - pos < 4 + n:
                                 break
-                            raw = bytes(buf[4:4 + n])
-                            del buf[:4 + n]
-                            emit({"id": jid}, raw)
+                            out.append(b'{"id":%d,"ev":"f","n":%d}\n' % (jid, n))
+                            out.append(bytes(buf[pos + 4:pos + 4 + n]))
+                            pos += 4 + n
+                        del buf[:pos]
+                        if out:
+                            _write_all(b"".join(out))  # every complete frame of this read in one write
                 if reason is not None:
                     kill()
         finally:
