@@ -7,12 +7,12 @@
  *   npm run build && node bench/scoring-isolation.mjs [--jobs 200] [--compare-dist /path/to/other/dist]
  *
  * Prints, per configuration: wall ms per job and CPU ms per job (user+sys of Node and of every process under it,
- * from /proc/self/stat cutime/cstime after the workers exited). Configurations: this build sandboxed; this build with
+ * including the jobs they reaped). Configurations: this build sandboxed; this build with
  * unsafeNoSandbox (zygote + seccomp, no namespaces: the difference is the namespace cost); and, with
  * --compare-dist, another build's dist/ (e.g. the commit before #10, built in a scratch checkout) sandboxed.
  * The machine may be shared: run configurations alternately (--rounds) and read the medians.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,11 +29,29 @@ const rounds = Number(opt('--rounds', '3'));
 const compareDist = opt('--compare-dist', null);
 
 const TICK_MS = 1000 / Number(execSync('getconf CLK_TCK').toString().trim() || 100);
+/**
+ * CPU time (ms) of this process and every live descendant, each with the CPU of the children it has reaped
+ * (utime, stime, cutime, cstime: fields 14..17 of /proc/<pid>/stat). Reaped jobs are counted once, in their reaper.
+ */
 function cpuMs() {
-  // fields after the ")" : utime stime cutime cstime are fields 14..17 of /proc/self/stat
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * TICK_MS;
+  const stats = new Map();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const st = readFileSync(`/proc/${d}/stat`, 'utf8');
+      stats.set(Number(d), st.slice(st.lastIndexOf(')') + 2).split(' '));
+    } catch {
+      /* exited */
+    }
+  }
+  let ticks = 0;
+  for (const [pid, f] of stats) {
+    let p = pid;
+    while (p && p !== process.pid) p = Number(stats.get(p)?.[1] ?? 0);
+    if (p !== process.pid) continue;
+    ticks += Number(f[11]) + Number(f[12]) + (pid === process.pid ? 0 : Number(f[13]) + Number(f[14]));
+  }
+  return ticks * TICK_MS;
 }
 
 const problem = {
@@ -65,9 +83,9 @@ async function measure(dist, unsafe) {
       throw new Error(`unexpected verdict ${JSON.stringify(r)}`);
   }
   const wall = (performance.now() - t0) / jobs;
+  const cpu = (cpuMs() - c0) / jobs; // before close: the workers are alive and hold their jobs' CPU time
   await ex.close();
-  await new Promise((r) => setTimeout(r, 500)); // let the workers exit and be reaped (their CPU lands in cutime)
-  return { wallMsPerJob: wall, cpuMsPerJob: (cpuMs() - c0) / jobs };
+  return { wallMsPerJob: wall, cpuMsPerJob: cpu };
 }
 
 const configs = [
