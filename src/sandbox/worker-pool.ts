@@ -228,15 +228,20 @@ class SandboxWorker {
     this.proc.stdin!.write(stringifyPythonJson(obj) + '\n');
   }
 
+  /** Bytes of input JSON the zygote holds (bounded by MAX_CACHED_INPUT_BYTES). */
+  inputBytes = 0;
+
   /** Hand an input set to the server's zygote: raw (Python-)JSON text, so that 3.0 stays a float. */
   sendInputs(key: string, meta: Record<string, unknown>, inputs: { value: unknown; raw?: string }): void {
     if (this.dead) return;
     const body = Buffer.from(inputs.raw ?? stringifyPythonJson(inputs.value), 'utf8');
+    this.inputBytes += body.length;
     this.proc.stdin!.write(stringifyPythonJson({ op: 'inputs', key, ...meta, n: body.length }) + '\n');
     this.proc.stdin!.write(body);
   }
 
   resetInputs(): void {
+    this.inputBytes = 0;
     if (!this.dead) this.proc.stdin!.write('{"op":"reset"}\n');
   }
 
@@ -282,6 +287,8 @@ interface QueuedJob {
 
 /** Input sets a worker's zygote keeps parsed (public test inputs; forked into every job). */
 const MAX_CACHED_INPUT_SETS = 200;
+/** …and at most this much input JSON (parsed it is a few times larger; every job is forked from it). */
+const MAX_CACHED_INPUT_BYTES = 64 * 1024 * 1024;
 
 export class WorkerPool {
   private workers: (SandboxWorker | null)[];
@@ -349,7 +356,7 @@ export class WorkerPool {
       if (q.inputs) {
         job.key = q.inputs.key;
         if (!w.knownInputs.has(q.inputs.key)) {
-          if (w.knownInputs.size >= MAX_CACHED_INPUT_SETS) {
+          if (w.knownInputs.size >= MAX_CACHED_INPUT_SETS || w.inputBytes >= MAX_CACHED_INPUT_BYTES) {
             w.resetInputs();
             w.knownInputs.clear();
           }
