@@ -176,6 +176,27 @@ def _plain_subclass(t, base):
     return t.__eq__ is base.__eq__ and t.__ne__ is base.__ne__
 
 
+_PLAIN_SCALARS = frozenset((str, bool, type(None)))
+_INT_SCALARS = frozenset((int, bool))
+
+
+def _plain_list(v, budget):
+    """Fast path (C-level scans): a list of only str/bool/None, or only int/bool within +-2**53, is its own tagged
+    encoding. Returns None when the general path is needed."""
+    ts = set(map(type, v))
+    if ts <= _PLAIN_SCALARS:
+        budget[0] -= len(v)
+        if str in ts:
+            budget[1] -= sum(map(len, filter(lambda x: type(x) is str, v)))
+    elif ts <= _INT_SCALARS and v and -_INT_LIMIT < min(v) and max(v) < _INT_LIMIT:
+        budget[0] -= len(v)
+    else:
+        return None
+    if budget[0] < 0 or budget[1] < 0:
+        raise Unserializable("output too large")
+    return v
+
+
 def encode(value):
     budget = [MAX_NODES, MAX_CHARS]
 
@@ -200,7 +221,8 @@ def encode(value):
         if t is str:
             return v
         if t is list:
-            return [enc(x, depth + 1) for x in v]
+            plain = _plain_list(v, budget)
+            return plain if plain is not None else [enc(x, depth + 1) for x in v]
         if t is tuple:
             return {"t": [enc(x, depth + 1) for x in v]}
         if t is dict:
