@@ -747,6 +747,15 @@ export const DATASET_FILES: DatasetFile[] = [
     sha256: ['5918d2e6143e23d3f37c7192ac39e8809821c08ea25b95fb1605eb1ec0a952bb'],
     format: 'tar.gz',
   },
+  {
+    id: 'politeness-stackexchange',
+    family: 'human-ratings',
+    version: 'sudhof/politeness@0449a15 corpora/stack-exchange.annotated.csv',
+    mirrorPath: 'eqbench3/human-ratings/stanford-politeness-stackexchange/stack-exchange.annotated.csv',
+    url: `${RAW}/sudhof/politeness/0449a15089479ee94ecad6b1698e8f3a2e5637ce/corpora/stack-exchange.annotated.csv`,
+    sha256: ['eba1c462fdb81b265d7e8ce3fbb4867745a857bedd477f9014c990365428a044'],
+    format: 'text',
+  },
 ];
 
 export function datasetFile(id: string): DatasetFile {

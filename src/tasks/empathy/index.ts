@@ -31,6 +31,7 @@ import type {
   VerdictRecord,
 } from '../../types.js';
 import { EvalkitError } from '../../util/errors.js';
+import { politenessCalibrationVariant } from './politeness-calibration.js';
 import { DIMENSIONS, parseRubricVerdict, rubricMessages } from './rubric.js';
 import { loadScenarios, type Scenario } from './scenarios.js';
 
@@ -209,4 +210,5 @@ function makeVariant(name: string, simulated: boolean): TaskVariant<Scenario> {
 export const variants: TaskVariant[] = [
   makeVariant('empathy', false),
   makeVariant('empathy:simulated', true),
+  politenessCalibrationVariant,
 ];
