@@ -311,6 +311,22 @@ export interface RunManifest {
   options: RunOptions;
   /** Set when this directory holds one deterministic shard of a larger run (`--shard i/N`). */
   shard?: { index: number; count: number };
-  /** Each time the run was (re)started. */
-  sessions: Array<{ startedAt: string; endedAt: string | null; command: string; host: string; pid: number }>;
+  /** Why the run failed (status "failed"): the error, or how many samples errored beyond --max-error-rate. */
+  failure?: string;
+  /** Errored samples at the end of the last session (excluded from metrics; a resume retries them). */
+  errors?: {
+    errored: number;
+    samples: number;
+    maxErrorRate: number;
+    reasons: Array<{ reason: string; count: number }>;
+  };
+  /** Each time the run was (re)started (`modelId`: the provider id of that session, e.g. a new server URL). */
+  sessions: Array<{
+    startedAt: string;
+    endedAt: string | null;
+    command: string;
+    host: string;
+    pid: number;
+    modelId?: string;
+  }>;
 }

@@ -106,7 +106,8 @@ export async function runCampaign(
     opts.runEvaluation ??
     (async (spec) => {
       const { runEvaluation } = await import('../runner/run.js');
-      return runEvaluation(spec);
+      // A campaign adds the tasks a checkpoint's directory does not hold yet (the config may gain tasks).
+      return runEvaluation({ ...spec, addTasks: true });
     });
   const cells = await campaignStatus(c);
   const done: Array<{ checkpoint: string; tasks: string[] }> = [];

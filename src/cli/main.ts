@@ -6,6 +6,7 @@ import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command } from 'commander';
+import { fsErrorLine } from '../store/writable-dir.js';
 import { EvalkitError } from '../util/errors.js';
 import { evalkitVersion } from '../util/version.js';
 
@@ -31,6 +32,29 @@ export async function buildProgram(): Promise<Command> {
   return program;
 }
 
+/**
+ * One line for the operating-system and database failures a user can cause and fix (a path that cannot be
+ * written, a port in use, a read-only database); undefined for anything else (a bug: its stack is shown).
+ */
+export function userFacingSystemError(e: unknown): string | undefined {
+  const err = e as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (!err || typeof err !== 'object') return undefined;
+  if (err.code === 'EADDRINUSE' || err.code === 'EADDRNOTAVAIL')
+    return (
+      `port ${err.port ?? '?'} on ${err.address ?? 'this host'} ` +
+      `${err.code === 'EADDRINUSE' ? 'is already in use' : 'is not available'} (${err.code}); choose another --port (0 = any free port)`
+    );
+  if (
+    typeof err.code === 'string' &&
+    /^(EACCES|EPERM|EROFS|ENOTDIR|EEXIST|EISDIR|ENOSPC|ENOENT|EMFILE)$/.test(err.code) &&
+    err.path
+  )
+    return fsErrorLine(`cannot ${err.syscall ?? 'use'}`, err.path, err);
+  if (err.name === 'SqliteError' && typeof err.code === 'string')
+    return `results database: ${err.message} (${err.code}); check the file's permissions or pass --db <file>`;
+  return undefined;
+}
+
 export async function main(argv: string[]): Promise<void> {
   const program = await buildProgram();
   try {
@@ -38,6 +62,12 @@ export async function main(argv: string[]): Promise<void> {
   } catch (e) {
     if (e instanceof EvalkitError) {
       process.stderr.write(`evalkit: error: ${e.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    const line = userFacingSystemError(e);
+    if (line) {
+      process.stderr.write(`evalkit: error: ${line}\n`);
       process.exitCode = 2;
       return;
     }

@@ -16,6 +16,25 @@ export function positiveInt(name: string) {
   };
 }
 
+export function nonNegativeInt(name: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isInteger(n) || n < 0)
+      throw new EvalkitError(`${name} must be a non-negative integer, got "${v}"`);
+    return n;
+  };
+}
+
+/** A fraction in [0, 1]. */
+export function fraction(name: string) {
+  return (v: string) => {
+    const x = Number(v);
+    if (v.trim() === '' || !Number.isFinite(x) || x < 0 || x > 1)
+      throw new EvalkitError(`${name} must be a number between 0 and 1, got "${v}"`);
+    return x;
+  };
+}
+
 export function addScoringOptions(cmd: Command): Command {
   return cmd
     .option(
@@ -31,7 +50,7 @@ export function addScoringOptions(cmd: Command): Command {
       '--unsafe-no-sandbox',
       'execute model code WITHOUT isolation (bubblewrap). Only for trusted code; prints a warning',
     )
-    .option('--seed <n>', 'seed for bootstrap CIs and option shuffling', positiveInt('--seed'), 1234)
+    .option('--seed <n>', 'seed for bootstrap CIs and option shuffling', nonNegativeInt('--seed'), 1234)
     .option('--limit <n>', 'only the first N items of each task (smoke runs)', positiveInt('--limit'))
     .option(
       '--export <format>',
@@ -46,7 +65,13 @@ export function addScoringOptions(cmd: Command): Command {
       'extra think tags for models with their own reasoning markers (repeatable), e.g. "<reason>,</reason>"',
       collect,
     )
-    .option('--quiet', 'no progress output');
+    .option(
+      '--max-error-rate <fraction>',
+      'tolerated fraction of errored samples (generation or scorer failed); above it the run fails (exit 1)',
+      fraction('--max-error-rate'),
+      0,
+    )
+    .option('--quiet', 'no progress output (retry causes and errors are still printed)');
 }
 
 export function runOptionsFrom(o: Record<string, unknown>): RunOptions {
@@ -59,7 +84,7 @@ export function runOptionsFrom(o: Record<string, unknown>): RunOptions {
   if (o.unsafeNoSandbox) opts.unsafeNoSandbox = true;
   if (o.testDetails) opts.testDetails = true;
   if (o.sandboxWorkers) opts.sandboxWorkers = o.sandboxWorkers as number;
-  if (o.limit) opts.limit = o.limit as number;
+  if (o.limit !== undefined) opts.limit = o.limit as number;
   if (o.reasoningSplit === false) opts.reasoningSplit = false;
   if (o.thinkTags) {
     try {

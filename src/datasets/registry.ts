@@ -6,6 +6,8 @@
  *   1. EVALKIT_DATA_DIR (offline mirror) — if set, the file MUST be there (no network fallback) and match sha256.
  *   2. cache dir (EVALKIT_CACHE_DIR, default ~/.cache/evalkit/datasets/<id>/<file>) — used if checksum matches.
  *   3. download from `url`, verify sha256, write atomically into the cache.
+ *   4. download impossible (offline) and EVALKIT_DATA_DIR unset: the mirror next to the evalkit checkout,
+ *      `<checkout>/../shared/datasets` (where the tests find it), checksum-verified, with a note on stderr.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -16,6 +18,10 @@ import { gunzipSync } from 'node:zlib';
 import type { DatasetUse } from '../types.js';
 import { EvalkitError } from '../util/errors.js';
 import { parsePythonJson } from '../util/pyjson.js';
+import { EVALKIT_ROOT } from '../util/version.js';
+
+/** The offline mirror next to the checkout (`<checkout>/../shared/datasets`), used when a download fails. */
+export const CHECKOUT_MIRROR = resolve(EVALKIT_ROOT, '..', 'shared', 'datasets');
 
 export interface DatasetFile {
   /** Registry id, e.g. "humanevalplus-v0.1.10". */
@@ -785,6 +791,8 @@ export interface DatasetResolverOptions {
   cacheDir?: string;
   /** Injected for tests. */
   fetchImpl?: typeof fetch;
+  /** Mirror tried when a download fails and no dataDir is set; default CHECKOUT_MIRROR, null = none. */
+  fallbackMirror?: string | null;
 }
 
 /** Resolves dataset files from mirror, cache or network, always verifying checksums. */
@@ -792,6 +800,7 @@ export class DatasetResolver {
   readonly dataDir: string | undefined;
   readonly cacheDir: string;
   private readonly fetchImpl: typeof fetch;
+  private readonly fallbackMirror: string | null;
   private readonly memo = new Map<string, Promise<ResolvedFile>>();
 
   constructor(opts: DatasetResolverOptions = {}) {
@@ -799,6 +808,7 @@ export class DatasetResolver {
     this.dataDir = opts.dataDir ?? (envDir ? resolve(envDir) : undefined);
     this.cacheDir = opts.cacheDir ?? defaultCacheDir();
     this.fetchImpl = opts.fetchImpl ?? fetch;
+    this.fallbackMirror = opts.fallbackMirror === undefined ? CHECKOUT_MIRROR : opts.fallbackMirror;
   }
 
   /** Raw bytes of a registered file (memoised per resolver). */
@@ -864,6 +874,8 @@ export class DatasetResolver {
       }
     }
     if (!/^https?:\/\//.test(f.url) || f.url.includes(' ')) {
+      const fallback = await this.fromFallbackMirror(f, 'no direct download URL');
+      if (fallback) return fallback;
       throw new EvalkitError(
         `dataset "${f.id}" has no direct download URL (${f.url}); put the file in an offline mirror and set EVALKIT_DATA_DIR (expected at <dir>/${f.mirrorPath})`,
       );
@@ -871,13 +883,16 @@ export class DatasetResolver {
     let res: Response;
     try {
       res = await this.fetchImpl(f.url, { redirect: 'follow' });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
     } catch (e) {
+      const why = (e as Error).message;
+      const fallback = await this.fromFallbackMirror(f, why);
+      if (fallback) return fallback;
       throw new EvalkitError(
-        `dataset "${f.id}": download from ${f.url} failed (${(e as Error).message}); offline? set EVALKIT_DATA_DIR to a mirror`,
+        `dataset "${f.id}": download from ${f.url} failed (${why}); offline? set EVALKIT_DATA_DIR to a mirror ` +
+          `(no mirror at ${this.fallbackMirror ?? '(none)'}/${f.mirrorPath} either)`,
       );
     }
-    if (!res.ok)
-      throw new EvalkitError(`dataset "${f.id}": download from ${f.url} failed: HTTP ${res.status}`);
     const bytes = Buffer.from(await res.arrayBuffer());
     this.verify(f, bytes, f.url);
     await mkdir(dirname(cachePath), { recursive: true });
@@ -889,6 +904,20 @@ export class DatasetResolver {
       path: cachePath,
       use: { id: f.id, version: f.version, sha256: sha256Hex(bytes), source: f.url },
     };
+  }
+
+  /** The file from the mirror next to the checkout, when the download failed; undefined when absent. */
+  private async fromFallbackMirror(f: DatasetFile, why: string): Promise<ResolvedFile | undefined> {
+    if (!this.fallbackMirror) return undefined;
+    const p = join(this.fallbackMirror, f.mirrorPath);
+    if (!existsSync(p)) return undefined;
+    const bytes = await readFile(p);
+    this.verify(f, bytes, p);
+    process.stderr.write(
+      `evalkit: dataset "${f.id}": download failed (${why}); using the offline mirror next to this checkout: ${p} ` +
+        `(set EVALKIT_DATA_DIR=${this.fallbackMirror} to use it without trying the network)\n`,
+    );
+    return { bytes, path: p, use: { id: f.id, version: f.version, sha256: sha256Hex(bytes), source: p } };
   }
 
   private verify(f: DatasetFile, bytes: Buffer, where: string): void {

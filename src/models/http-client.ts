@@ -46,6 +46,9 @@ export interface PostOptions {
   onEvent?: (data: any) => void;
 }
 
+/** Socket errors meaning no connection could be made (as opposed to one that broke). */
+const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+
 /** Parse a Retry-After header value (delta-seconds or HTTP-date) into milliseconds. */
 export function parseRetryAfter(v: string | string[] | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -219,7 +222,11 @@ export class HttpClient {
       req.on('error', (e: NodeJS.ErrnoException) =>
         finish(
           new HttpAttemptError(
-            `${method} ${url}: ${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' '),
+            // No connection at all (nothing listening, unknown host): say "server unreachable" plainly.
+            (CONNECT_FAILURES.has(e.code ?? '')
+              ? `${method} ${url}: server unreachable (${e.code} ${e.message})`
+              : `${method} ${url}: ${e.code ?? ''} ${e.message}`
+            ).replace(/\s+/g, ' '),
             'network',
           ),
         ),

@@ -29,6 +29,8 @@ function httpOptions(spec: ModelSpec): Omit<OpenAICompatibleOptions, 'baseUrl'> 
     apiKey: spec.apiKey,
     concurrency: spec.concurrency,
     maxRetries: spec.maxRetries,
+    backoff: spec.retryDelayMs !== undefined ? { baseMs: spec.retryDelayMs } : undefined,
+    onRetry: spec.onRetry,
     requestTimeoutMs: spec.requestTimeoutMs,
     stream: spec.stream,
     olmesParity: spec.olmesParity,

@@ -50,6 +50,8 @@ export interface OpenAICompatibleOptions {
   stream?: boolean;
   /** Backoff: delay before retry k (1-based) is min(maxMs, baseMs·2^(k-1)) scaled by a jitter in [0.5, 1]. */
   backoff?: { baseMs?: number; maxMs?: number };
+  /** Called before each retry sleep, so a run can show live why it is waiting (`HTTP 500 … retry 3/6`). */
+  onRetry?: (info: RetryInfo) => void;
   /** Longest Retry-After honoured (longer values are capped). Default 120000 ms. */
   maxRetryAfterMs?: number;
   /**
@@ -85,6 +87,16 @@ export interface OpenAICompatibleOptions {
   truncation?: 'token-ids' | 'text';
   /** Request cache directory (rows under <cacheDir>/requests/). Unset = no cache. */
   cacheDir?: string;
+}
+
+/** What `onRetry` is told: the failed attempt's cause, which retry comes next and after how long. */
+export interface RetryInfo {
+  /** The failure, e.g. "POST http://h:8000/v1/completions: HTTP 500: boom". */
+  cause: string;
+  /** 1-based number of the retry about to happen. */
+  retry: number;
+  maxRetries: number;
+  delayMs: number;
 }
 
 /** Counters for tests, benchmarks and the run summary. */
@@ -168,6 +180,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
   private readonly modelName: string;
   private readonly eos?: string;
   private readonly seenSignals = new WeakSet<AbortSignal>();
+  private readonly onRetry?: (info: RetryInfo) => void;
   private readonly o: Required<
     Pick<
       OpenAICompatibleOptions,
@@ -214,6 +227,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
       baseMs: opts.backoff?.baseMs ?? 1000,
       maxMs: opts.backoff?.maxMs ?? 30_000,
     };
+    this.onRetry = opts.onRetry;
     this.id = opts.id ?? `openai:${urls[0]}#${modelName}`;
     if (opts.cacheDir) this.cache = new RequestCache(opts.cacheDir);
     this.description = {
@@ -256,6 +270,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
     let modelName = opts.modelName;
     if (!modelName) {
       const problems: string[] = [];
+      let unreachable = 0;
       for (const u of urls) {
         try {
           const models = await client.get(`${u}/models`, probeTimeout);
@@ -266,11 +281,17 @@ export class OpenAICompatibleProvider implements ModelProvider {
           }
           problems.push(`${u}/models lists no model`);
         } catch (e) {
+          if (e instanceof HttpAttemptError && (e.kind === 'network' || e.kind === 'timeout')) unreachable++;
           problems.push((e as Error).message);
         }
       }
       if (!modelName) {
         client.close();
+        // A dead server is a connection problem, not a model-name problem: say so first.
+        if (unreachable === urls.length)
+          throw new EvalkitError(
+            `server unreachable at ${urls.join(', ')}; is the server running? (${problems.join('; ')})`,
+          );
         throw new EvalkitError(`cannot determine the model name (pass --model-name): ${problems.join('; ')}`);
       }
     }
@@ -282,11 +303,25 @@ export class OpenAICompatibleProvider implements ModelProvider {
         timeoutMs: probeTimeout,
       });
       if (!eos) {
+        // No EOS from a server that does not answer at all: that is the problem to report.
+        const down: string[] = [];
+        for (const u of urls) {
+          try {
+            await client.get(`${u}/models`, probeTimeout);
+          } catch (e) {
+            if (e instanceof HttpAttemptError && (e.kind === 'network' || e.kind === 'timeout'))
+              down.push(e.message);
+          }
+        }
         client.close();
+        if (down.length === urls.length)
+          throw new EvalkitError(
+            `server unreachable at ${urls.join(', ')}; is the server running? (${down.join('; ')})`,
+          );
         throw new EvalkitError(
           `OLMES parity needs the tokenizer's EOS string (added to the stop sequences) but none was found: ` +
             `${urls[0]} serves no /tokenizer_info (start vLLM with --enable-tokenizer-info-endpoint) and no readable ` +
-            `tokenizer_config.json was found; set EVALKIT_EOS_TOKEN (e.g. "<|endoftext|>").`,
+            `tokenizer_config.json was found; pass --eos-token (or set EVALKIT_EOS_TOKEN), e.g. --eos-token '<|endoftext|>'.`,
         );
       }
     }
@@ -644,6 +679,12 @@ export class OpenAICompatibleProvider implements ModelProvider {
           `${last.message} — gave up after ${attempt + 1} attempts: every endpoint has been failing for ${Math.round(downFor / 1000)} s`,
         );
       }
+      this.onRetry?.({
+        cause: last.message,
+        retry: attempt + 1,
+        maxRetries: this.o.maxRetries,
+        delayMs: delay,
+      });
       await sleep(delay, signal);
     }
   }

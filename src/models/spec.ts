@@ -18,8 +18,12 @@ export interface ModelSpec {
   apiKey?: string;
   /** Max requests in flight (across endpoints). */
   concurrency?: number;
-  /** Retry budget per request on 429/5xx/reset/timeout. */
+  /** Retry budget per request on 429/5xx/reset/timeout (0 = no retry). */
   maxRetries?: number;
+  /** Delay before the first retry in ms (doubles per retry, capped at 30 s, jittered); default 1000. */
+  retryDelayMs?: number;
+  /** Told about every retry (the runner prints them live). */
+  onRetry?: (info: import('./openai-compatible.js').RetryInfo) => void;
   /** Per-request timeout in ms. */
   requestTimeoutMs?: number;
   /** Use server-sent-events streaming. */
@@ -55,4 +59,16 @@ export interface ModelSpec {
   gguf?: { threads?: number; contextSize?: number; gpuLayers?: number };
   /** Run directory (managed servers write their logs here). */
   runDir?: string;
+}
+
+/**
+ * What identifies the model of a run across restarts, shards and machines. Provider ids have the form
+ * `<kind>:<location>#<identity>` (openai: URL#served model name, vllm: checkpoint#served model name, gguf:
+ * path#file fingerprint): the location legitimately changes (a vLLM server restarted on another port, each
+ * shard its own replica, a GGUF copied elsewhere), the identity must not. Used by resume and merge alike.
+ */
+export function modelIdentity(m: { provider: string; id: string }): string {
+  const id = String(m.id ?? '');
+  const hash = id.lastIndexOf('#');
+  return `${m.provider}:${hash >= 0 ? id.slice(hash + 1) : id}`;
 }

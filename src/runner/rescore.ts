@@ -18,10 +18,15 @@ export async function rescoreRun(
   opts: { tasks?: string[]; progress?: ProgressSink; scoreConcurrency?: number } = {},
 ): Promise<Record<string, TaskMetrics>> {
   const runDir = resolve(runDirArg);
+  const manifest = await readManifest(runDir);
+  if (options.limit !== undefined && options.limit !== manifest.options?.limit)
+    throw new EvalkitError(
+      `${runDir} was run with ${manifest.options?.limit ? `--limit ${manifest.options.limit}` : 'no --limit'}; ` +
+        `re-scoring uses the run's own items: drop --limit (or evaluate another limit with \`evalkit run\` in a new --run-dir)`,
+    );
   const release = await acquireRunLock(runDir);
   const logs = await openRunLogs(runDir);
   try {
-    const manifest = await readManifest(runDir);
     const names = opts.tasks?.length ? opts.tasks : manifest.tasks.map((t) => t.name);
     for (const n of names) {
       if (!manifest.tasks.some((t) => t.name === n))
@@ -37,16 +42,20 @@ export async function rescoreRun(
     const progress = opts.progress ?? createProgress();
     const counts = { total: latest.size, generated: latest.size, scored: 0, errored: 0, skipped: 0 };
     const limiter = new Limiter(opts.scoreConcurrency ?? 64);
+    // Every generation must belong to an item of the run before anything is re-scored.
+    for (const g of latest.values()) {
+      if (!itemIndex.get(g.task)?.has(g.itemId))
+        throw new EvalkitError(
+          `${join(runDir, RUN_FILES.generations)}: item "${g.itemId}" is not in task ${g.task} as this run defines it ` +
+            `(${manifest.options?.limit ? `--limit ${manifest.options.limit}` : 'all items'})`,
+        );
+    }
     const scorers = new Map(
       await Promise.all(loaded.map(async (l) => [l.task.name, await l.task.createScorer(ctx)] as const)),
     );
     try {
       for (const g of latest.values()) {
-        const item = itemIndex.get(g.task)?.get(g.itemId);
-        if (!item)
-          throw new EvalkitError(
-            `${join(runDir, RUN_FILES.generations)}: item "${g.itemId}" is not in task ${g.task}`,
-          );
+        const item = itemIndex.get(g.task)!.get(g.itemId)!;
         await limiter.acquire();
         void scoreGeneration(scorers.get(g.task)!, item, g, options)
           .then((v) => {
@@ -57,8 +66,9 @@ export async function rescoreRun(
           })
           .finally(() => limiter.release());
       }
-      await limiter.idle();
     } finally {
+      // Let in-flight scorings finish before the logs close (they append verdicts).
+      await limiter.idle();
       await Promise.allSettled([...scorers.values()].map((s) => s.close?.()));
     }
     progress.done(counts, 'score');

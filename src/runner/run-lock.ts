@@ -1,8 +1,8 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { EvalkitError } from '../util/errors.js';
+import { fsErrorLine } from '../store/writable-dir.js';
 
 function alive(pid: number): boolean {
   try {
@@ -14,12 +14,11 @@ function alive(pid: number): boolean {
 }
 
 /**
- * One writer per run directory: a second `evalkit run` on the same directory would interleave records.
+ * One writer per run directory (which must exist: see prepareWritableDir): a second `evalkit run` on the same directory would interleave records.
  * The lock records `host pid`. A lock left by a killed process on this host (pid no longer alive) is taken
  * over; a lock from another host (shared filesystem) cannot be checked and is reported with how to clear it.
  */
 export async function acquireRunLock(runDir: string): Promise<() => void> {
-  await mkdir(runDir, { recursive: true });
   const path = join(runDir, '.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -34,7 +33,8 @@ export async function acquireRunLock(runDir: string): Promise<() => void> {
         }
       };
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new EvalkitError(fsErrorLine('cannot lock run directory', runDir, e));
       const [host, pidText] = readFileSync(path, 'utf8').trim().split(/\s+/);
       const pid = Number(pidText);
       if (host !== hostname()) {

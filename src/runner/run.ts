@@ -8,7 +8,7 @@
  *  - Re-running on the same directory resumes: samples with a successful generation are not requested
  *    again; generations without a verdict are scored; errored generations are retried.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DatasetResolver } from '../datasets/registry.js';
@@ -18,7 +18,7 @@ import {
   looksLikePython,
   visibleExamplesOfItem,
 } from '../scoring/code/reward-hacking.js';
-import type { ModelSpec } from '../models/spec.js';
+import { modelIdentity, type ModelSpec } from '../models/spec.js';
 import {
   loadRunState,
   openRunLogs,
@@ -27,6 +27,7 @@ import {
   sampleKey,
   writeJsonAtomic,
 } from '../store/run-dir.js';
+import { prepareWritableDir, removeCreatedDirs } from '../store/writable-dir.js';
 import { getTask } from '../tasks/registry.js';
 import type {
   ConversationDriver,
@@ -47,8 +48,9 @@ import { judgeIdentityConflict } from '../judge/spec.js';
 import { EvalkitError } from '../util/errors.js';
 import { Limiter } from '../util/limiter.js';
 import { evalkitGitCommit, evalkitVersion } from '../util/version.js';
+import { manifestErrors, summarizeErrors, type ErrorSummary } from './error-summary.js';
 import { computeRunMetrics } from './metrics.js';
-import { createProgress, type ProgressCounts, type ProgressSink } from './progress.js';
+import { createProgress, retryNotices, type ProgressCounts, type ProgressSink } from './progress.js';
 import { acquireRunLock } from './run-lock.js';
 import { shardOfRequest } from './shard.js';
 
@@ -71,6 +73,16 @@ export interface RunSpec {
   command?: string;
   /** Abort the run (Ctrl-C). Finished records stay on disk; the manifest says "interrupted". */
   signal?: AbortSignal;
+  /**
+   * Tolerated fraction (0..1) of errored samples; above it the run ends with status "failed" (metrics are still
+   * written from the scored samples). Default 0: any errored sample fails the run.
+   */
+  maxErrorRate?: number;
+  /**
+   * Allow tasks that an existing run directory does not hold yet to be added to it (campaigns add tasks to a
+   * checkpoint's directory). Without it, `evalkit run` refuses a changed task set (`--add-tasks`).
+   */
+  addTasks?: boolean;
 }
 
 export interface RunResult {
@@ -78,6 +90,8 @@ export interface RunResult {
   metrics: Record<string, TaskMetrics>;
   counts: ProgressCounts;
   status: RunManifest['status'];
+  /** Errored samples of the run's tasks (undefined when the run was interrupted). */
+  errors?: ErrorSummary;
 }
 
 export interface LoadedTask {
@@ -120,6 +134,53 @@ function identity(t: RunManifest['tasks'][number]) {
   return JSON.stringify({ name: t.name, settings: t.settings, datasets: t.datasets.map((d) => d.sha256) });
 }
 
+/** The flag that reproduces a recorded --limit, for messages. */
+const limitFlag = (limit: unknown) => (limit ? `--limit ${limit}` : 'no --limit');
+
+/**
+ * An existing run directory is resumed only with the definition it was started with: same --limit, --seed
+ * and shard, and the same tasks (new tasks only with `addTasks`). Checked before anything is started or written.
+ * Resuming a subset of the tasks is allowed (campaigns resume the unfinished ones).
+ */
+export function checkResumable(
+  runDir: string,
+  m: RunManifest,
+  spec: Pick<RunSpec, 'options' | 'shard' | 'addTasks'>,
+  taskNames: string[],
+): void {
+  const manifestPath = join(runDir, RUN_FILES.manifest);
+  const oldLimit = m.options?.limit;
+  const newLimit = spec.options.limit;
+  if ((oldLimit ?? null) !== (newLimit ?? null)) {
+    throw new EvalkitError(
+      `${runDir} was started with ${limitFlag(oldLimit)} and this command has ${limitFlag(newLimit)}; ` +
+        `a run directory keeps one item set. Resume it with ${limitFlag(oldLimit)}, or evaluate ` +
+        `${newLimit ? `${newLimit} items` : 'all items'} in a new --run-dir.`,
+    );
+  }
+  const oldSeed = m.options?.seed;
+  if (oldSeed !== undefined && spec.options.seed !== undefined && oldSeed !== spec.options.seed) {
+    throw new EvalkitError(
+      `${runDir} was started with --seed ${oldSeed}, this command has --seed ${spec.options.seed}; ` +
+        `resume with --seed ${oldSeed} or use a new --run-dir`,
+    );
+  }
+  if (JSON.stringify(m.shard ?? null) !== JSON.stringify(spec.shard ?? null)) {
+    throw new EvalkitError(
+      `${manifestPath}: shard ${JSON.stringify(m.shard ?? null)} differs from --shard ${JSON.stringify(spec.shard ?? null)}`,
+    );
+  }
+  const have = new Set(m.tasks.map((t) => t.name));
+  const added = taskNames.filter((t) => !have.has(t));
+  if (added.length && !spec.addTasks) {
+    throw new EvalkitError(
+      `${runDir} holds ${[...have].join(', ')}; ${added.join(', ')} ${added.length > 1 ? 'are' : 'is'} not in it. ` +
+        `To add ${added.length > 1 ? 'them' : 'it'} to this run pass --add-tasks; to keep runs apart use a new --run-dir ` +
+        `(compare and report take several run directories).`,
+    );
+  }
+}
+
 async function openManifest(
   runDir: string,
   spec: RunSpec,
@@ -145,15 +206,17 @@ async function openManifest(
   const manifestPath = join(runDir, RUN_FILES.manifest);
   if (existsSync(manifestPath)) {
     const m = await readManifest(runDir);
-    if (m.model.id !== provider.id) {
+    const kind = spec.model.model.split(':', 1)[0];
+    if (modelIdentity(m.model) !== modelIdentity({ provider: kind, id: provider.id })) {
       throw new EvalkitError(
-        `${manifestPath}: this run directory belongs to model "${m.model.id}", not "${provider.id}"; use another --run-dir`,
+        `${manifestPath}: this run directory belongs to model "${m.model.id}", not "${provider.id}" ` +
+          `(runs are identified by the served model name); use another --run-dir`,
       );
     }
-    if (JSON.stringify(m.shard ?? null) !== JSON.stringify(spec.shard ?? null)) {
-      throw new EvalkitError(
-        `${manifestPath}: shard ${JSON.stringify(m.shard ?? null)} differs from --shard ${JSON.stringify(spec.shard ?? null)}`,
-      );
+    if (m.model.id !== provider.id) {
+      // Same model, new location (a server restarted on another port): resume, and record where it runs now.
+      process.stderr.write(`evalkit: resuming ${m.model.id} at its new location ${provider.id}\n`);
+      m.model = { ...m.model, ...describeModel(spec.model, provider) };
     }
     const judgeConflict = judgeIdentityConflict(m.options, spec.options);
     if (judgeConflict) throw new EvalkitError(`${manifestPath}: ${judgeConflict}`);
@@ -172,7 +235,9 @@ async function openManifest(
     }
     m.status = 'running';
     m.endedAt = null;
-    m.sessions.push(session);
+    delete m.failure;
+    delete m.errors;
+    m.sessions.push(m.model.id !== provider.id ? { ...session, modelId: provider.id } : session);
     await writeJsonAtomic(manifestPath, m);
     return m;
   }
@@ -193,10 +258,16 @@ async function openManifest(
   return m;
 }
 
-async function finishManifest(runDir: string, status: RunManifest['status']): Promise<void> {
+async function finishManifest(
+  runDir: string,
+  status: RunManifest['status'],
+  extra: Pick<RunManifest, 'failure' | 'errors'> = {},
+): Promise<void> {
   const m = await readManifest(runDir);
   const now = new Date().toISOString();
   m.status = status;
+  if (extra.failure) m.failure = extra.failure;
+  if (extra.errors) m.errors = extra.errors;
   m.endedAt = now;
   const s = m.sessions[m.sessions.length - 1];
   if (s) s.endedAt = now;
@@ -274,20 +345,34 @@ async function createProviderFor(model: ModelSpec, runDir: string): Promise<Mode
 
 export async function runEvaluation(spec: RunSpec): Promise<RunResult> {
   const runDir = resolve(spec.runDir);
-  const release = await acquireRunLock(runDir);
   const progress = spec.progress ?? createProgress(process.stderr);
   const options = spec.options;
+  const manifestPath = join(runDir, RUN_FILES.manifest);
+  // Everything that can be checked is checked before anything is created: the directory can be written, the
+  // tasks exist and load, an existing run is resumed with its own definition.
+  const resumed = existsSync(manifestPath) ? await readManifest(runDir) : undefined;
+  const { loaded, ctx } = await loadTasks(spec.tasks, options);
+  if (resumed)
+    checkResumable(
+      runDir,
+      resumed,
+      spec,
+      loaded.map((l) => l.task.name),
+    );
+  const { created } = prepareWritableDir(runDir, 'run directory');
+  const release = await acquireRunLock(runDir);
   let provider: ModelProvider | undefined;
   const scorers = new Map<string, Scorer>();
   const conversationDrivers = new Map<string, ConversationDriver>();
   let logs: Awaited<ReturnType<typeof openRunLogs>> | undefined;
   let status: RunManifest['status'] = 'failed';
+  let extra: Pick<RunManifest, 'failure' | 'errors'> = {};
   const counts: ProgressCounts = { total: 0, generated: 0, scored: 0, errored: 0, skipped: 0 };
   try {
-    const { loaded, ctx } = await loadTasks(spec.tasks, options);
     ctx.runDir = runDir;
-    const theProvider: ModelProvider =
-      spec.provider ?? (await createProviderFor(withRequestShaping(spec.model, loaded), runDir));
+    const model = { ...withRequestShaping(spec.model, loaded) };
+    model.onRetry ??= retryNotices(progress);
+    const theProvider: ModelProvider = spec.provider ?? (await createProviderFor(model, runDir));
     provider = theProvider;
     await openManifest(runDir, spec, theProvider, loaded);
     const state = await loadRunState(runDir, { tasks: new Set(loaded.map((l) => l.task.name)) });
@@ -327,6 +412,8 @@ export async function runEvaluation(spec: RunSpec): Promise<RunResult> {
             g.error || g.text === null
               ? erroredVerdict(g)
               : await scoreGeneration(await scorerFor(l), item, g, options, spec.signal);
+          // A scorer cut short by Ctrl-C did not judge the sample: leave it unscored for the resume.
+          if (aborted() && v.scores === null && !g.error) return;
           theLogs.verdicts.append(v);
           counts.scored++;
           if (v.scores === null) counts.errored++;
@@ -395,11 +482,13 @@ export async function runEvaluation(spec: RunSpec): Promise<RunResult> {
               ? await driver.generate(theProvider, item, req, missing, { signal: spec.signal })
               : await theProvider.generate(req, missing, { signal: spec.signal });
             for (const g of gens) {
+              // Requests cut off by Ctrl-C are not recorded: the resume asks for them again.
+              if (aborted() && g.error) continue;
               theLogs.generations.append(g);
               counts.generated++;
+              await submitScore(l, item, g);
             }
             progress.update(counts, 'run');
-            for (const g of gens) await submitScore(l, item, g);
           } catch (e) {
             failures.push(e);
           } finally {
@@ -419,17 +508,34 @@ export async function runEvaluation(spec: RunSpec): Promise<RunResult> {
     theLogs.close();
     logs = undefined;
     const metrics = await computeRunMetrics(runDir, loaded, options);
-    status = 'completed';
-    return { runDir, metrics, counts, status };
+    const errors = await summarizeErrors(
+      runDir,
+      loaded.map((l) => l.task.name),
+      spec.maxErrorRate ?? 0,
+    );
+    status = errors.failed ? 'failed' : 'completed';
+    extra = errors.errored ? { errors: manifestErrors(errors) } : {};
+    if (errors.failed)
+      extra.failure = `${errors.errored} of ${errors.samples} samples errored (tolerated: --max-error-rate ${errors.maxErrorRate})`;
+    return { runDir, metrics, counts, status, errors };
   } catch (e) {
     if (spec.signal?.aborted) status = 'interrupted';
+    else extra = { failure: (e as Error).message };
     throw e;
   } finally {
     logs?.close();
     await Promise.allSettled([...scorers.values(), ...conversationDrivers.values()].map((s) => s.close?.()));
     if (!spec.provider) await provider?.close?.().catch(() => undefined);
-    if (existsSync(join(runDir, RUN_FILES.manifest)))
-      await finishManifest(runDir, status).catch(() => undefined);
+    if (existsSync(manifestPath)) await finishManifest(runDir, status, extra).catch(() => undefined);
     release();
+    // A start that failed before the run existed (no manifest) leaves nothing behind.
+    if (!existsSync(manifestPath)) {
+      try {
+        unlinkSync(join(runDir, '.lock'));
+      } catch {
+        /* released */
+      }
+      removeCreatedDirs(runDir, created);
+    }
   }
 }

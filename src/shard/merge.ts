@@ -20,6 +20,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import { modelIdentity } from '../models/spec.js';
 import { shardOfRequest } from '../runner/shard.js';
 import {
   iterJsonl,
@@ -77,16 +78,8 @@ function numberAffectingOptions(m: RunManifest): string {
 
 const collator = new Intl.Collator('en', { numeric: true });
 
-/**
- * What must agree between shards about the model. Provider ids have the form `<kind>:<location>#<identity>`
- * (openai: URL#served name, vllm: checkpoint#served name, gguf: path#file fingerprint): the location legitimately
- * differs per shard (each pod its own vLLM replica, the GGUF copied to another path), the identity must not.
- */
-export function modelKey(m: RunManifest['model']): string {
-  const id = String(m.id ?? '');
-  const hash = id.lastIndexOf('#');
-  return `${m.provider}:${hash >= 0 ? id.slice(hash + 1) : id}`;
-}
+/** What must agree between shards about the model: see `modelIdentity` (the location may differ per shard). */
+export const modelKey = modelIdentity;
 
 interface ShardData {
   dir: string;

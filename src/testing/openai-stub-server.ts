@@ -22,7 +22,8 @@
  * The default `respond` is deterministic in (prompt/messages, seed, temperature, sample index), so several stub
  * servers give identical answers to identical requests.
  *
- * Faults: scripted per request (HTTP status with Retry-After, connection reset mid-response, hanging response),
+ * Faults: scripted per request (HTTP status with Retry-After, connection reset mid-response, hanging response,
+ * a complete HTTP 200 whose body is not JSON),
  * for the first K matching requests or a seeded fraction of them. Every request is logged (path + body) so
  * tests can assert exactly what arrived.
  *
@@ -67,7 +68,7 @@ export interface StubRespondContext {
   requestNumber: number;
 }
 
-export type StubFaultKind = 'status' | 'reset' | 'hang';
+export type StubFaultKind = 'status' | 'reset' | 'hang' | 'malformed';
 
 /**
  * One fault rule. A rule applies to requests whose path is in `paths` (default: the two generation paths);
@@ -659,6 +660,16 @@ export async function startStubServer(options: StubServerOptions = {}): Promise<
           await new Promise<void>((resolve) => sock.once('close', () => resolve()));
           return;
         }
+        if (fault.kind === 'malformed') {
+          // A complete, well-framed HTTP 200 whose body is not JSON (a proxy's error page, a broken server).
+          const junk = '<html><body>502 Bad Gateway</body></html>{"choices": [';
+          res.writeHead(200, {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(junk),
+          });
+          res.end(junk);
+          return;
+        }
         if (fault.kind === 'reset') {
           // Start a plausible response (an SSE chunk for stream requests), then drop the connection mid-body.
           if (body?.stream) {
@@ -848,7 +859,7 @@ function parseCli(argv: string[]): StubServerOptions {
       case '--help':
         process.stdout.write(
           'usage: openai-stub-server [--port N] [--host H] [--model-name NAME] [--latency-per-token-ms MS] [--eos-token S]\n' +
-            '       [--max-model-len N] [--no-log] [--fault-kind status|reset|hang] [--fault-status CODE] [--fault-first K]\n' +
+            '       [--max-model-len N] [--no-log] [--fault-kind status|reset|hang|malformed] [--fault-status CODE] [--fault-first K]\n' +
             '       [--fault-fraction F] [--fault-seed S] [--retry-after SECONDS]\n',
         );
         process.exit(0);

@@ -5,15 +5,14 @@
  * uninterrupted run.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStubServer, type StubServer } from '../../src/testing/openai-stub-server.js';
-import { REPO_ROOT, SHARED_DATASETS } from '../helpers/paths.js';
-
-const CLI = join(REPO_ROOT, 'bin', 'evalkit.js');
+import { CLI, cli, jsonl, readJsonFile as readJson } from '../helpers/cli.js';
+import { SHARED_DATASETS } from '../helpers/paths.js';
 
 interface HeProblem {
   task_id: string;
@@ -43,28 +42,6 @@ function respond(ctx: { prompt?: string; messages?: { content: string }[] }): st
   return `${body}\n\nif __name__ == "__main__":\n    print("junk after the stop sequence")\n`;
 }
 
-/** Run the CLI as a child process (async: the test's own stub server must keep answering meanwhile). */
-function cli(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
-const jsonl = (p: string) =>
-  existsSync(p)
-    ? readFileSync(p, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l))
-    : [];
 const metricsOf = (dir: string) => {
   const m = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
   return Object.fromEntries(
@@ -163,7 +140,10 @@ describe('evalkit run end to end', () => {
       '--quiet',
     ]);
     server.setFaults(null);
-    expect(r.status, r.stderr).toBe(0);
+    // Every sample errored: the run failed (exit 1, manifest says so) and says why.
+    expect(r.status, r.stderr).toBe(1);
+    expect(readJson(join(dir, 'manifest.json')).status).toBe('failed');
+    expect(r.stderr).toMatch(/2 × POST .*HTTP 503: overloaded/);
     const v = jsonl(join(dir, 'verdicts.jsonl'));
     expect(v).toHaveLength(2);
     expect(v.every((x) => x.scores === null && /503/.test(x.error))).toBe(true);
@@ -182,6 +162,9 @@ describe('evalkit run end to end', () => {
     ]);
     expect(again.status, again.stderr).toBe(0);
     expect(metricsOf(dir)['humanevalplus'].counts.errored).toBe(0);
+    const resumed = readJson(join(dir, 'manifest.json'));
+    expect(resumed.status).toBe('completed');
+    expect(resumed.errors).toBeUndefined();
   });
 
   it('a run killed with SIGKILL mid-way and resumed equals an uninterrupted run', async () => {

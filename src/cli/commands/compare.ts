@@ -3,7 +3,7 @@ import { compareIndexedRuns, formatComparison } from '../../report/compare.js';
 import type { Correction } from '../../stats/multiple.js';
 import { EvalkitError } from '../../util/errors.js';
 import { openAndResolveRuns } from '../resolve-runs.js';
-import { positiveInt } from '../shared-options.js';
+import { nonNegativeInt, positiveInt } from '../shared-options.js';
 
 export function register(program: Command): void {
   program
@@ -29,7 +29,7 @@ export function register(program: Command): void {
     )
     .option('--correction <method>', 'multiple-comparison correction across tasks: holm | bh | none', 'holm')
     .option('--alpha <a>', 'significance level', (v) => Number(v), 0.05)
-    .option('--seed <n>', 'seed for bootstrap and permutations', positiveInt('--seed'), 1234)
+    .option('--seed <n>', 'seed for bootstrap and permutations', nonNegativeInt('--seed'), 1234)
     .option('--resamples <n>', 'bootstrap resamples', positiveInt('--resamples'), 2000)
     .option('--max-flips <n>', 'flipped items listed per task in the table', positiveInt('--max-flips'), 10)
     .option('--json', 'print the full comparison as JSON')

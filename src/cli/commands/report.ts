@@ -8,7 +8,7 @@ import { compareIndexedRuns } from '../../report/compare.js';
 import { writeReport } from '../../report/report.js';
 import type { Correction } from '../../stats/multiple.js';
 import { openAndResolveRuns } from '../resolve-runs.js';
-import { positiveInt } from '../shared-options.js';
+import { nonNegativeInt } from '../shared-options.js';
 
 export function register(program: Command): void {
   program
@@ -26,7 +26,7 @@ export function register(program: Command): void {
     .option('--db <path>', 'results database file')
     .option('--baseline <mode>', 'compare each run to the "previous" one or to the "first"', 'previous')
     .option('--correction <method>', 'holm | bh | none', 'holm')
-    .option('--seed <n>', 'seed for bootstrap and permutations', positiveInt('--seed'), 1234)
+    .option('--seed <n>', 'seed for bootstrap and permutations', nonNegativeInt('--seed'), 1234)
     .option('--viewer-url <url>', 'base URL of `evalkit view`, to link flipped items to the viewer')
     .option(
       '--max-items <n>',

@@ -8,7 +8,15 @@ import { parseShard } from '../../runner/shard.js';
 import { EvalkitError } from '../../util/errors.js';
 import { addJudgeOptions, judgeRunOptions } from '../../judge/cli-options.js';
 import { exportResults } from '../export.js';
-import { addScoringOptions, collect, formatMetrics, positiveInt, runOptionsFrom } from '../shared-options.js';
+import { formatErrorSummary } from '../../runner/error-summary.js';
+import {
+  addScoringOptions,
+  collect,
+  formatMetrics,
+  nonNegativeInt,
+  positiveInt,
+  runOptionsFrom,
+} from '../shared-options.js';
 
 export function register(program: Command): void {
   const cmd = program
@@ -28,6 +36,10 @@ export function register(program: Command): void {
     .requiredOption('--task <variant>', 'task variant (repeatable); see `evalkit list tasks`', collect)
     .requiredOption('--run-dir <dir>', 'run directory (created, or resumed if it exists)')
     .option(
+      '--add-tasks',
+      'allow --task variants that an existing --run-dir does not hold yet to be added to it',
+    )
+    .option(
       '--endpoint <url>',
       'additional OpenAI-compatible endpoint serving the same model (repeatable; load-balanced)',
       collect,
@@ -35,8 +47,13 @@ export function register(program: Command): void {
     .option('--concurrency <n>', 'max requests in flight (default 128)', positiveInt('--concurrency'))
     .option(
       '--max-retries <n>',
-      'retries per request on 429/5xx/reset/timeout before the sample is marked errored',
-      positiveInt('--max-retries'),
+      'retries per request on 429/5xx/reset/timeout/malformed response before the sample is marked errored (default 6; 0 = none)',
+      nonNegativeInt('--max-retries'),
+    )
+    .option(
+      '--retry-delay <ms>',
+      'delay before the first retry (doubles per retry up to 30 s, with jitter; default 1000)',
+      nonNegativeInt('--retry-delay'),
     )
     .option('--request-timeout <ms>', 'per-request timeout in milliseconds', positiveInt('--request-timeout'))
     .option('--stream', 'use streaming (server-sent events) responses')
@@ -88,6 +105,7 @@ export function register(program: Command): void {
       endpoints: o.endpoint,
       concurrency: o.concurrency,
       maxRetries: o.maxRetries,
+      retryDelayMs: o.retryDelay,
       requestTimeoutMs: o.requestTimeout,
       stream: o.stream,
       cache: o.cache,
@@ -112,7 +130,8 @@ export function register(program: Command): void {
       interrupts++;
       if (interrupts > 1) process.exit(130);
       process.stderr.write(
-        '\nevalkit: interrupted; finishing records in flight (Ctrl-C again to quit now). Resume with the same command.\n',
+        '\nevalkit: interrupted: requests in flight are abandoned (not recorded; a resume asks for them again), ' +
+          'samples already generated are scored and saved. Ctrl-C again to quit at once.\n',
       );
       controller.abort();
     };
@@ -128,14 +147,23 @@ export function register(program: Command): void {
         progress: createProgress(process.stderr, o.quiet),
         command: ['evalkit', ...process.argv.slice(2)].join(' '),
         signal: controller.signal,
+        maxErrorRate: o.maxErrorRate,
+        addTasks: o.addTasks,
       });
       if (result.status === 'interrupted') {
+        const c = result.counts;
+        process.stderr.write(
+          `evalkit: interrupted: ${c.scored} samples scored in this session, ${c.skipped} done before, ` +
+            `${Math.max(0, c.total - c.skipped - c.scored)} left; resume with the same command.\n`,
+        );
         process.exitCode = 130;
         return;
       }
       process.stdout.write(formatMetrics(result.metrics));
       if (o.export) await exportResults(o.export, resolve(o.runDir));
       process.stdout.write(`run directory: ${resolve(o.runDir)}\n`);
+      if (result.errors) process.stderr.write(formatErrorSummary(result.errors));
+      if (result.status === 'failed') process.exitCode = 1;
     } finally {
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigint);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { readSamples } from '../../models/replay/evalplus-samples.js';
+import { formatErrorSummary, summarizeErrors } from '../../runner/error-summary.js';
 import { createProgress } from '../../runner/progress.js';
 import { ReplayProvider } from '../../runner/replay-provider.js';
 import { rescoreRun } from '../../runner/rescore.js';
@@ -60,6 +61,7 @@ export function register(program: Command): void {
         options,
         progress,
         command: ['evalkit', ...process.argv.slice(2)].join(' '),
+        maxErrorRate: o.maxErrorRate,
       });
       metrics = result.metrics;
     } else {
@@ -68,5 +70,8 @@ export function register(program: Command): void {
     process.stdout.write(formatMetrics(metrics));
     if (o.export) await exportResults(o.export, resolve(o.runDir));
     process.stdout.write(`run directory: ${resolve(o.runDir)}\n`);
+    const errors = await summarizeErrors(resolve(o.runDir), Object.keys(metrics), o.maxErrorRate);
+    process.stderr.write(formatErrorSummary(errors));
+    if (errors.failed) process.exitCode = 1;
   });
 }

@@ -63,6 +63,8 @@ export function createCheckScorer<D>(opts: {
         await executor
       ).runTestProgram({ program, testCode: opts.testCode(item), timeoutMs: opts.timeoutMs });
       const pass = out.status === 'pass' ? 1 : 0;
+      if (!pass && !program.trim())
+        return { scores: { pass }, extracted: program, reason: NO_CODE, details: { status: out.status } };
       return {
         scores: { pass },
         extracted: program,
@@ -105,13 +107,27 @@ export function createEvalPlusScorer<D>(opts: {
       }
       await prep;
       const out = await ex.evaluateEvalPlus(problem, program);
-      return evalPlusVerdict(out, program);
+      return explainMissingCode(evalPlusVerdict(out, program), program, problem.entryPoint);
     },
     async close() {
       await sanitizer.close();
       if (executor) await (await executor).close();
     },
   };
+}
+
+const NO_CODE = 'no code found in the answer';
+
+/**
+ * A failing sample whose program is empty, or does not define the function under test, fails with Python's
+ * `KeyError: '<entry point>'` from the harness; say what happened instead. Scores are untouched.
+ */
+export function explainMissingCode(v: Verdict, program: string, entryPoint: string): Verdict {
+  if (!v.reason) return v;
+  if (!program.trim()) return { ...v, reason: NO_CODE };
+  if (v.reason.includes(`KeyError: '${entryPoint}'`))
+    return { ...v, reason: `the answer does not define ${entryPoint}() (${v.reason})` };
+  return v;
 }
 
 /** EvalPlus counts a "plus" pass only when base AND plus pass. */

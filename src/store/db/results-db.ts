@@ -13,7 +13,7 @@
  */
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { passAtK } from '../../metrics/pass-at-k.js';
 import type {
@@ -25,6 +25,7 @@ import type {
 } from '../../types.js';
 import { EvalkitError } from '../../util/errors.js';
 import { iterJsonl, readManifest, readMetrics, RUN_FILES } from '../run-dir.js';
+import { fsErrorLine, prepareWritableDir } from '../writable-dir.js';
 import type { ItemOutcome } from '../../stats/compare-items.js';
 
 export const SCHEMA_VERSION = 1;
@@ -140,9 +141,27 @@ export class ResultsDb {
   readonly db: Database.Database;
 
   constructor(readonly path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
+    if (path !== ':memory:') {
+      // The index is written on every use (incremental re-indexing): its file and folder must be writable.
+      prepareWritableDir(dirname(resolve(path)), 'results database folder');
+      if (existsSync(path)) {
+        try {
+          accessSync(path, constants.R_OK | constants.W_OK);
+        } catch (e) {
+          throw new EvalkitError(
+            `${fsErrorLine('results database', resolve(path), e)}; make it writable or pass --db <another file>`,
+          );
+        }
+      }
+    }
+    try {
+      this.db = new Database(path);
+      this.db.pragma('journal_mode = WAL');
+    } catch (e) {
+      throw new EvalkitError(
+        `results database ${resolve(path)}: ${(e as Error).message}; make it writable or pass --db <another file>`,
+      );
+    }
     this.db.pragma('synchronous = NORMAL');
     // 64 MiB page cache (default 2 MiB): inserts into the (run, task, item, sample) B-trees arrive in file
     // order, not key order ("code/10" sorts before "code/2"), so a small cache re-reads pages constantly.
@@ -165,16 +184,14 @@ export class ResultsDb {
     this.db.close();
   }
 
-  /** Index every run directory directly under `root` (and `root` itself if it is a run). */
+  /**
+   * Index every run directory under `root` (and `root` itself if it is a run), also nested ones such as a
+   * campaign's `<root>/<campaign>/<checkpoint>` (see `findRunDirs`).
+   */
   async indexRoot(root: string, opts: { force?: boolean } = {}): Promise<IndexResult[]> {
     const abs = resolve(root);
     if (!existsSync(abs)) throw new EvalkitError(`runs root not found: ${abs}`);
-    const dirs = isRunDir(abs)
-      ? [abs]
-      : readdirSync(abs, { withFileTypes: true })
-          .filter((d) => d.isDirectory() && isRunDir(join(abs, d.name)))
-          .map((d) => join(abs, d.name))
-          .sort();
+    const dirs = findRunDirs(abs);
     const out: IndexResult[] = [];
     for (const d of dirs) out.push(await this.indexRun(d, opts));
     // Drop runs whose directory vanished from under this root.
@@ -545,6 +562,32 @@ function toSampleRow(r: Record<string, unknown>): SampleRow {
 
 /** Default database location for a runs root. */
 export const defaultDbPath = (runsRoot: string) => join(resolve(runsRoot), '.evalkit-index.sqlite');
+
+/**
+ * Run directories under `root`, depth first, at most `maxDepth` levels down (a campaign nests its runs as
+ * <runsRoot>/<campaign>/<checkpoint>; shards as <dir>/<shard>): a run directory is not searched further, hidden
+ * folders are skipped. Sorted by path.
+ */
+export function findRunDirs(root: string, maxDepth = 3): string[] {
+  if (isRunDir(root)) return [root];
+  const out: string[] = [];
+  const walk = (dir: string, depth: number) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return; // unreadable folder: not ours
+    }
+    for (const d of entries) {
+      if (!d.isDirectory() || d.name.startsWith('.')) continue;
+      const p = join(dir, d.name);
+      if (isRunDir(p)) out.push(p);
+      else if (depth < maxDepth) walk(p, depth + 1);
+    }
+  };
+  walk(root, 1);
+  return out.sort();
+}
 
 export function openResultsDb(path: string): ResultsDb {
   return new ResultsDb(path);
