@@ -19,11 +19,16 @@ const WHY: Record<string, string> = {
   ENOSPC: 'no space left on the device',
 };
 
-/** One line for a failed filesystem call on `path`: "<what> <path>: <reason> (<CODE>)". */
-export function fsErrorLine(what: string, path: string, e: unknown): string {
+/** Why a filesystem call failed, in words: "permission denied (EACCES)". */
+export function fsReason(e: unknown): string {
   const code = (e as NodeJS.ErrnoException)?.code ?? '';
   const why = WHY[code] ?? (e as Error)?.message ?? String(e);
-  return `${what} ${path}: ${why}${code ? ` (${code})` : ''}`;
+  return `${why}${code ? ` (${code})` : ''}`;
+}
+
+/** One line for a failed filesystem call on `path`: "<what> <path>: <reason> (<CODE>)". */
+export function fsErrorLine(what: string, path: string, e: unknown): string {
+  return `${what} ${path}: ${fsReason(e)}`;
 }
 
 function statOrUndefined(p: string) {
@@ -66,9 +71,7 @@ export function prepareWritableDir(dirArg: string, what: string): { dir: string;
         accessSync(p, constants.W_OK | constants.X_OK);
       } catch (e) {
         throw new EvalkitError(
-          p === dir
-            ? fsErrorLine(what, dir, e)
-            : `${what} ${dir}: cannot create it in ${p}: ${fsErrorLine('', '', e).trim()}`,
+          p === dir ? fsErrorLine(what, dir, e) : `${what} ${dir}: cannot create it in ${p}: ${fsReason(e)}`,
         );
       }
       break;
@@ -90,7 +93,7 @@ export function prepareWritableDir(dirArg: string, what: string): { dir: string;
       throw new EvalkitError(
         m === dir
           ? fsErrorLine(`cannot create ${what}`, dir, e)
-          : `cannot create ${what} ${dir}: ${fsErrorLine('', m, e).trim()}`,
+          : `cannot create ${what} ${dir}: ${fsErrorLine('cannot create', m, e)}`,
       );
     }
   }

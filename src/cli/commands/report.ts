@@ -7,6 +7,7 @@ import { EvalkitError } from '../../util/errors.js';
 import { compareIndexedRuns } from '../../report/compare.js';
 import { writeReport } from '../../report/report.js';
 import type { Correction } from '../../stats/multiple.js';
+import { prepareWritableDir } from '../../store/writable-dir.js';
 import { openAndResolveRuns } from '../resolve-runs.js';
 import { nonNegativeInt } from '../shared-options.js';
 
@@ -36,6 +37,7 @@ export function register(program: Command): void {
     )
     .option('--title <text>', 'page title')
     .action(async (refs: string[], o: Record<string, any>, cmd: Command) => {
+      prepareWritableDir(o.out, 'report folder'); // before any work: one clear line if it cannot be written
       if (!refs.length && o.campaign) {
         const c = loadCampaign(o.campaign);
         refs = c.checkpoints
