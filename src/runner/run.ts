@@ -213,7 +213,8 @@ async function openManifest(
           `(runs are identified by the served model name); use another --run-dir`,
       );
     }
-    if (m.model.id !== provider.id) {
+    const moved = m.model.id !== provider.id;
+    if (moved) {
       // Same model, new location (a server restarted on another port): resume, and record where it runs now.
       process.stderr.write(`evalkit: resuming ${m.model.id} at its new location ${provider.id}\n`);
       m.model = { ...m.model, ...describeModel(spec.model, provider) };
@@ -237,7 +238,7 @@ async function openManifest(
     m.endedAt = null;
     delete m.failure;
     delete m.errors;
-    m.sessions.push(m.model.id !== provider.id ? { ...session, modelId: provider.id } : session);
+    m.sessions.push(moved ? { ...session, modelId: provider.id } : session);
     await writeJsonAtomic(manifestPath, m);
     return m;
   }
