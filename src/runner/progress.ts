@@ -41,15 +41,16 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, quie
       frac: work > 0 ? c.scored / work : 1,
     };
   };
-  /** The terminal line: a bar when there is room, cut to the terminal width minus one column. */
-  const ttyLine = (text: string, frac: number) => {
+  /** Cut to the terminal width minus one column (a full-width line wraps on some terminals). */
+  const fit = (line: string) => {
     const cols = stream.columns || 80;
-    const barWidth = Math.min(24, cols - 1 - text.length - 3);
-    const line =
-      barWidth >= 8
-        ? `[${'#'.repeat(Math.round(frac * barWidth))}${'.'.repeat(barWidth - Math.round(frac * barWidth))}] ${text}`
-        : text;
     return line.length > cols - 1 ? `${line.slice(0, Math.max(0, cols - 2))}…` : line;
+  };
+  /** The terminal line: a bar when there is room. */
+  const ttyLine = (text: string, frac: number) => {
+    const barWidth = Math.min(24, (stream.columns || 80) - 1 - text.length - 3);
+    const filled = Math.round(frac * barWidth);
+    return fit(barWidth >= 8 ? `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}] ${text}` : text);
   };
   const draw = (c: ProgressCounts, phase: string) => {
     const { text, frac } = fmt(c, phase);
@@ -74,7 +75,7 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, quie
     },
     done(c, phase) {
       const { text } = fmt(c, phase);
-      stream.write(isTty ? `\r\x1b[2K${text}\n` : `[${new Date().toISOString()}] ${text}\n`);
+      stream.write(isTty ? `\r\x1b[2K${fit(text)}\n` : `[${new Date().toISOString()}] ${text}\n`);
     },
     note(text) {
       if (isTty) {

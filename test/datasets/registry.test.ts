@@ -2,7 +2,13 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DATASET_FILES, DatasetResolver, parseJsonl, requireField } from '../../src/datasets/registry.js';
+import {
+  CHECKOUT_MIRROR,
+  DATASET_FILES,
+  DatasetResolver,
+  parseJsonl,
+  requireField,
+} from '../../src/datasets/registry.js';
 import { SHARED_DATASETS } from '../helpers/paths.js';
 
 describe('dataset registry', () => {
@@ -50,6 +56,33 @@ describe('dataset registry', () => {
     });
     (bad as any).dataDir = undefined;
     await expect(bad.resolve('aime24')).rejects.toThrow(/checksum mismatch/);
+  });
+
+  it('offline without EVALKIT_DATA_DIR: falls back to the mirror next to the checkout, and says so', async () => {
+    expect(CHECKOUT_MIRROR).toBe(SHARED_DATASETS); // <checkout>/../shared/datasets, as the tests find it
+    const offline = (async () => {
+      throw new TypeError('fetch failed');
+    }) as typeof fetch;
+    const cacheDir = mkdtempSync(join(tmpdir(), 'evalkit-cache-'));
+    const r = new DatasetResolver({ cacheDir, fetchImpl: offline, fallbackMirror: SHARED_DATASETS });
+    (r as any).dataDir = undefined;
+    const writes: string[] = [];
+    const orig = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((s: string) => (writes.push(String(s)), true)) as typeof process.stderr.write;
+    try {
+      const got = await r.resolve('aime24');
+      expect(got.path).toBe(join(SHARED_DATASETS, 'aime', 'aime24_test.jsonl'));
+    } finally {
+      process.stderr.write = orig;
+    }
+    expect(writes.join('')).toMatch(
+      /download failed \(fetch failed\); using the offline mirror next to this checkout/,
+    );
+    const none = new DatasetResolver({ cacheDir, fetchImpl: offline, fallbackMirror: null });
+    (none as any).dataDir = undefined;
+    await expect(none.resolve('aime24')).rejects.toThrow(
+      /download from .* failed \(fetch failed\); offline\? set EVALKIT_DATA_DIR/,
+    );
   });
 
   it('reports a malformed line with file and line number, and a bad field with its name', () => {

@@ -60,9 +60,12 @@ describe('createProvider', () => {
     const s = await startStubServer();
     const url = s.url;
     await s.close();
-    await expect(createProvider({ model: `openai:${url}` })).rejects.toThrow(
-      /cannot determine the model name.*ECONNREFUSED/s,
+    const err = await createProvider({ model: `openai:${url}` }).catch((e) => e as Error);
+    // the connection is the problem, not the model name
+    expect(err.message).toMatch(
+      new RegExp(`^server unreachable at ${url}; is the server running\\? .*ECONNREFUSED`),
     );
+    expect(err.message).not.toMatch(/model name/);
   });
 
   it('gguf:<missing file> reaches the embedded engine (its error, not "unknown form")', async () => {
