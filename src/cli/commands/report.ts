@@ -5,11 +5,10 @@ import { loadCampaign } from '../../campaign/config.js';
 import { RUN_FILES } from '../../store/run-dir.js';
 import { EvalkitError } from '../../util/errors.js';
 import { compareIndexedRuns } from '../../report/compare.js';
-import { writeReport } from '../../report/report.js';
 import type { Correction } from '../../stats/multiple.js';
 import { prepareWritableDir } from '../../store/writable-dir.js';
 import { openAndResolveRuns } from '../resolve-runs.js';
-import { nonNegativeInt } from '../shared-options.js';
+import { nonNegativeInt, positiveInt } from '../shared-options.js';
 
 export function register(program: Command): void {
   program
@@ -55,6 +54,8 @@ export function register(program: Command): void {
           correction: o.correction as Correction,
           baseline: o.baseline,
         });
+        // Loaded on use: the chart renderer (ECharts) takes seconds to import, and every CLI start imports this file.
+        const { writeReport } = await import('../../report/report.js');
         const files = await writeReport(db, rep, o.out, {
           viewerUrl: o.viewerUrl,
           title: o.title,

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { defaultDbPath } from '../../store/db/results-db.js';
-import { startViewer } from '../../viewer/server.js';
 
 export function register(program: Command): void {
   program
@@ -13,6 +12,8 @@ export function register(program: Command): void {
     .option('--port <n>', 'port (0 = any free port)', (v) => Number(v), 0)
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .action(async (o: { runsRoot: string; db?: string; port: number; host: string }) => {
+      // Loaded on use: the viewer pulls in the chart renderer, seconds to import on every CLI start otherwise.
+      const { startViewer } = await import('../../viewer/server.js');
       const v = await startViewer({
         runsRoot: o.runsRoot,
         dbPath: o.db ?? defaultDbPath(o.runsRoot),
