@@ -24,6 +24,7 @@ const { writeSyntheticRun } = await imp('store/db/synthetic-runs.js');
 const { ResultsDb } = await imp('store/db/results-db.js');
 const { compareIndexedRuns } = await imp('report/compare.js');
 const { writeReport } = await imp('report/report.js');
+const { runPage, itemPage } = await imp('viewer/pages.js');
 
 const samples = Number(arg('--samples', '50000'));
 const textLength = Number(arg('--text', '400'));
@@ -92,6 +93,10 @@ out.comparison = rep.pairs[0].tasks.map((t) => ({
   db.countSamples('B', { task: 'qa', status: 'fail' });
   return db.samplesPage('B', { task: 'qa', status: 'fail', offset: 20000, limit: 50 });
 });
+// The viewer's run page (one row per item: the task's samples grouped in SQL, ids in natural order, page 400 of
+// 25,000 items) and an item page (with previous/next through the task's 25,000 ids).
+[out.viewerRunPageMs] = await time(() => runPage(db, 'B', { task: 'qa', page: 400, size: 50 }, new Map()));
+[out.viewerItemPageMs] = await time(() => itemPage(db, 'qa', 'qa/12345', ['A', 'B'], undefined, undefined));
 out.dbBytes = statSync(join(dir, 'index.sqlite')).size;
 db.close();
 out.maxRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);

@@ -9,7 +9,7 @@ import { esc, ITEM_CSS, renderItem } from '../report/item-view.js';
 import { formatMetric } from '../report/report.js';
 import { describeItems, describeSampling, isSubset, taskSettings } from '../report/run-settings.js';
 import type { ResultsDb } from '../store/db/results-db.js';
-import { naturalCompare } from '../util/natural-sort.js';
+import { naturalCompare, naturalSort, naturalSortBy } from '../util/natural-sort.js';
 
 const pct = (x: number | undefined | null) =>
   typeof x === 'number' && Number.isFinite(x) ? (100 * x).toFixed(1) : 'n/a';
@@ -133,25 +133,25 @@ export function runPage(
   }
   const having = q.status ? `HAVING SUM(status = ?) > 0` : '';
   if (q.status) args.push(q.status);
-  const groups = (
-    db.db
-      .prepare(
-        `SELECT task, item_id AS itemId, COUNT(*) AS n, SUM(status = 'pass') AS pass, SUM(status = 'fail') AS fail, SUM(status = 'errored') AS errored
+  const groups = db.db
+    .prepare(
+      `SELECT task, item_id AS itemId, COUNT(*) AS n, SUM(status = 'pass') AS pass, SUM(status = 'fail') AS fail, SUM(status = 'errored') AS errored
          FROM samples WHERE ${where.join(' AND ')} GROUP BY task, item_id ${having}`,
-      )
-      .all(...args) as Array<{
-      task: string;
-      itemId: string;
-      n: number;
-      pass: number;
-      fail: number;
-      errored: number;
-    }>
-  ).sort((a, b) => naturalCompare(a.task, b.task) || naturalCompare(a.itemId, b.itemId));
-  const total = groups.length;
+    )
+    .all(...args) as Array<{
+    task: string;
+    itemId: string;
+    n: number;
+    pass: number;
+    fail: number;
+    errored: number;
+  }>;
+  // Natural order (task, then item id), each key tokenised once.
+  const sortedGroups = naturalSortBy(groups, (g) => `${g.task}\u0000${g.itemId}`);
+  const total = sortedGroups.length;
   const pages = Math.max(1, Math.ceil(total / q.size));
   const pageNo = Math.min(q.page, pages);
-  const shown = groups.slice((pageNo - 1) * q.size, pageNo * q.size);
+  const shown = sortedGroups.slice((pageNo - 1) * q.size, pageNo * q.size);
   const first = db.db.prepare(
     `SELECT substr(text, 1, 4000) AS text, substr(extracted, 1, 4000) AS extracted, substr(reason, 1, 200) AS reason, error, scores_json
      FROM samples WHERE run_id = ? AND task = ? AND item_id = ? ORDER BY sample_index LIMIT 1`,
@@ -273,17 +273,17 @@ function itemNeighbours(
   item: string,
   status?: string,
 ): { prev?: string; next?: string; index?: number; count?: number } {
-  const ids = (
-    db.db
-      .prepare(
-        status
-          ? `SELECT item_id AS id FROM samples WHERE run_id = ? AND task = ? GROUP BY item_id HAVING SUM(status = ?) > 0`
-          : `SELECT DISTINCT item_id AS id FROM samples WHERE run_id = ? AND task = ?`,
-      )
-      .all(...(status ? [runId, task, status] : [runId, task])) as Array<{ id: string }>
-  )
-    .map((r) => r.id)
-    .sort(naturalCompare);
+  const ids = naturalSort(
+    (
+      db.db
+        .prepare(
+          status
+            ? `SELECT item_id AS id FROM samples WHERE run_id = ? AND task = ? GROUP BY item_id HAVING SUM(status = ?) > 0`
+            : `SELECT DISTINCT item_id AS id FROM samples WHERE run_id = ? AND task = ?`,
+        )
+        .all(...(status ? [runId, task, status] : [runId, task])) as Array<{ id: string }>
+    ).map((r) => r.id),
+  );
   const i = ids.indexOf(item);
   if (i < 0) return { count: ids.length };
   return { prev: ids[i - 1], next: ids[i + 1], index: i, count: ids.length };

@@ -7,7 +7,7 @@
  * Every check compares what the page shows with an independent source: the runs' metrics.json and verdicts,
  * comparison.json, the datasets (question, gold), and the scripted ground truth of which checkpoint solves
  * which item. Screenshots go to test-output/report/; with EVALKIT_UPDATE_DOC_IMAGES=1 the ones shown in the
- * docs are also written to docs/img/.
+ * docs are also written to docs/img/ (then shrink them: `pngquant --quality 70-95 --force --ext .png docs/img/*.png`).
  */
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
@@ -31,6 +31,15 @@ const CHROMIUM = '/usr/bin/chromium';
 const CLI = join(REPO_ROOT, 'bin', 'evalkit.js');
 const OUT = resolve(REPO_ROOT, 'test-output', 'report');
 const DOC_IMG = resolve(REPO_ROOT, 'docs', 'img');
+/** The screenshots shown in docs/tracking.md and the README (committed after `pngquant --quality 70-95`). */
+const DOC_IMAGES = new Set([
+  'report-campaign',
+  'report-flip-n32',
+  'report-single-run',
+  'viewer-run',
+  'viewer-compare',
+  'viewer-item',
+]);
 
 function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((ok) => {
@@ -48,7 +57,8 @@ async function shot(target: Page | Locator, name: string, opts: { fullPage?: boo
   const path = join(OUT, `${name}.png`);
   if ('goto' in target) await target.screenshot({ path, fullPage: opts.fullPage });
   else await target.screenshot({ path });
-  if (process.env.EVALKIT_UPDATE_DOC_IMAGES === '1') copyFileSync(path, join(DOC_IMG, `${name}.png`));
+  if (process.env.EVALKIT_UPDATE_DOC_IMAGES === '1' && DOC_IMAGES.has(name))
+    copyFileSync(path, join(DOC_IMG, `${name}.png`));
 }
 
 const jsonl = (p: string) =>
