@@ -141,6 +141,18 @@ export const DATASET_FILES: DatasetFile[] = [
     records: 378,
   },
   {
+    id: 'mbppplus-originfmt-v0.2.0',
+    family: 'mbppplus',
+    version: 'v0.2.0',
+    mirrorPath: 'mbppplus/v0.2.0/MbppPlus-OriginFmt.jsonl.gz',
+    url: `${GH}/evalplus/mbppplus_release/releases/download/v0.2.0/MbppPlus-OriginFmt.jsonl.gz`,
+    sha256: ['7a5aec547b134fa297ee6c45f829298aa3f58de02547b8d8a5c3d85d9cb10efc'],
+    format: 'jsonl.gz',
+    records: 378,
+    notes:
+      'HF evalplus/mbppplus layout (prompt with source URLs, test_list, test script): what OLMES mbppplus reads',
+  },
+  {
     id: 'mbppplus-v0.1.0',
     family: 'mbppplus',
     version: 'v0.1.0',

@@ -58,6 +58,8 @@ export interface TestProgramRun {
   /** Test code appended after the program (asserts / check(entry_point)). */
   testCode: string;
   timeoutMs: number;
+  /** Modules imported before the guard is applied (OLMES's executor process has numpy loaded). */
+  preload?: string[];
 }
 
 export interface TestProgramOutcome {

@@ -583,6 +583,7 @@ class Executor implements CodeExecutor {
         test: run.testCode,
         timeout,
         deadline,
+        ...(run.preload?.length ? { preload: run.preload } : {}),
         cpuSeconds: Math.ceil(deadline) + 2,
         memBytes: this.memBytes,
         seccomp: true,

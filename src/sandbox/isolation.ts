@@ -85,6 +85,10 @@ export function bubblewrapArgs(command: string[], opts: BubblewrapOptions): stri
     '/tmp',
     '--dir',
     '/etc',
+    // Debian resolves libblas/liblapack (numpy) through the symlinks of /etc/alternatives.
+    '--ro-bind-try',
+    '/etc/alternatives',
+    '/etc/alternatives',
   );
   for (const b of opts.roBinds ?? []) args.push('--ro-bind', b.host, b.sandbox);
   args.push('--chdir', opts.chdir ?? '/tmp', ...(opts.extra ?? []), ...command);

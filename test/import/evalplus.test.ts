@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ const MBPP = join(
   'evalplus-llama3-8b-base/mbpp/meta-llama--Meta-Llama-3-8B_vllm_temp_0.0-sanitized_eval_results.json',
 );
 
-describe.skipIf(!existsSync(HE))('EvalPlus importer on the real reference eval_results.json', () => {
+describe('EvalPlus importer on the real reference eval_results.json', () => {
   it('HumanEval+: 164 problems, base 45 / plus 39 passes, per-sample verdicts indexed', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'evalkit-ep-')), 'llama3-8b');
     const r = await importEvalPlus(HE, out, { model: 'Meta-Llama-3-8B' });
@@ -35,7 +35,7 @@ describe.skipIf(!existsSync(HE))('EvalPlus importer on the real reference eval_r
     db.close();
   });
 
-  it.skipIf(!existsSync(MBPP))('MBPP+: 378 problems, base 228 / plus 184', async () => {
+  it('MBPP+: 378 problems, base 228 / plus 184', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'evalkit-ep-')), 'mbpp');
     const r = await importEvalPlus(MBPP, out);
     expect(r.task).toBe('mbppplus');

@@ -1,7 +1,8 @@
 /**
  * The HumanEval+ / MBPP+ variants executed with EvalPlus semantics (base + plus inputs, outputs compared outside
- * the sandbox), in their three prompt modes: OLMES completion, EvalPlus base-model completion, EvalPlus chat.
- * The two families differ only in data, OLMES prompt and how an OLMES completion becomes a program.
+ * the sandbox), in their two prompt modes: EvalPlus base-model completion and EvalPlus chat. The two families
+ * differ only in data. (The OLMES rows codex_humanevalplus:temp0.8 / mbppplus::none execute OLMES's own way,
+ * one check program per sample: src/tasks/humaneval, src/tasks/mbpp.)
  */
 import type { GenerationParams, TaskVariant } from '../../types.js';
 import { aggregateCode } from './aggregate.js';
@@ -13,18 +14,13 @@ import {
 } from './evalplus-data.js';
 import { createEvalPlusScorer } from './scorers.js';
 
-export type PlusMode = 'olmes' | 'evalplus-completion' | 'evalplus-chat';
+export type PlusMode = 'evalplus-completion' | 'evalplus-chat';
 
 export interface EvalPlusFamily {
   family: 'humaneval' | 'mbpp';
   datasetId: string;
   /** e.g. "HumanEval+ v0.1.10". */
   datasetLabel: string;
-  /** OLMES mode: the completion prompt, and the program executed for a completion. */
-  olmesPrompt: (d: EvalPlusItemData) => string;
-  olmesProgram: (d: EvalPlusItemData, completion: string) => string;
-  olmesPromptShape: string;
-  olmesExtraction: string;
   /** EvalPlus base-model mode: what the raw prompt is. */
   completionPromptShape: string;
 }
@@ -37,29 +33,22 @@ export function evalPlusVariant(
   description: string,
 ): TaskVariant<EvalPlusItemData> {
   const chat = mode === 'evalplus-chat';
-  const olmes = mode === 'olmes';
   return {
     name,
     family: f.family,
     description,
-    reproduces: olmes
-      ? `OLMES ${name}`
-      : `EvalPlus ${f.family} (${chat ? 'chat/instruct prompt' : '--backend vllm base prompt'})`,
+    reproduces: `EvalPlus ${f.family} (${chat ? 'chat/instruct prompt' : '--backend vllm base prompt'})`,
     settings: {
       format: chat ? 'chat' : 'completion',
       shots: 0,
       generation,
       primaryMetric: 'plus_pass@1',
-      promptShape: olmes
-        ? f.olmesPromptShape
-        : chat
-          ? 'EvalPlus make_raw_chat_prompt: user instruction + assistant prefill "<response_prefix>\\n```python\\n"'
-          : f.completionPromptShape,
-      extraction: olmes
-        ? f.olmesExtraction
-        : chat
-          ? 'EvalPlus sanitize(response, entry_point): longest parseable chunk + dependency closure'
-          : 'EvalPlus sanitize(prompt + completion, entry_point); replayed `solution` used as-is',
+      promptShape: chat
+        ? 'EvalPlus make_raw_chat_prompt: user instruction + assistant prefill "<response_prefix>\\n```python\\n"'
+        : f.completionPromptShape,
+      extraction: chat
+        ? 'EvalPlus sanitize(response, entry_point): longest parseable chunk + dependency closure'
+        : 'EvalPlus sanitize(prompt + completion, entry_point); replayed `solution` used as-is',
       executed: `EvalPlus base + plus inputs (${f.datasetLabel}); plus = base AND plus; outputs compared outside the sandbox`,
       timeouts: 'per input max(4 s, 4 x ground-truth time) (EvalPlus rule, in src/sandbox)',
       datasets: [f.datasetId],
@@ -68,7 +57,7 @@ export function evalPlusVariant(
     buildPrompt: (item) =>
       chat
         ? { kind: 'chat', messages: evalPlusChatMessages(item.data.prompt) }
-        : { kind: 'completion', text: olmes ? f.olmesPrompt(item.data) : item.data.prompt },
+        : { kind: 'completion', text: item.data.prompt },
     createScorer: (ctx) =>
       createEvalPlusScorer<EvalPlusItemData>({
         ctx,
@@ -76,7 +65,6 @@ export function evalPlusVariant(
         buildProgram: async (item, g, sanitizer) => {
           const text = g.text ?? '';
           if (g.textIsSolution) return text;
-          if (olmes) return f.olmesProgram(item.data, text);
           return sanitizer.sanitize(chat ? text : item.data.prompt + text, item.data.entryPoint);
         },
       }),

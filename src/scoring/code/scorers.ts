@@ -47,11 +47,20 @@ export async function createExecutor(options: RunOptions): Promise<CodeExecutor>
 /** How a variant turns one generation into the program to execute. */
 export type ProgramBuilder<D> = (item: Item<D>, g: GenerationRecord, sanitizer: Sanitizer) => Promise<string>;
 
+/**
+ * Modules already imported in the process OLMES forks its code executors from (oe_eval imports numpy), so a test
+ * script or a completion may `import numpy` after OLMES's reliability_guard has disabled os.putenv; loading them
+ * inside the guard would fail (numpy sets environment variables on import).
+ */
+export const OLMES_PRELOADED_MODULES = ['numpy'];
+
 export function createCheckScorer<D>(opts: {
   ctx: TaskLoadContext;
   buildProgram: ProgramBuilder<D>;
   testCode: (item: Item<D>) => string;
   timeoutMs: number;
+  /** Modules loaded before the guard (see TestProgramRun.preload). */
+  preload?: string[];
 }): Scorer<D> {
   let executor: Promise<CodeExecutor> | undefined;
   const sanitizer = new Sanitizer();
@@ -61,7 +70,12 @@ export function createCheckScorer<D>(opts: {
       executor ??= createExecutor(opts.ctx.options);
       const out = await (
         await executor
-      ).runTestProgram({ program, testCode: opts.testCode(item), timeoutMs: opts.timeoutMs });
+      ).runTestProgram({
+        program,
+        testCode: opts.testCode(item),
+        timeoutMs: opts.timeoutMs,
+        ...(opts.preload ? { preload: opts.preload } : {}),
+      });
       const pass = out.status === 'pass' ? 1 : 0;
       if (!pass && !program.trim())
         return { scores: { pass }, extracted: program, reason: NO_CODE, details: { status: out.status } };

@@ -136,6 +136,9 @@ export function normalizeAnswer(raw: string): string {
   let s = stripMathDelimiters(raw);
   // A whole-answer box.
   if (s.startsWith('\\boxed{') && s.endsWith('}')) s = s.slice(7, -1);
+  // TeX thousands separators between digit groups (MATH writes 10,\!080, 11,\! 111,\! 111,\! 100, 10{,}000,
+  // 3\,250): dropped before spacing commands become spaces (a bare "," stays: "1,2" may be a list).
+  s = s.replace(/(\d)(?:,\\!|\{,\}|\\,|,\\,)\s*(?=\d{3}(?!\d))/g, '$1');
   s = s.replace(/\\(?:displaystyle|left|right|big|Big|bigl|bigr|Bigl|Bigr)(?![a-zA-Z])/g, '');
   s = s.replace(/(?<!\\)\\[,;:! ]|~/g, ' ');
   s = s.replace(/\\(?:quad|qquad)(?![a-zA-Z])/g, ' ');
@@ -151,8 +154,6 @@ export function normalizeAnswer(raw: string): string {
   s = s.replace(/\^\s*\{?\\circ\}?|°|\\degree(?![a-zA-Z])/g, '');
   s = s.replace(/\\?%/g, '');
   s = s.replace(/\\\$|\$/g, '');
-  s = s.replace(/(\d)\{,\}(\d)/g, '$1$2');
-  s = s.replace(/(\d)\\,(\d{3})/g, '$1$2');
   s = s
     .trim()
     .replace(/[.。]+$/, '')

@@ -337,6 +337,9 @@ const SYMPY_UNSUPPORTED =
 function sympyParsable(s: string): boolean {
   if (s.trim() === '' || s === '[invalidanswer]') return false;
   if (SYMPY_UNSUPPORTED.test(s)) return false;
+  // sympy's NUMBER token needs a leading digit (".5" is a parse error) and an empty group "{}" is one too
+  // (Minerva's normaliser turns "\frac9{19}" into "\frac{9}{{}19}"): measured with sympy's parse_latex.
+  if (/(^|[^\d])\.\d/.test(s) || /\{\s*\}/.test(s)) return false;
   // Mismatched bracket pairs such as "(1,2]" / "[0,1)" are intervals sympy cannot read.
   const stack: string[] = [];
   for (const c of s) {

@@ -7,7 +7,7 @@ import { aggregateCode } from '../../scoring/code/aggregate.js';
 import { EVALPLUS } from '../../scoring/code/evalplus-data.js';
 import { type EvalPlusFamily, evalPlusVariant, type PlusMode } from '../../scoring/code/evalplus-variant.js';
 import { PythonRandom } from '../../scoring/code/python-random.js';
-import { createCheckScorer } from '../../scoring/code/scorers.js';
+import { createCheckScorer, OLMES_PRELOADED_MODULES } from '../../scoring/code/scorers.js';
 import type { GenerationParams, Item, Prompt, TaskLoadContext, TaskVariant } from '../../types.js';
 
 export interface HumanEvalData {
@@ -20,9 +20,9 @@ export interface HumanEvalData {
 }
 
 /**
- * OLMES HumanEval stop sequences (spelled out in tasks.py codex_humaneval:3shot::olmo3; assumed to be the class
- * default used by the starcoder rows — codex_humaneval.py not seen; same list in olmo-eval
- * `constants/code.py` HUMANEVAL_STOP_SEQUENCES and the eval-framework port of codex_humaneval:3shot::olmo3).
+ * OLMES HumanEval stop sequences: class default of `CodexHumanEval` (OLMES `codex_humaneval.py` L60–74 at
+ * 5a51f50), restated for codex_humaneval:3shot::olmo3 in tasks.py; checked against OLMES's resolved config
+ * (../shared/reference/olmes-prompts/summary.json) by test/tasks/olmes-golden-prompts.test.ts.
  */
 export const OLMES_HUMANEVAL_STOPS = [
   '\nclass',
@@ -33,15 +33,20 @@ export const OLMES_HUMANEVAL_STOPS = [
   '\n```\n\n',
   '<|eot_id|>',
 ];
-/** human-eval `evaluate_functional_correctness` default timeout (3.0 s), also OLMES code_eval_local's. */
+/** `CodexHumanEval` class default `context_kwargs.answer_prefix` (he.py L76), appended to the prompt in `_process_doc`. */
+export const OLMES_HUMANEVAL_ANSWER_PREFIX = 'Here is the completed function:\n\n```python\n';
+/** OLMES `CodePassAtK` default timeout, 3.0 s for the whole program (metric.py L756). */
 export const CHECK_TIMEOUT_MS = 3000;
+/** `CodexHumanEvalPlus` class default `metric_kwargs.timeout` 20.0 s (he.py L200). */
+export const PLUS_CHECK_TIMEOUT_MS = 20_000;
 /** OLMES few-shot seed (oe_eval base_task: `fewshot_seed` default 1234, fresh `random.Random` per doc). */
 export const OLMES_FEWSHOT_SEED = 1234;
 
 const fullSets = new Map<string, Map<string, HumanEvalData>>();
 
-async function loadHumanEval(ctx: TaskLoadContext, key: string, shots: number) {
-  const { text, use, path } = await ctx.datasets.text('humaneval');
+/** HumanEval-format records (task_id, prompt, canonical_solution, test, entry_point): HumanEval or HumanEval+ OriginFmt. */
+async function loadHumanEval(ctx: TaskLoadContext, datasetId: string, key: string, shots: number) {
+  const { text, use, path } = await ctx.datasets.text(datasetId);
   const records = parseJsonl<Record<string, unknown>>(text, path);
   const items: Item<HumanEvalData>[] = records.map((r, i) => ({
     id: requireField<string>(r, 'task_id', 'string', path, i + 1),
@@ -76,7 +81,7 @@ export function olmesTestSetShots<T extends { id: string }>(
     .slice(0, k);
 }
 
-/** codex_humaneval:3shot::olmo3 doc_to_text / doc_to_target (eval-framework HumanEval_OLMES port of OLMES). */
+/** codex_humaneval:3shot::olmo3 doc_to_text / doc_to_target (he.py L122–144, prompt_variant "olmo3"). */
 const olmo3Text = (d: HumanEvalData) => '```python\n' + d.prompt;
 const olmo3Target = (d: HumanEvalData) => d.canonicalSolution + '```';
 
@@ -92,14 +97,17 @@ function olmo3Prompt(item: Item<HumanEvalData>, items: Item<HumanEvalData>[], ke
   return { kind: 'completion', text: shots.join('\n\n') + '\n\n' + olmo3Text(item.data) };
 }
 
-/** Executed program for OLMES check-style rows: prompt + completion (or a replayed full solution). */
+/**
+ * Executed program for OLMES check-style rows (he.py `_process_code_results`): the dataset prompt (without the
+ * answer prefix) + the continuation; a replayed full solution is used as it is.
+ */
 function checkProgram(
   item: Item<HumanEvalData>,
   g: { text: string | null; textIsSolution?: boolean },
 ): string {
   return g.textIsSolution ? (g.text ?? '') : item.data.prompt + (g.text ?? '');
 }
-const checkTest = (item: Item<HumanEvalData>) => `${item.data.test}\ncheck(${item.data.entryPoint})\n`;
+const checkTest = (item: Item<HumanEvalData>) => `${item.data.test}\ncheck(${item.data.entryPoint})`;
 
 function olmesCheckVariant(opts: {
   name: string;
@@ -107,8 +115,16 @@ function olmesCheckVariant(opts: {
   generation: GenerationParams;
   primary: string;
   description: string;
+  /** Registry id of the HumanEval-format data: `humaneval`, or HumanEval+ OriginFmt for the HumanEval+ row. */
+  datasetId?: string;
+  /** Appended to the prompt (OLMES class default answer_prefix); the 3-shot olmo3 row sets it to "". */
+  answerPrefix?: string;
+  timeoutMs?: number;
 }): TaskVariant<HumanEvalData> {
   const name = opts.name;
+  const datasetId = opts.datasetId ?? 'humaneval';
+  const answerPrefix = opts.answerPrefix ?? '';
+  const timeoutMs = opts.timeoutMs ?? CHECK_TIMEOUT_MS;
   return {
     name,
     family: 'humaneval',
@@ -124,22 +140,24 @@ function olmesCheckVariant(opts: {
       primaryMetric: opts.primary,
       promptShape: opts.shots
         ? '"```python\\n"+prompt+canonical_solution+"```" per shot, joined by "\\n\\n", then "\\n\\n```python\\n"+prompt'
-        : 'raw HumanEval prompt',
-      executed:
-        'prompt + completion + "\\n" + test + "\\ncheck(entry_point)" (original HumanEval tests), pass iff it runs cleanly',
-      timeoutMs: CHECK_TIMEOUT_MS,
-      datasets: ['humaneval'],
+        : `prompt + ${JSON.stringify(answerPrefix)}`,
+      executed: `prompt + completion + "\\n" + test + "\\ncheck(entry_point)" (${datasetId} tests), compiled first, run with __name__ != "__main__", exit/quit disabled; pass iff it runs cleanly within ${timeoutMs / 1000} s`,
+      timeoutMs,
+      datasets: [datasetId],
       maxLength: 4096,
     },
-    loadItems: (ctx) => loadHumanEval(ctx, name, opts.shots),
+    loadItems: (ctx) => loadHumanEval(ctx, datasetId, name, opts.shots),
     buildPrompt: (item, items) =>
-      opts.shots ? olmo3Prompt(item, items, name) : { kind: 'completion', text: item.data.prompt },
+      opts.shots
+        ? olmo3Prompt(item, items, name)
+        : { kind: 'completion', text: item.data.prompt + answerPrefix },
     createScorer: (ctx) =>
       createCheckScorer<HumanEvalData>({
         ctx,
         buildProgram: async (item, g) => checkProgram(item, g),
         testCode: checkTest,
-        timeoutMs: CHECK_TIMEOUT_MS,
+        timeoutMs,
+        preload: OLMES_PRELOADED_MODULES,
       }),
     aggregate: (items, verdicts, options) =>
       aggregateCode({ task: name, bases: ['pass'], primary: opts.primary }, items, verdicts, options),
@@ -165,10 +183,6 @@ const HUMANEVAL_PLUS: EvalPlusFamily = {
   family: 'humaneval',
   datasetId: 'humanevalplus-v0.1.10',
   datasetLabel: 'HumanEval+ v0.1.10',
-  olmesPrompt: (d) => d.prompt,
-  olmesProgram: (d, completion) => d.prompt + completion,
-  olmesPromptShape: 'raw HumanEval+ prompt',
-  olmesExtraction: 'prompt + completion, unsanitized',
   completionPromptShape: 'raw HumanEval+ prompt',
 };
 
@@ -183,8 +197,8 @@ export const variants: TaskVariant[] = [
   olmesCheckVariant({
     name: 'codex_humaneval:3shot::olmo3',
     shots: 3,
-    // OLMES tasks.py (fork goodfire-ai/olmes@acbb7467): prompt_variant olmo3, num_shots 3, max_gen_toks 1024,
-    // T 0.8, top_p 0.95, repeats 20, these stops, pass_at_ks [1, 10]. Prompt bytes: eval-framework port (inferred).
+    // OLMES tasks.py L6322: prompt_variant olmo3, answer_prefix "", num_shots 3, max_gen_toks 1024, T 0.8,
+    // top_p 0.95, repeats 20, these stops, pass_at_ks [1, 10].
     generation: sampling(20, 0.8, 1024),
     primary: 'pass@1',
     description: 'HumanEval, 3 test-set shots in ```python blocks, OLMo 3 base-model setting',
@@ -192,7 +206,8 @@ export const variants: TaskVariant[] = [
   olmesCheckVariant({
     name: 'codex_humaneval::starcoder_pass@1',
     shots: 0,
-    // oe_eval/configs/tasks.py: do_sample, top_p 0.95, temperature 0.2, repeats 20, pass_at_ks [1].
+    // tasks.py L6428: do_sample, top_p 0.95, temperature 0.2, repeats 20, pass_at_ks [1]; class answer_prefix.
+    answerPrefix: OLMES_HUMANEVAL_ANSWER_PREFIX,
     generation: sampling(20, 0.2, 512),
     primary: 'pass@1',
     description: 'HumanEval 0-shot, StarCoder pass@1 protocol (n=20, T=0.2)',
@@ -200,19 +215,25 @@ export const variants: TaskVariant[] = [
   olmesCheckVariant({
     name: 'codex_humaneval::starcoder_pass@10',
     shots: 0,
-    // oe_eval/configs/tasks.py: top_p 0.95, temperature 0.8, repeats 20, pass_at_ks [10], primary pass_at_10.
+    // tasks.py L6446: top_p 0.95, temperature 0.8, repeats 20, pass_at_ks [10], primary pass_at_10.
+    answerPrefix: OLMES_HUMANEVAL_ANSWER_PREFIX,
     generation: sampling(20, 0.8, 512),
     primary: 'pass@10',
     description: 'HumanEval 0-shot, StarCoder pass@10 protocol (n=20, T=0.8)',
   }),
-  // oe_eval/configs/tasks.py codex_humanevalplus:temp0.8: use_chat_format False, top_p 0.95, temperature 0.8,
-  // no repeats (1), pass_at_ks [1]; default codex_humanevalplus prompt (raw prompt).
-  humanEvalPlusVariant(
-    'codex_humanevalplus:temp0.8',
-    'olmes',
-    sampling(1, 0.8, 512),
-    'HumanEval+ (OLMES), 0-shot raw prompt, T=0.8, n=1',
-  ),
+  // tasks.py L6700 codex_humanevalplus:temp0.8 (class CodexHumanEvalPlus): HF evalplus/humanevalplus (= the
+  // OriginFmt release: the plus inputs as a check(candidate) test), class answer_prefix, top_p 0.95, T 0.8,
+  // repeats 1, pass_at_ks [1], one 20 s alarm for the whole program.
+  olmesCheckVariant({
+    name: 'codex_humanevalplus:temp0.8',
+    shots: 0,
+    datasetId: 'humanevalplus-originfmt-v0.1.10',
+    answerPrefix: OLMES_HUMANEVAL_ANSWER_PREFIX,
+    timeoutMs: PLUS_CHECK_TIMEOUT_MS,
+    generation: sampling(1, 0.8, 512),
+    primary: 'pass@1',
+    description: 'HumanEval+ (OLMES): 0-shot, T=0.8, n=1, base+plus tests as one check() program (20 s)',
+  }),
   humanEvalPlusVariant(
     'humanevalplus',
     'evalplus-completion',

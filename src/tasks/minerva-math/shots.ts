@@ -1,8 +1,9 @@
 /**
  * The 4 fixed Minerva exemplars of OLMES `FEWSHOT_SOURCES["Minerva:MATH:fixed"]` (allenai/olmes
  * oe_eval/tasks/fewshot_sources.py: the Minerva 4-shot prompt of Lewkowycz et al. 2022 with the double newlines
- * inside the 4th example removed). Text as reproduced verbatim in allenai's olmo-eval
- * (`MINERVA_MATH_FIXED_FEWSHOT`, "same as oe-eval Minerva:MATH:fixed"). Facts used with attribution.
+ * inside the 4th example removed), fewshot_sources.py L2363–2367 at 5a51f50. Note the single backslash before the
+ * line breaks in shot 3 (`30n&=480\` + newline) and shot 4 (`6x-4y&=a,\` + newline): the source literals are
+ * `\\\n`. Checked byte for byte against OLMES's own prompts by test/tasks/olmes-golden-prompts.test.ts.
  */
 export const MINERVA_FIXED_SHOTS: ReadonlyArray<{ problem: string; solution: string }> = [
   {
@@ -20,7 +21,7 @@ export const MINERVA_FIXED_SHOTS: ReadonlyArray<{ problem: string; solution: str
     problem:
       'Terrell usually lifts two 20-pound weights 12 times. If he uses two 15-pound weights instead, how many times must Terrell lift them in order to lift the same total weight?',
     solution:
-      'If Terrell lifts two 20-pound weights 12 times, he lifts a total of $2\\cdot 12\\cdot20=480$ pounds of weight.  If he lifts two 15-pound weights instead for $n$ times, he will lift a total of $2\\cdot15\\cdot n=30n$ pounds of weight.  Equating this to 480 pounds, we can solve for $n$:\n\\begin{align*}\n30n&=480\\\\\n\\Rightarrow\\qquad n&=480/30=\\boxed{16}\n\\end{align*}\nFinal Answer: The final answer is $16$. I hope it is correct.',
+      'If Terrell lifts two 20-pound weights 12 times, he lifts a total of $2\\cdot 12\\cdot20=480$ pounds of weight.  If he lifts two 15-pound weights instead for $n$ times, he will lift a total of $2\\cdot15\\cdot n=30n$ pounds of weight.  Equating this to 480 pounds, we can solve for $n$:\n\\begin{align*}\n30n&=480\\\n\\Rightarrow\\qquad n&=480/30=\\boxed{16}\n\\end{align*}\nFinal Answer: The final answer is $16$. I hope it is correct.',
   },
   {
     problem:

@@ -6,6 +6,7 @@ import { codeScoringContext, gen } from '../../helpers/code-scoring.js';
 const { ctx, track } = codeScoringContext();
 const options = ctx.options;
 const SUBSET = 20; // the full sets are covered by the sandbox engineer's tests
+const TIMING_SENSITIVE = ['HumanEval/15', 'HumanEval/18'];
 
 /** What a perfect model would emit for each variant's prompt. */
 function perfectOutput(v: TaskVariant, item: Item): string {
@@ -24,6 +25,12 @@ describe.each(variants.map((v) => [v.name, v] as const))('%s: canonical solution
     );
     for (const [i, vd] of verdicts.entries()) {
       const expected = v.settings.primaryMetric.startsWith('plus') ? { base: 1, plus: 1 } : { pass: 1 };
+      // OLMES runs the HumanEval+ check program under one 20 s alarm: these canonical programs take 10-22 s on
+      // a loaded 2-core machine, so they pass or time out depending on load (docs/fidelity.md#olmes-code).
+      if (v.name === 'codex_humanevalplus:temp0.8' && TIMING_SENSITIVE.includes(subset[i].id)) {
+        expect(vd.scores?.pass === 1 || vd.details?.status === 'timeout').toBe(true);
+        continue;
+      }
       expect({ id: subset[i].id, scores: vd.scores, reason: vd.reason }).toEqual({
         id: subset[i].id,
         scores: expected,

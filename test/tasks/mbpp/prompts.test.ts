@@ -1,138 +1,98 @@
+/**
+ * MBPP OLMES prompt facts that the golden-prompt test (test/tasks/olmes-golden-prompts.test.ts, every prompt
+ * against OLMES's own rendering) cannot show: the Original:MBPP shot texts against the MBPP data itself, and the
+ * `random-asserts` variants against CPython's own `random` in OLMES's draw order.
+ */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DatasetResolver } from '../../../src/datasets/registry.js';
-import { variants } from '../../../src/tasks/mbpp/index.js';
-import type { TaskVariant } from '../../../src/types.js';
+import { OLMES_MBPP_FEWSHOT, type MbppData, variants } from '../../../src/tasks/mbpp/index.js';
+import type { Item, TaskVariant } from '../../../src/types.js';
 
-const ctx = { datasets: new DatasetResolver(), options: {} };
-const byName = (n: string) => variants.find((v) => v.name === n) as TaskVariant;
-type Rec = { task_id: number; text: string; code: string };
-const mbpp = readFileSync(join(process.env.EVALKIT_DATA_DIR!, 'mbpp/mbpp.jsonl'), 'utf8')
-  .split('\n')
-  .filter(Boolean)
-  .map((l) => JSON.parse(l) as Rec);
-const byId = new Map(mbpp.map((r) => [r.task_id, r]));
-type RecT = Rec & { test_list: string[] };
-const PREFIX = 'Here is the completed function:\n\n```python\n';
-const INSTR =
-  'Please provide a self-contained Python script that solves the following problem in a markdown code block:\n```\n';
+const ctx = { datasets: new DatasetResolver(), options: { seed: 777 } };
+const byName = (n: string) => variants.find((v) => v.name === n) as TaskVariant<MbppData>;
+const MBPP_JSONL = join(process.env.EVALKIT_DATA_DIR!, 'mbpp/mbpp.jsonl');
+type Rec = { task_id: number; text: string; code: string; test_list: string[] };
+const byId = new Map(
+  readFileSync(MBPP_JSONL, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Rec)
+    .map((r) => [r.task_id, r]),
+);
 
-describe('MBPP OLMES prompts', () => {
-  it('loads the 500-item test split (task ids 11-510)', async () => {
-    const { items } = await byName('mbpp::starcoder_pass@1').loadItems(ctx);
-    expect(items).toHaveLength(500);
-    expect(items[0].id).toBe('Mbpp/11');
-    expect(items[499].id).toBe('Mbpp/510');
-  });
-
-  it('starcoder rows: codex_mbpp default query text + code.split(":")[0] + ":" (no strip, no newline) + assistant prefix', async () => {
-    for (const name of ['mbpp::starcoder_pass@1', 'mbpp::starcoder_pass@10']) {
-      const v = byName(name);
-      const { items } = await v.loadItems(ctx);
-      for (const idx of [0, 250, 499]) {
-        const r = byId.get(Number(items[idx].id.split('/')[1]))!;
-        expect(v.buildPrompt(items[idx], items)).toEqual({
-          kind: 'completion',
-          text: r.text + r.code.split(':')[0] + ':' + PREFIX,
-        });
-      }
-      expect(v.settings.generation!.stop).toEqual([
-        '\nclass',
-        '\nassert',
-        '\n"""',
-        '\nprint',
-        '\nif',
-        '\n```',
-        '\n#',
-        '\n<|/',
-        '<|eot_id|>',
-      ]);
-    }
-    // Mbpp/11 written out byte for byte.
-    const v = byName('mbpp::starcoder_pass@1');
-    const { items } = await v.loadItems(ctx);
-    expect(v.buildPrompt(items[0], items)).toEqual({
-      kind: 'completion',
-      text:
-        'Write a python function to remove first and last occurrence of a given character from the string.def remove_Occ(s,ch):' +
-        PREFIX,
-    });
-  });
-
-  it('mbpp:3shot::olmo3: evalplus variant, Original:MBPP shots 2,3,4 with single-line code, byte-exact', async () => {
-    const v = byName('mbpp:3shot::olmo3');
-    const { items } = await v.loadItems(ctx);
-    const q = (text: string, test: string) => INSTR + text.trim() + '\n' + test + '\n```\n';
-    // The Original:MBPP single-line code is the reference code with whitespace runs collapsed (checked with CPython).
+describe('MBPP OLMES prompt facts', () => {
+  it('Original:MBPP shots = MBPP ids 2, 3, 4: same text and asserts, code with whitespace runs collapsed (CPython)', () => {
     const collapsed = JSON.parse(
       execFileSync(
         '/usr/bin/python3',
         [
           '-c',
-          `import json\nr={}\nfor l in open(${JSON.stringify(join(process.env.EVALKIT_DATA_DIR!, 'mbpp/mbpp.jsonl'))}):\n d=json.loads(l)\n if d['task_id'] in (2,3,4): r[d['task_id']]=' '.join(d['code'].split())\nprint(json.dumps(r))`,
+          `import json\nr={}\nfor l in open(${JSON.stringify(MBPP_JSONL)}):\n d=json.loads(l)\n if d['task_id'] in (2,3,4): r[d['task_id']]=' '.join(d['code'].split())\nprint(json.dumps(r))`,
         ],
         { encoding: 'utf8' },
       ),
     ) as Record<string, string>;
-    const shots = [2, 3, 4].map((id) => {
-      const r = byId.get(id) as RecT;
-      return q(r.text, r.test_list[0]) + collapsed[String(id)] + '\n';
-    });
-    for (const idx of [0, 100, 499]) {
-      const r = byId.get(Number(items[idx].id.split('/')[1])) as RecT;
-      expect(v.buildPrompt(items[idx], items)).toEqual({
-        kind: 'completion',
-        text: [...shots, q(r.text, r.test_list[0]) + PREFIX].join('\n\n'),
+    expect(OLMES_MBPP_FEWSHOT.map((s) => s.taskId)).toEqual([2, 3, 4]);
+    for (const s of OLMES_MBPP_FEWSHOT) {
+      const r = byId.get(s.taskId)!;
+      expect({ text: s.text, code: s.code, tests: s.tests }).toEqual({
+        text: r.text,
+        code: collapsed[String(s.taskId)],
+        tests: r.test_list,
       });
     }
-    // First shot and the start of Mbpp/11's query written out literally.
-    const text = (v.buildPrompt(items[0], items) as { text: string }).text;
-    expect(
-      text.startsWith(
-        INSTR +
-          'Write a function to find the similar elements from the given two tuple lists.\nassert similar_elements((3, 4, 5, 6),(5, 7, 4, 10)) == (4, 5)\n```\n' +
-          'def similar_elements(test_tup1, test_tup2): res = tuple(set(test_tup1) & set(test_tup2)) return (res)\n\n\n' +
-          INSTR,
-      ),
-    ).toBe(true);
-    expect(text.endsWith('assert remove_Occ("hello","l") == "heo"\n```\n' + PREFIX)).toBe(true);
-    expect(v.settings.generation).toEqual({
-      shaping: 'olmes',
-      n: 20,
-      temperature: 0.8,
-      top_p: 0.95,
-      max_tokens: 512,
-      stop: ['```', '\n"""', '\nassert', '\n#'],
-    });
   });
 
-  it('mbppplus::none: OLMES evalplus prompt variant with assistant prefix, 378 tasks', async () => {
-    const v = byName('mbppplus::none');
-    const { items } = await v.loadItems(ctx);
-    expect(items).toHaveLength(378);
-    expect(items[0].id).toBe('Mbpp/2');
-    // HF evalplus/mbppplus `prompt` (plain text) + one assert, i.e. the EvalPlus docstring without its quotes.
-    for (const it of items) {
-      const inner = (it.data as { prompt: string }).prompt.trim().slice(3, -3).trim();
-      expect((v.buildPrompt(it, items) as { text: string }).text).toContain('```\n' + inner + '\n```\n');
-    }
-    expect(v.buildPrompt(items[0], items)).toEqual({
-      kind: 'completion',
-      text:
-        'Please provide a self-contained Python script that solves the following problem in a markdown code block:\n```\n' +
-        'Write a function to find the shared elements from the given two lists.\nassert set(similar_elements((3, 4, 5, 6),(5, 7, 4, 10))) == set((4, 5))' +
-        '\n```\n' +
-        '\nBelow is a Python script with a self-contained function that solves the problem and passes corresponding tests:\n```python\n',
-    });
-    expect(v.settings.generation).toEqual({
-      shaping: 'olmes',
-      n: 1,
-      temperature: 0.8,
-      top_p: 0.95,
-      max_tokens: 512,
-      stop: ['```', '\n"""', '\nassert', '\n#'],
-    });
+  it("random-asserts variants draw the shown asserts as OLMES's random.choice would after random.seed(777)", async () => {
+    // CPython in OLMES's order: one choice per test doc (list(test_docs())), then per doc one choice for each of
+    // the 10 Original:MBPP entries (3 asserts each) of which the first 3 are shown. Indices are printed.
+    const py = (file: string, field: string, shots: boolean) =>
+      JSON.parse(
+        execFileSync(
+          '/usr/bin/python3',
+          [
+            '-c',
+            [
+              'import json, random, gzip',
+              `f = ${JSON.stringify(file)}`,
+              'rows = [json.loads(l) for l in (gzip.open(f, "rt") if f.endswith(".gz") else open(f))]',
+              `docs = [r for r in rows if ${field === 'text' ? '11 <= r["task_id"] <= 510' : 'True'}]`,
+              'random.seed(777)',
+              'q = [r["test_list"].index(random.choice(r["test_list"])) for r in docs]',
+              `s = [[random.choice(range(3)) for _ in range(10)][:3] for _ in docs] if ${shots ? 'True' : 'False'} else []`,
+              'print(json.dumps({"q": q, "s": s}))',
+            ].join('\n'),
+          ],
+          { encoding: 'utf8', maxBuffer: 1 << 24 },
+        ),
+      ) as { q: number[]; s: number[][] };
+
+    const olmo3 = byName('mbpp:3shot::olmo3:random-asserts');
+    const { items } = await olmo3.loadItems(ctx);
+    const want = py(MBPP_JSONL, 'text', true);
+    const idx = (it: Item<MbppData>) => it.data.testList.indexOf(it.data.promptTest);
+    expect(items.map(idx)).toEqual(want.q);
+    expect(
+      items.map((it) => it.data.shotTests!.map((t, k) => OLMES_MBPP_FEWSHOT[k].tests.indexOf(t))),
+    ).toEqual(want.s);
+    // Not all first asserts (the draw happened), and the prompt shows exactly the drawn asserts.
+    expect(want.q.some((i) => i !== 0)).toBe(true);
+    const p = olmo3.buildPrompt(items[0], items);
+    const text = p.kind === 'completion' ? p.text : '';
+    for (const t of [...items[0].data.shotTests!, items[0].data.promptTest])
+      expect(text).toContain(`\n${t}\n`);
+
+    const plus = byName('mbppplus::none:random-asserts');
+    const plusItems = (await plus.loadItems(ctx)).items;
+    const wantPlus = py(
+      join(process.env.EVALKIT_DATA_DIR!, 'mbppplus/v0.2.0/MbppPlus-OriginFmt.jsonl.gz'),
+      'prompt',
+      false,
+    );
+    expect(plusItems.map(idx)).toEqual(wantPlus.q);
+    expect(plus.settings.promptAsserts).toMatch(/seeded/);
   });
 });
