@@ -4,12 +4,34 @@ import { DatasetResolver } from '../datasets/registry.js';
 import { writeEvalPlusResults } from '../export/evalplus.js';
 import { readLatestVerdicts } from '../runner/metrics.js';
 import { loadTasks } from '../runner/run.js';
-import { readManifest } from '../store/run-dir.js';
+import { readManifest, readMetrics } from '../store/run-dir.js';
+import { everyEvalEverRecord } from '../export/every-eval-ever.js';
+import { writeFileSync } from 'node:fs';
 import { EvalkitError } from '../util/errors.js';
 
-/** `--export evalplus`: eval_results.json (EvalPlus schema) for every HumanEval+/MBPP+ task of the run. */
-export async function exportResults(format: string, runDir: string): Promise<void> {
-  if (format !== 'evalplus') throw new EvalkitError(`--export: unknown format "${format}" (known: evalplus)`);
+export const EXPORT_FORMATS = ['evalplus', 'every-eval-ever'] as const;
+
+/**
+ * `--export evalplus`: eval_results.json (EvalPlus schema) for every HumanEval+/MBPP+ task of the run.
+ * `--export every-eval-ever`: every-eval-ever.json (Every Eval Ever schema v0.3.0) with every metric and its CI.
+ */
+export async function exportResults(format: string, runDir: string, out?: string): Promise<void> {
+  if (!(EXPORT_FORMATS as readonly string[]).includes(format))
+    throw new EvalkitError(`--export: unknown format "${format}" (known: ${EXPORT_FORMATS.join(', ')})`);
+  if (format === 'every-eval-ever') {
+    const manifest = await readManifest(runDir);
+    const { tasks } = await readMetrics(runDir);
+    const file = out ?? join(runDir, 'every-eval-ever.json');
+    try {
+      writeFileSync(file, JSON.stringify(everyEvalEverRecord(manifest, tasks), null, 2) + '\n');
+    } catch (e) {
+      throw new EvalkitError(
+        `--export: cannot write ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      );
+    }
+    process.stdout.write(`wrote ${file}\n`);
+    return;
+  }
   const manifest = await readManifest(runDir);
   const verdicts = await readLatestVerdicts(runDir);
   const resolver = new DatasetResolver();

@@ -54,7 +54,7 @@ export function addScoringOptions(cmd: Command): Command {
     .option('--limit <n>', 'only the first N items of each task (smoke runs)', positiveInt('--limit'))
     .option(
       '--export <format>',
-      "also write results in another tool's format: evalplus (eval_results.json per HumanEval+/MBPP+ task)",
+      "also write results in another tool's format: evalplus (eval_results.json per HumanEval+/MBPP+ task) or every-eval-ever (every-eval-ever.json)",
     )
     .option(
       '--no-reasoning-split',
