@@ -71,6 +71,12 @@ export function addScoringOptions(cmd: Command): Command {
       fraction('--max-error-rate'),
       0,
     )
+    .option('--since <date>', 'LiveCodeBench: only problems whose contest date is on/after YYYY-MM-DD')
+    .option('--until <date>', 'LiveCodeBench: only problems whose contest date is on/before YYYY-MM-DD')
+    .option(
+      '--lcb-data <dir>',
+      'LiveCodeBench: directory holding the official test*.jsonl release files (default: download to the cache)',
+    )
     .option('--quiet', 'no progress output (retry causes and errors are still printed)');
 }
 
@@ -96,6 +102,7 @@ export function runOptionsFrom(o: Record<string, unknown>): RunOptions {
       throw new EvalkitError((e as Error).message);
     }
   }
+  for (const k of ['since', 'until', 'lcbData'] as const) if (typeof o[k] === 'string') opts[k] = o[k];
   return opts;
 }
 

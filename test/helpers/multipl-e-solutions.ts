@@ -4,9 +4,9 @@
  * what a model would emit after the record's prompt (JS and Go close the function themselves; C++, Java and Rust
  * tests start with the closing brace).
  */
-import type { LanguageId } from '../../src/sandbox/multilang/index.js';
+import type { MultiplELanguage } from '../../src/sandbox/multilang/index.js';
 
-export const CLOSE_ELEMENTS_BODY: Record<LanguageId, string> = {
+export const CLOSE_ELEMENTS_BODY: Record<MultiplELanguage, string> = {
   js: '  for (let i = 0; i < numbers.length; i++)\n    for (let j = 0; j < numbers.length; j++)\n      if (i !== j && Math.abs(numbers[i] - numbers[j]) < threshold) return true;\n  return false;\n',
   cpp: '    for (size_t i = 0; i < numbers.size(); i++)\n        for (size_t j = 0; j < numbers.size(); j++)\n            if (i != j && std::abs(numbers[i] - numbers[j]) < threshold) return true;\n    return false;\n',
   java: '        for (int i = 0; i < numbers.size(); i++)\n            for (int j = 0; j < numbers.size(); j++)\n                if (i != j && Math.abs(numbers.get(i) - numbers.get(j)) < threshold) return true;\n        return false;\n',
@@ -15,9 +15,9 @@ export const CLOSE_ELEMENTS_BODY: Record<LanguageId, string> = {
 };
 
 /** JS and Go completions close the function themselves (their tests do not start with `}`). */
-export const closes = (lang: LanguageId) => (lang === 'js' || lang === 'go' ? '}\n' : '');
+export const closes = (lang: MultiplELanguage) => (lang === 'js' || lang === 'go' ? '}\n' : '');
 
-const GCD: Record<LanguageId, [string, string]> = {
+const GCD: Record<MultiplELanguage, [string, string]> = {
   js: ['  while (b !== 0) { const t = a % b; a = b; b = t; }\n  return a;\n}\n', '  return a * b;\n}\n'],
   cpp: ['    while (b != 0) { long t = a % b; a = b; b = t; }\n    return a;\n', '    return a * b;\n'],
   java: [
@@ -31,7 +31,7 @@ const GCD: Record<LanguageId, [string, string]> = {
   go: ['    for b != 0 {\n        a, b = b, a%b\n    }\n    return a\n}\n', '    return a * b\n}\n'],
 };
 
-const STRLEN: Record<LanguageId, [string, string]> = {
+const STRLEN: Record<MultiplELanguage, [string, string]> = {
   js: ['  return string.length;\n}\n', '  return string.length + 1;\n}\n'],
   cpp: ['    return string.size();\n', '    return string.size() + 1;\n'],
   java: ['        return string.length();\n', '        return string.length() + 1;\n'],
@@ -40,7 +40,7 @@ const STRLEN: Record<LanguageId, [string, string]> = {
 };
 
 /** item id → [correct completion, wrong completion] per language. */
-export function referenceCompletions(lang: LanguageId): Record<string, [string, string]> {
+export function referenceCompletions(lang: MultiplELanguage): Record<string, [string, string]> {
   return {
     'HumanEval/0': [
       CLOSE_ELEMENTS_BODY[lang] + closes(lang),

@@ -7,7 +7,13 @@ import type { RunOptions } from '../../types.js';
 import { MultiLangRunner } from './runner.js';
 import { ensureWarmCaches } from './warm-cache.js';
 
-export { LANGUAGES, LANGUAGE_SPECS, missingToolchains, type LanguageId } from './languages.js';
+export {
+  LANGUAGES,
+  LANGUAGE_SPECS,
+  missingToolchains,
+  type LanguageId,
+  type MultiplELanguage,
+} from './languages.js';
 export {
   MultiLangRunner,
   newMarker,
@@ -21,16 +27,19 @@ let shared: { runner: Promise<MultiLangRunner>; users: number } | null = null;
 
 export function acquireSharedRunner(options: RunOptions): Promise<MultiLangRunner> {
   if (!shared) {
-    const runner = (async () => {
-      const cacheRoot = typeof options.cacheDir === 'string' ? `${options.cacheDir}/multilang` : undefined;
-      const warm = await ensureWarmCaches(cacheRoot);
-      for (const p of warm.problems) process.stderr.write(`multi-language sandbox: ${p}\n`);
-      return new MultiLangRunner({
+    const cacheRoot = typeof options.cacheDir === 'string' ? `${options.cacheDir}/multilang` : undefined;
+    const runner = Promise.resolve(
+      new MultiLangRunner({
         workers: options.sandboxWorkers,
-        warmCacheDir: warm.dir,
+        // built on the first compile only (Python-only tasks never need it)
+        warmCacheDir: async () => {
+          const warm = await ensureWarmCaches(cacheRoot);
+          for (const p of warm.problems) process.stderr.write(`multi-language sandbox: ${p}\n`);
+          return warm.dir;
+        },
         unsafeNoSandbox: options.unsafeNoSandbox,
-      });
-    })();
+      }),
+    );
     shared = { runner, users: 0 };
   }
   shared.users++;

@@ -13,8 +13,11 @@
  */
 import { existsSync, realpathSync } from 'node:fs';
 
-export type LanguageId = 'js' | 'cpp' | 'java' | 'rs' | 'go';
-export const LANGUAGES: readonly LanguageId[] = ['js', 'cpp', 'java', 'rs', 'go'];
+/** The compiled/scripted languages of MultiPL-E. */
+export const LANGUAGES = ['js', 'cpp', 'java', 'rs', 'go'] as const;
+export type MultiplELanguage = (typeof LANGUAGES)[number];
+/** Plus `py`: a Python program under a harness script of the task (BigCodeBench's unittest runner). */
+export type LanguageId = MultiplELanguage | 'py';
 
 export interface Command {
   argv: string[];
@@ -39,6 +42,11 @@ export interface LanguageSpec {
   run: (runTimeoutMs: number) => Command;
   compileLimits: StepLimits;
   runLimits: StepLimits;
+  /**
+   * Processes the program may have in the run step (RLIMIT_NPROC under a per-slot uid); absent = none: the
+   * no-fork seccomp filter applies.
+   */
+  runProcesses?: number;
   /** Extra host paths bound read-only at the same place (besides /usr). */
   extraReadOnly: string[];
   /** Debian packages that provide the toolchain (for messages and scripts/bootstrap). */
@@ -66,6 +74,33 @@ function tool(path: string): string {
 }
 
 export const LANGUAGE_SPECS: Record<LanguageId, LanguageSpec> = {
+  py: {
+    id: 'py',
+    name: "Python 3 (Debian, with the distribution's python3-* libraries)",
+    mainFile: 'harness.py',
+    run: () => ({
+      argv: ['/usr/bin/python3', '-I', '-B', '-u', '/sandbox/src/harness.py'],
+      env: {
+        ...BASE_ENV,
+        MPLBACKEND: 'Agg',
+        MPLCONFIGDIR: '/tmp/.mpl',
+        OPENBLAS_NUM_THREADS: '1',
+        OMP_NUM_THREADS: '1',
+        PYTHONHASHSEED: '0',
+      },
+    }),
+    compileLimits: { timeoutMs: 0, addressSpaceMb: 0 },
+    // BigCodeBench: BIGCODEBENCH_TIMEOUT_PER_TASK default 240 s; callers pass their own.
+    runLimits: { timeoutMs: 240_000, addressSpaceMb: 4096 },
+    // BigCodeBench tasks may run subprocesses (tests of `subprocess`-based functions): allow a few.
+    runProcesses: 16,
+    // Debian resolves BLAS/LAPACK through /etc/alternatives; ctypes.util.find_library reads /etc/ld.so.cache;
+    // requests needs the CA bundle path even when mocked; Debian's matplotlib reads /etc/matplotlibrc. All public,
+    // read-only.
+    extraReadOnly: ['/etc/alternatives', '/etc/ld.so.cache', '/etc/ssl/certs', '/etc/matplotlibrc'],
+    debianPackages: ['python3'],
+    requires: ['/usr/bin/python3'],
+  },
   js: {
     id: 'js',
     name: 'JavaScript (Node)',
@@ -211,7 +246,7 @@ export const LANGUAGE_SPECS: Record<LanguageId, LanguageSpec> = {
 };
 
 /** Which toolchains are missing on this host (empty = all present). */
-export function missingToolchains(langs: readonly LanguageId[] = LANGUAGES): string[] {
+export function missingToolchains(langs: readonly LanguageId[] = [...LANGUAGES]): string[] {
   const out: string[] = [];
   for (const l of langs) {
     const s = LANGUAGE_SPECS[l];

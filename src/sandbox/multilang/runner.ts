@@ -19,7 +19,17 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EvalkitError } from '../../util/errors.js';
@@ -28,6 +38,8 @@ import { LANGUAGE_SPECS, type Command, type LanguageId, type StepLimits } from '
 import { noForkSeccompProgram } from './seccomp.js';
 
 const BWRAP = '/usr/bin/bwrap';
+/** Host uids 61000… (one per worker slot) for steps that may create processes; see `step`. */
+export const SLOT_UID_BASE = 61000;
 const PRLIMIT = '/usr/bin/prlimit';
 /** Bytes of stdout/stderr kept per step (the rest is read and discarded). */
 const OUTPUT_CAP = 64 * 1024;
@@ -66,8 +78,11 @@ export interface MultiLangOutcome {
 export interface MultiLangRunnerOptions {
   /** Parallel jobs (default: number of CPUs). */
   workers?: number;
-  /** Directory holding read-only warm caches (`cpp/`, `go/`); null = cold compiles. */
-  warmCacheDir?: string | null;
+  /**
+   * Directory holding read-only warm caches (`cpp/`, `go/`), or a function that builds them on first use (so
+   * Python-only users never pay for it); null = cold compiles.
+   */
+  warmCacheDir?: string | null | (() => Promise<string | null>);
   /** Size of each step's private /tmp, bytes (default 256 MiB). */
   tmpfsBytes?: number;
   /** Run without bubblewrap/seccomp (explicit opt-in; prints a warning once). rlimits still apply. */
@@ -81,12 +96,17 @@ export class MultiLangRunner {
   private readonly root: string;
   private readonly seccompFile: string | null;
   private readonly tmpfsBytes: number;
+  private freeSlots: number[];
   closed = false;
 
   constructor(private readonly opts: MultiLangRunnerOptions = {}) {
     this.limiter = new Limiter(Math.max(1, opts.workers ?? availableParallelism()));
     this.tmpfsBytes = opts.tmpfsBytes ?? 256 * 1024 * 1024;
     this.root = mkdtempSync(join(tmpdir(), 'evalkit-ml-'));
+    chmodSync(this.root, 0o711); // per-slot uids (below) must traverse it
+    // /etc/hosts with only localhost (programs serve and connect on the sandbox's own loopback)
+    writeFileSync(join(this.root, 'hosts'), '127.0.0.1\tlocalhost\n::1\tlocalhost\n');
+    this.freeSlots = Array.from({ length: this.limiter.limit }, (_, i) => i);
     const prog = noForkSeccompProgram();
     this.seccompFile = prog ? join(this.root, 'no-fork.bpf') : null;
     if (prog && this.seccompFile) writeFileSync(this.seccompFile, prog);
@@ -102,10 +122,17 @@ export class MultiLangRunner {
 
   run(job: MultiLangJob): Promise<MultiLangOutcome> {
     if (this.closed) return Promise.reject(new EvalkitError('multi-language runner used after close()'));
-    return this.limiter.run(() => this.runNow(job));
+    return this.limiter.run(async () => {
+      const slot = this.freeSlots.pop()!;
+      try {
+        return await this.runNow(job, slot);
+      } finally {
+        this.freeSlots.push(slot);
+      }
+    });
   }
 
-  private async runNow(job: MultiLangJob): Promise<MultiLangOutcome> {
+  private async runNow(job: MultiLangJob, slot: number): Promise<MultiLangOutcome> {
     const spec = LANGUAGE_SPECS[job.language];
     if (!spec) throw new EvalkitError(`multi-language sandbox: unknown language "${job.language}"`);
     if (!(spec.mainFile in job.files))
@@ -123,7 +150,7 @@ export class MultiLangRunner {
       }
       let compile: StepResult | undefined;
       if (spec.compile) {
-        const warm = this.warmDir(job.language);
+        const warm = await this.warmDir(job.language);
         compile = await this.step(spec.compile(warm !== null), spec.compileLimits, {
           dir,
           writable: true,
@@ -155,6 +182,8 @@ export class MultiLangRunner {
           seccomp: true,
           extraReadOnly: spec.extraReadOnly,
           stdin: job.stdin,
+          processes: spec.runProcesses,
+          slot,
         },
       );
       return { ...judge(run, runTimeoutMs, job.marker), ...(compile ? { compile } : {}), run };
@@ -163,8 +192,12 @@ export class MultiLangRunner {
     }
   }
 
-  private warmDir(lang: LanguageId): string | null {
-    const d = this.opts.warmCacheDir;
+  private warmRoot: Promise<string | null> | undefined;
+
+  private async warmDir(lang: LanguageId): Promise<string | null> {
+    const w = this.opts.warmCacheDir;
+    this.warmRoot ??= typeof w === 'function' ? w() : Promise.resolve(w ?? null);
+    const d = await this.warmRoot;
     if (!d) return null;
     const p = join(d, lang);
     return existsSync(p) ? p : null;
@@ -181,8 +214,25 @@ export class MultiLangRunner {
       seccomp: boolean;
       extraReadOnly: string[];
       stdin?: string;
+      /** Allow this many processes (RLIMIT_NPROC under a per-slot uid) instead of the no-fork seccomp filter. */
+      processes?: number;
+      slot?: number;
     },
   ): Promise<StepResult> {
+    // RLIMIT_NPROC counts processes per host uid and is ignored for root: a step that may create processes runs
+    // as a uid of its own (SLOT_UID_BASE + worker slot, used by nothing else), so the limit holds and samples in
+    // other slots are not counted. Without root (cannot switch uid) such steps keep the no-fork filter.
+    const asSlotUid =
+      mount.processes !== undefined &&
+      mount.slot !== undefined &&
+      process.getuid?.() === 0 &&
+      !this.opts.unsafeNoSandbox;
+    const uid = asSlotUid ? SLOT_UID_BASE + mount.slot! : undefined;
+    if (uid !== undefined) {
+      chownSync(mount.dir, uid, uid);
+      for (const sub of ['src', 'out'])
+        if (existsSync(join(mount.dir, sub))) chownSync(join(mount.dir, sub), uid, uid);
+    }
     const cpuSeconds = Math.ceil(limits.timeoutMs / 1000) + 2;
     const rl = [
       `--as=${limits.addressSpaceMb * 1024 * 1024}`,
@@ -190,6 +240,7 @@ export class MultiLangRunner {
       `--fsize=${128 * 1024 * 1024}`,
       '--nofile=512',
       '--core=0',
+      ...(uid !== undefined ? [`--nproc=${mount.processes}`] : []),
     ];
     let argv: string[];
     let seccompFd: number | null = null;
@@ -197,7 +248,8 @@ export class MultiLangRunner {
       argv = [PRLIMIT, ...rl, '--', ...cmd.argv.map((a) => a.replaceAll('/sandbox/', `${mount.dir}/`))];
     } else {
       const b = bwrapArgs(mount, this.tmpfsBytes, cmd.env);
-      if (mount.seccomp && this.seccompFile) {
+      b.splice(b.indexOf('--chdir'), 0, '--ro-bind', join(this.root, 'hosts'), '/etc/hosts');
+      if (mount.seccomp && this.seccompFile && uid === undefined) {
         seccompFd = openSync(this.seccompFile, 'r');
         b.push('--seccomp', '3');
       }
@@ -208,6 +260,7 @@ export class MultiLangRunner {
       const child = spawn(argv[0], argv.slice(1), {
         stdio: ['pipe', 'pipe', 'pipe', ...(seccompFd !== null ? [seccompFd] : [])],
         detached: true,
+        ...(uid !== undefined ? { uid, gid: uid } : {}),
         env: this.opts.unsafeNoSandbox ? cmd.env : {},
         cwd: this.opts.unsafeNoSandbox ? join(mount.dir, 'src') : '/',
       });

@@ -13,7 +13,7 @@
  *   go   — a second file in the same package with `TestMain`: prints the marker iff `m.Run()` returned 0
  */
 import { EvalkitError } from '../../util/errors.js';
-import type { LanguageId } from '../../sandbox/multilang/languages.js';
+import type { MultiplELanguage } from '../../sandbox/multilang/languages.js';
 
 export interface MultiplEProgram {
   files: Record<string, string>;
@@ -41,7 +41,7 @@ function renameMain(tests: string, pattern: RegExp, replacement: string, name: s
 }
 
 export function assembleProgram(
-  lang: LanguageId,
+  lang: MultiplELanguage,
   name: string,
   prompt: string,
   completion: string,

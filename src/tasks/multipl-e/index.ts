@@ -11,7 +11,7 @@ import {
   acquireSharedRunner,
   newMarker,
   releaseSharedRunner,
-  type LanguageId,
+  type MultiplELanguage,
 } from '../../sandbox/multilang/index.js';
 import type { MultiLangRunner } from '../../sandbox/multilang/runner.js';
 import { aggregateCode } from '../../scoring/code/aggregate.js';
@@ -20,16 +20,16 @@ import { assembleProgram, cutAtStop } from './harness.js';
 
 export interface MultiplEData {
   name: string;
-  language: LanguageId;
+  language: MultiplELanguage;
   prompt: string;
   tests: string;
   stopTokens: string[];
 }
 
 /** Dataset registry ids of the reworded files (src/datasets/registry.ts). */
-export const MULTIPLE_DATASET = (lang: LanguageId) => `multipl-e-humaneval-${lang}-reworded`;
+export const MULTIPLE_DATASET = (lang: MultiplELanguage) => `multipl-e-humaneval-${lang}-reworded`;
 
-export async function loadMultiplE(ctx: TaskLoadContext, lang: LanguageId) {
+export async function loadMultiplE(ctx: TaskLoadContext, lang: MultiplELanguage) {
   const { records, use, path } = await ctx.datasets.jsonl(MULTIPLE_DATASET(lang));
   const items: Item<MultiplEData>[] = records.map((r, i) => {
     const name = requireField<string>(r, 'name', 'string', path, i + 1);
@@ -84,7 +84,7 @@ export function createMultiplEScorer(ctx: TaskLoadContext): Scorer<MultiplEData>
 }
 
 /** Each language's `stop_tokens` (identical for every record of a file; test/tasks/multipl-e checks that). */
-export const MULTIPLE_STOPS: Record<LanguageId, string[]> = {
+export const MULTIPLE_STOPS: Record<MultiplELanguage, string[]> = {
   js: ['\nfunction ', '\n/*', '\n//', '\nconsole.log'],
   cpp: ['\n}'],
   java: ['\n    }\n'],
@@ -92,7 +92,7 @@ export const MULTIPLE_STOPS: Record<LanguageId, string[]> = {
   go: ['\nfunc', 'struct', '\n// '],
 };
 
-const LANGUAGE_NAMES: Record<LanguageId, string> = {
+const LANGUAGE_NAMES: Record<MultiplELanguage, string> = {
   js: 'JavaScript',
   cpp: 'C++',
   java: 'Java',
@@ -100,7 +100,7 @@ const LANGUAGE_NAMES: Record<LanguageId, string> = {
   go: 'Go',
 };
 
-function multiplEVariant(lang: LanguageId): TaskVariant<MultiplEData> {
+function multiplEVariant(lang: MultiplELanguage): TaskVariant<MultiplEData> {
   const name = `multipl-e:humaneval-${lang}`;
   return {
     name,

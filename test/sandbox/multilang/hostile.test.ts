@@ -19,7 +19,7 @@ import {
   MultiLangRunner,
   ensureWarmCaches,
   newMarker,
-  type LanguageId,
+  type MultiplELanguage,
 } from '../../../src/sandbox/multilang/index.js';
 import { assembleProgram } from '../../../src/tasks/multipl-e/harness.js';
 import { loadMultiplE } from '../../../src/tasks/multipl-e/index.js';
@@ -54,7 +54,7 @@ afterAll(async () => {
 });
 
 /** Extra imports/includes an attack needs, per language (prepended to the prompt or its import block). */
-function attacks(lang: LanguageId): Record<Attack, { completion: string; imports?: string[] }> {
+function attacks(lang: MultiplELanguage): Record<Attack, { completion: string; imports?: string[] }> {
   const ok = CLOSE_ELEMENTS_BODY[lang] + closes(lang);
   const c = closes(lang);
   switch (lang) {
@@ -183,7 +183,7 @@ function attacks(lang: LanguageId): Record<Attack, { completion: string; imports
   return c as never;
 }
 
-function withImports(lang: LanguageId, prompt: string, imports: string[] | undefined): string {
+function withImports(lang: MultiplELanguage, prompt: string, imports: string[] | undefined): string {
   if (!imports?.length) return prompt;
   if (lang === 'go') return prompt.replace('import (', `import (\n    ${imports.join('\n    ')}`);
   return imports.join('\n') + '\n' + prompt;

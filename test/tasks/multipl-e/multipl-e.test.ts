@@ -5,7 +5,7 @@
  * items pass in every language, a wrong completion of the same items fails.
  */
 import { describe, expect, it } from 'vitest';
-import { LANGUAGES, type LanguageId } from '../../../src/sandbox/multilang/index.js';
+import { LANGUAGES, type MultiplELanguage } from '../../../src/sandbox/multilang/index.js';
 import { getTask } from '../../../src/tasks/registry.js';
 import { cutAtStop } from '../../../src/tasks/multipl-e/harness.js';
 import { MULTIPLE_STOPS, type MultiplEData } from '../../../src/tasks/multipl-e/index.js';
@@ -13,7 +13,7 @@ import type { Item } from '../../../src/types.js';
 import { codeScoringContext, gen } from '../../helpers/code-scoring.js';
 import { referenceCompletions } from '../../helpers/multipl-e-solutions.js';
 
-const COUNTS: Record<LanguageId, number> = { js: 161, cpp: 161, java: 158, rs: 156, go: 154 };
+const COUNTS: Record<MultiplELanguage, number> = { js: 161, cpp: 161, java: 158, rs: 156, go: 154 };
 const { ctx, track } = codeScoringContext();
 
 describe('MultiPL-E loader and prompts', () => {
