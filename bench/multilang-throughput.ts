@@ -24,9 +24,17 @@ const ctx = { datasets: new DatasetResolver(), options: {} };
 const t0 = Date.now();
 const warm = await ensureWarmCaches(join(mkdtempSync(join(tmpdir(), 'evalkit-bench-ml-')), 'multilang'));
 const warmBuildS = (Date.now() - t0) / 1000;
-console.log(`warm cache build (C++ PCH + Go build cache): ${warmBuildS.toFixed(1)} s; problems: ${warm.problems.join('; ') || 'none'}`);
-console.log(`workers ${workers}, repeat ${repeat}, load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-console.log('| language | cache | jobs | wall s | samples/s | mean compile ms | mean run ms | pass/fail as expected |');
+console.log(
+  `warm cache build (C++ PCH + Go build cache): ${warmBuildS.toFixed(1)} s; problems: ${warm.problems.join('; ') || 'none'}`,
+);
+console.log(
+  `workers ${workers}, repeat ${repeat}, load ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
+console.log(
+  '| language | cache | jobs | wall s | samples/s | mean compile ms | mean run ms | pass/fail as expected |',
+);
 console.log('|---|---|---|---|---|---|---|---|');
 for (const lang of LANGUAGES) {
   const { items } = await loadMultiplE(ctx, lang);
@@ -43,7 +51,14 @@ for (const lang of LANGUAGES) {
           [bad, 'fail'],
         ] as const) {
           const marker = newMarker();
-          const { files } = assembleProgram(lang, item.data.name, item.data.prompt, completion, item.data.tests, marker);
+          const { files } = assembleProgram(
+            lang,
+            item.data.name,
+            item.data.prompt,
+            completion,
+            item.data.tests,
+            marker,
+          );
           jobs.push(
             runner.run({ language: lang, files, marker }).then((o) => ({
               ok: o.status === want,
@@ -62,4 +77,8 @@ for (const lang of LANGUAGES) {
     );
   }
 }
-console.log(`load after: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(
+  `load after: ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
