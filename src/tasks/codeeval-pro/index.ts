@@ -79,6 +79,26 @@ export async function loadPro(ctx: TaskLoadContext, which: Which) {
   return { items, use };
 }
 
+/** The scorer of a Pro variant; `timeoutMs` other than code_eval's 3 s only for ground-truth checks under load. */
+export function createProScorer(
+  ctx: TaskLoadContext,
+  format: 'completion' | 'chat',
+  timeoutMs = PRO_TIMEOUT_MS,
+) {
+  return createCheckScorer<ProData>({
+    ctx,
+    buildProgram: async (item, g) => {
+      const text = g.text ?? '';
+      if (g.textIsSolution) return text;
+      if (format === 'completion') return item.data.rawProblem + cutAtFence(text);
+      const blocks = extractCodeBlocks(text);
+      return blocks.length ? blocks[blocks.length - 1] : text;
+    },
+    testCode: (item) => item.data.testCode,
+    timeoutMs,
+  });
+}
+
 function proVariant(which: Which, format: 'completion' | 'chat'): TaskVariant<ProData> {
   const name = `${which}_pro${format === 'chat' ? ':chat' : ''}`;
   const label = DATASET[which].label;
@@ -120,19 +140,7 @@ function proVariant(which: Which, format: 'completion' | 'chat'): TaskVariant<Pr
       format === 'completion'
         ? { kind: 'completion', text: proCompletionPrompt(item.data) }
         : { kind: 'chat', messages: [{ role: 'user', content: proInstruction(item.data) }] },
-    createScorer: (ctx) =>
-      createCheckScorer<ProData>({
-        ctx,
-        buildProgram: async (item, g) => {
-          const text = g.text ?? '';
-          if (g.textIsSolution) return text;
-          if (format === 'completion') return item.data.rawProblem + cutAtFence(text);
-          const blocks = extractCodeBlocks(text);
-          return blocks.length ? blocks[blocks.length - 1] : text;
-        },
-        testCode: (item) => item.data.testCode,
-        timeoutMs: PRO_TIMEOUT_MS,
-      }),
+    createScorer: (ctx) => createProScorer(ctx, format),
     aggregate: (items, verdicts, options) =>
       aggregateCode({ task: name, bases: ['pass'], primary: 'pass@1' }, items, verdicts, options),
   };
