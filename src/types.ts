@@ -4,7 +4,7 @@
  *   RunSpec → TaskVariant.loadItems → Item[] → TaskVariant.buildPrompt → RequestRecord (requests.jsonl)
  *     → ModelProvider.generate → GenerationRecord (generations.jsonl)
  *     → Scorer.score → VerdictRecord (verdicts.jsonl)
- *     → TaskVariant.aggregate → TaskMetrics (metrics.json)
+ *     → aggregateTask(TaskVariant.metrics) → TaskMetrics (metrics.json)
  *
  * Every record is JSON-serialisable. Stage N can always be re-entered from the files of stage N-1.
  */
@@ -187,9 +187,32 @@ export interface MetricValue {
   /** 95% confidence interval [lo, hi]. */
   ci95?: [number, number];
   stderr?: number;
-  /** How it was computed, e.g. "unbiased pass@k, bootstrap over problems (seed 1234, 2000 resamples)". */
+  /** How it was computed (estimator and interval), e.g. "unbiased pass@10 per item …; 95% CI: Wilson …". */
   method?: string;
+  /** Items that entered the value (an item with fewer than k samples has no pass@k / maj@k). */
+  items?: number;
+  /** Fewest and most scored samples among those items (differ when samples errored or a replay is uneven). */
+  samplesPerItem?: [number, number];
 }
+
+/**
+ * A declared metric: a plain, serialisable value. Task variants declare theirs (`TaskVariant.metrics`); the
+ * list is written into metrics.json (`TaskMetrics.declared`), and metrics.json, the results index, `compare`,
+ * reports and importers all compute through `src/metrics/definitions.ts` from it. See docs/metrics.md.
+ *  - mean:   per item the mean of `scoreKey` over its samples; the mean over items (accuracy, exact_match,
+ *            avg@n; `range` for numeric scales such as a 1–10 judge score, default [0, 1]);
+ *  - pass@k: per item the unbiased pass@k from its own n and c (samples with score ≥ 1); items with n < k are
+ *            left out and counted;
+ *  - maj@k:  per item the exact expected majority-vote score over k of its samples (vote keys from
+ *            `details.voteKeys[scoreKey]` / `details.voteKey`); items with n < k are left out;
+ *  - ratio:  Σ value·weight / Σ weight over items, weight read from `details[weightDetail]` (a number, or an
+ *            array's length) — IFEval's instruction-level accuracy.
+ */
+export type MetricSpec =
+  | { name: string; kind: 'mean'; scoreKey: string; range?: [number, number] }
+  | { name: string; kind: 'pass@k'; scoreKey: string; k: number }
+  | { name: string; kind: 'maj@k'; scoreKey: string; k: number }
+  | { name: string; kind: 'ratio'; scoreKey: string; weightDetail: string };
 
 export interface TaskMetrics {
   task: string;
@@ -199,6 +222,8 @@ export interface TaskMetrics {
   /** Per-category breakdowns: dimension → category → metric name → value. */
   breakdowns?: Record<string, Record<string, Record<string, MetricValue>>>;
   counts: { items: number; samples: number; scored: number; errored: number; missingItems?: number };
+  /** The metric definitions the values were computed with (absent in files written before evalkit 0.2). */
+  declared?: MetricSpec[];
   /** Item ids with no scored sample (e.g. a replay file covering a subset). */
   missingItems?: string[];
   /** Length and format drift: cap hits, ended-in-reasoning, no-answer rate, lengths, reward-hacking patterns. */
@@ -215,7 +240,7 @@ export interface VariantSettings {
   /** How shots are chosen, e.g. "fixed: OLMES gsm8k CoT exemplars" or "test-set shots, seed 1234". */
   fewShotSource?: string;
   generation: GenerationParams;
-  /** Headline metric, e.g. "pass@1". */
+  /** Headline metric, e.g. "pass@1": the name of one of the variant's declared `metrics`. */
   primaryMetric: string;
   /** Free-form extra settings (extraction rule, timeouts, what is executed…). */
   [key: string]: unknown;
@@ -244,8 +269,29 @@ export interface TaskVariant<D = any> {
   buildPrompt(item: Item<D>, items: Item<D>[]): Prompt;
   /** Create the scorer (may start sandbox workers). */
   createScorer(ctx: TaskLoadContext): Scorer<D> | Promise<Scorer<D>>;
-  /** Aggregate verdicts into metrics with confidence intervals. */
-  aggregate(items: Item<D>[], verdicts: VerdictRecord[], options: RunOptions): TaskMetrics;
+  /**
+   * Declared metrics (build them with the helpers of src/metrics/definitions.ts); `settings.primaryMetric`
+   * names one of them. metrics.json is computed from these by `aggregateTask` (src/metrics/aggregate.ts).
+   */
+  metrics: MetricSpec[];
+  /** Dimensions of `Item.categories` to break every declared metric down by (e.g. ['subject', 'level']). */
+  breakdownBy?: string[];
+  /** Breakdowns that are not by item category (IFEval: by instruction id). Merged into `breakdowns`. */
+  extraBreakdowns?(
+    items: Item<D>[],
+    verdicts: VerdictRecord[],
+    options: RunOptions,
+  ): NonNullable<TaskMetrics['breakdowns']>;
+  /**
+   * Reported values that are not declared metrics: diagnostics (judge agreement, parse rate, position bias) or
+   * a benchmark's official presentation (EQ-Bench's rounded score). Written to metrics.json next to the
+   * declared ones; they have no per-item outcome, so `compare` refuses them. Must not reuse a declared name.
+   */
+  extraMetrics?(
+    items: Item<D>[],
+    verdicts: VerdictRecord[],
+    options: RunOptions,
+  ): Record<string, MetricValue>;
   /**
    * Multi-turn tasks only: the runner hands each request to this driver instead of calling the provider once
    * (a later turn depends on the model's earlier answers, or a simulated user replies). The RequestRecord holds

@@ -1,4 +1,5 @@
 /** Options shared by `evalkit run` and `evalkit score`, and the metrics table they print. */
+import { naturalCompare } from '../util/natural-sort.js';
 import type { Command } from 'commander';
 import type { RunOptions, TaskMetrics } from '../types.js';
 import { EvalkitError } from '../util/errors.js';
@@ -117,13 +118,17 @@ export function formatMetrics(metrics: Record<string, TaskMetrics>): string {
       `${task}  (${c.items} items, ${c.scored} samples scored${c.errored ? `, ${c.errored} ERRORED (excluded)` : ''}` +
         `${c.missingItems ? `, ${c.missingItems} items missing` : ''})`,
     );
-    const names = Object.keys(m.metrics).sort((a, b) =>
-      a === m.primary ? -1 : b === m.primary ? 1 : a.localeCompare(b),
-    );
+    // Primary first, then the declared order (k ascending), then anything else in natural order.
+    const order = (m.declared ?? []).map((d) => d.name);
+    const rank = (x: string) => (x === m.primary ? -1 : order.includes(x) ? order.indexOf(x) : order.length);
+    const names = Object.keys(m.metrics).sort((a, b) => rank(a) - rank(b) || naturalCompare(a, b));
     for (const name of names) {
       const v = m.metrics[name];
-      const ci = v.ci95 ? `  95% CI [${pct(v.ci95[0])}, ${pct(v.ci95[1])}]` : '';
-      lines.push(`  ${name === m.primary ? '*' : ' '} ${name.padEnd(22)} ${pct(v.value).padStart(6)}${ci}`);
+      // Metrics on a numeric scale (a judge's 1–10) are printed as they are, proportions in percent.
+      const spec = m.declared?.find((d) => d.name === name);
+      const fmt = spec?.kind === 'mean' && spec.range ? (x: number) => x.toFixed(2) : pct;
+      const ci = v.ci95 ? `  95% CI [${fmt(v.ci95[0])}, ${fmt(v.ci95[1])}]` : '';
+      lines.push(`  ${name === m.primary ? '*' : ' '} ${name.padEnd(22)} ${fmt(v.value).padStart(6)}${ci}`);
     }
     if (m.generation && m.generation.samples > 0) lines.push(`    ${formatGenerationStats(m.generation)}`);
   }

@@ -8,7 +8,12 @@
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { passAtK } from '../metrics/pass-at-k.js';
+import {
+  aggregateOutcomes,
+  outcomesByItem,
+  passAtKMetric,
+  type MetricSample,
+} from '../metrics/definitions.js';
 import type { Item, VerdictRecord } from '../types.js';
 
 export interface EvalPlusSampleResult {
@@ -42,19 +47,15 @@ export function buildEvalPlusResults(args: {
     arr.push(v);
   }
   const evalOut: Record<string, EvalPlusSampleResult[]> = {};
-  const counts: Array<{ n: number; base: number; plus: number }> = [];
+  const scored = new Map<string, MetricSample[]>();
   for (const item of args.items) {
     const vs = (byItem.get(item.id) ?? []).sort((a, b) => a.sampleIndex - b.sampleIndex);
     if (!vs.length) continue;
     const data = item.data as { baseInputs?: unknown[]; plusInputs?: unknown[] };
     const pick = (inputs: unknown[] | undefined, idx: unknown) =>
       Array.isArray(idx) ? idx.map((i) => (inputs && typeof i === 'number' ? inputs[i] : i)) : [];
-    let base = 0;
-    let plus = 0;
     evalOut[item.id] = vs.map((v) => {
       const d = (v.details ?? {}) as Record<string, unknown>;
-      if (v.scores?.base) base++;
-      if (v.scores?.plus) plus++;
       return {
         task_id: item.id,
         solution: v.extracted ?? '',
@@ -64,14 +65,15 @@ export function buildEvalPlusResults(args: {
         plus_fail_tests: pick(data.plusInputs, d.plus_fail_tests),
       };
     });
-    counts.push({ n: vs.length, base, plus });
+    scored.set(item.id, vs as MetricSample[]);
   }
-  const minN = counts.length ? Math.min(...counts.map((c) => c.n)) : 0;
+  // EvalPlus reports pass@k only when every problem has at least k samples (its `(total >= k).all()`).
   const pak = (key: 'base' | 'plus') => {
     const out: Record<string, number> = {};
     for (const k of [1, 10, 100]) {
-      if (k > minN) continue;
-      out[`pass@${k}`] = counts.reduce((s, c) => s + passAtK(c.n, c[key], k), 0) / counts.length;
+      const { outcomes, skipped } = outcomesByItem(passAtKMetric(key, k), scored);
+      if (!outcomes.size || skipped) continue;
+      out[`pass@${k}`] = aggregateOutcomes(passAtKMetric(key, k), [...outcomes.values()]).value;
     }
     return out;
   };

@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { aggregateCode } from '../scoring/code/aggregate.js';
+import { aggregateTask } from '../metrics/aggregate.js';
+import { passAtKMetrics } from '../metrics/definitions.js';
 import type { GenerationRecord, Item, RequestRecord, VerdictRecord } from '../types.js';
 import { EvalkitError } from '../util/errors.js';
 import { checkAgainstVariant, type ConfigCheck } from './config-check.js';
@@ -107,9 +108,16 @@ export async function importEvalPlus(
     });
   }
   const check = await checkAgainstVariant(task, { generation: { n: maxN } });
-  const metrics = aggregateCode({ task, bases: ['base', 'plus'], primary: 'plus_pass@1' }, items, verdicts, {
-    seed: 1234,
-  });
+  const metrics = aggregateTask(
+    {
+      name: task,
+      metrics: passAtKMetrics(['base', 'plus'], maxN),
+      settings: { primaryMetric: 'plus_pass@1' },
+    },
+    items,
+    verdicts,
+    {},
+  );
   const settings = {
     format: 'completion' as const,
     shots: 0,

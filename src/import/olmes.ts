@@ -20,16 +20,10 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { meanWithBootstrapCI } from '../metrics/bootstrap.js';
+import { aggregateTask } from '../metrics/aggregate.js';
+import { meanMetric, passAtKMetric } from '../metrics/definitions.js';
 import { passAtK } from '../metrics/pass-at-k.js';
-import type {
-  GenerationRecord,
-  MetricValue,
-  Prompt,
-  RequestRecord,
-  TaskMetrics,
-  VerdictRecord,
-} from '../types.js';
+import type { GenerationRecord, MetricSpec, Prompt, RequestRecord, VerdictRecord } from '../types.js';
 import { EvalkitError } from '../util/errors.js';
 import { checkAgainstVariant, type ConfigCheck } from './config-check.js';
 import { writeImportedRun, type ImportedTask } from './write-run.js';
@@ -141,7 +135,6 @@ export async function importOlmes(
     const generations: GenerationRecord[] = [];
     const verdicts: VerdictRecord[] = [];
     const perDoc = new Map<string, number[]>(); // evalkit metric → per-doc values
-    const problem: Record<string, Record<string, MetricValue>> = {};
     preds.forEach((p, line) => {
       const where = `${predPath}:${line + 1}`;
       if (p.doc_id === undefined) throw new EvalkitError(`${where}: field "doc_id" missing`);
@@ -219,7 +212,6 @@ export async function importOlmes(
             details: { olmesDocId: p.doc_id, ...(orderKnown ? {} : { sampleOrderUnknown: true }) },
           }),
         );
-        problem[itemId] = { n: { value: n }, pass_c: { value: passed.filter(Boolean).length } };
       } else {
         const scores: Record<string, number> = {};
         for (const [k] of taskLevel) {
@@ -247,27 +239,35 @@ export async function importOlmes(
         });
       }
     });
-    const metrics: Record<string, MetricValue> = {};
+    // Declared metrics: pass@k over the per-sample passes (code), the mean of each per-doc metric (others);
+    // task-level numbers without per-doc values are kept as reported, without a CI, and cannot be compared.
+    const declared: MetricSpec[] = [];
+    for (const [k] of taskLevel) {
+      const name = olmesMetricName(k);
+      const pk = /^pass@(\d+)$/.exec(name);
+      if (isCode && pk) declared.push(passAtKMetric('pass', Number(pk[1])));
+      else if (!isCode && perDoc.get(name)?.length === preds.length) declared.push(meanMetric(name));
+    }
+    if (!declared.some((d) => d.name === primary))
+      throw new EvalkitError(
+        `${mPath}: primary metric ${primaryOlmes} has no per-doc values in ${predPath}; cannot import it as a comparable metric`,
+      );
+    const tm = aggregateTask(
+      { name: alias, metrics: declared, settings: { primaryMetric: primary } },
+      preds.map((p) => ({ id: String(p.native_id ?? p.doc_id), data: {} })),
+      verdicts,
+      {},
+    );
     for (const [k, reported] of taskLevel) {
       const name = olmesMetricName(k);
-      const vals = perDoc.get(name);
-      if (vals && vals.length === preds.length) {
-        const mv = meanWithBootstrapCI(vals, { seed: 1234 });
-        mv.method = `imported from OLMES (reported ${reported}); ${mv.method}`;
-        metrics[name] = mv;
-      } else
-        metrics[name] = {
+      if (tm.metrics[name])
+        tm.metrics[name].method = `imported from OLMES (reported ${reported}); ${tm.metrics[name].method}`;
+      else
+        tm.metrics[name] = {
           value: reported,
-          method: 'imported from OLMES task metrics (no per-doc values: no CI)',
+          method: 'imported from OLMES task metrics (no per-doc values: no CI, not comparable)',
         };
     }
-    const tm: TaskMetrics = {
-      task: alias,
-      primary,
-      metrics,
-      ...(isCode ? { breakdowns: { problem } } : {}),
-      counts: { items: preds.length, samples: verdicts.length, scored: verdicts.length, errored: 0 },
-    };
     const settings = {
       format: (tc.use_chat_format ? 'chat' : 'completion') as 'chat' | 'completion',
       shots: tc.num_shots ?? 0,
@@ -312,7 +312,7 @@ export async function importOlmes(
       items: preds.length,
       samples: verdicts.length,
       primary,
-      value: metrics[primary]?.value ?? NaN,
+      value: tm.metrics[primary]?.value ?? NaN,
       reported: reportedPrimary,
       configCheck,
     });

@@ -11,7 +11,7 @@
  *     without its per-instruction terms);
  *   - `judgeParseRate`: share of judge questions that got a parseable verdict within the retry budget.
  */
-import { mean, stderrOfMean } from '../metrics/bootstrap.js';
+import { mean, stderrOfMean } from '../metrics/mean.js';
 import type { MetricValue, VerdictRecord } from '../types.js';
 import { mulberry32 } from '../util/rng.js';
 import type { PairwiseChoice } from './parsers.js';

@@ -18,7 +18,9 @@ import {
   type TaskComparison,
 } from '../stats/compare-items.js';
 import type { TaskMetrics } from '../types.js';
+import { findMetric } from '../metrics/definitions.js';
 import { EvalkitError } from '../util/errors.js';
+import { naturalSort } from '../util/natural-sort.js';
 
 export interface RunInfo {
   runId: string;
@@ -37,10 +39,15 @@ export interface PairComparison {
   correction: Correction;
   alpha: number;
   tasks: TaskComparison[];
+  /** Tasks (within --task) that only one of the two runs has: listed, not compared. */
+  onlyInA: string[];
+  onlyInB: string[];
 }
 
 export interface ComparisonReport {
   generatedAt: string;
+  /** Things the reader must know (a run still in progress, …); the CLI prints them to stderr. */
+  warnings: string[];
   runs: RunInfo[];
   pairs: PairComparison[];
   options: {
@@ -99,6 +106,7 @@ export function compareIndexedRuns(
   const alpha = opts.alpha ?? 0.05;
   const power = opts.power ?? 0.8;
   const baseline = opts.baseline ?? 'previous';
+  const warnings: string[] = [];
   const infos: RunInfo[] = runs.map((r) => {
     const row = db.getRun(r.runId)!;
     return {
@@ -110,18 +118,46 @@ export function compareIndexedRuns(
       metrics: db.taskMetrics(r.runId),
     };
   });
+  for (const r of runs) {
+    const row = db.getRun(r.runId)!;
+    if (row.status === 'running')
+      warnings.push(
+        `run ${r.label} is still in progress (or was killed without finishing): its numbers may change; compare again when it is completed`,
+      );
+  }
+  const allTasks = new Set(infos.flatMap((r) => db.tasks(r.runId)));
+  const unknown = (opts.tasks ?? []).filter((t) => !allTasks.has(t));
+  if (unknown.length)
+    throw new EvalkitError(
+      `--task ${unknown.join(', ')}: not in any of the compared runs (they have: ${naturalSort(allTasks).join(', ') || 'no tasks'})`,
+    );
   const pairs: PairComparison[] = [];
   for (let i = 1; i < infos.length; i++) {
     const A = baseline === 'first' ? infos[0] : infos[i - 1];
     const B = infos[i];
-    const tasksA = new Set(db.tasks(A.runId));
-    const common = db.tasks(B.runId).filter((t) => tasksA.has(t) && (!opts.tasks || opts.tasks.includes(t)));
+    const wanted = (t: string) => !opts.tasks || opts.tasks.includes(t);
+    const tasksA = db.tasks(A.runId).filter(wanted);
+    const tasksB = db.tasks(B.runId).filter(wanted);
+    const common = naturalSort(tasksB.filter((t) => tasksA.includes(t)));
+    if (!common.length)
+      throw new EvalkitError(
+        `${A.label} and ${B.label} have no task in common${opts.tasks ? ' among --task ' + opts.tasks.join(', ') : ''} (${A.label}: ${naturalSort(tasksA).join(', ') || 'none'}; ${B.label}: ${naturalSort(tasksB).join(', ') || 'none'})`,
+      );
     const rows: TaskComparison[] = [];
     for (const task of common) {
       const metric = opts.metric ?? B.metrics[task]?.primary ?? A.metrics[task]?.primary;
-      if (!metric) continue;
-      const oa = db.itemOutcomes(A.runId, task, metric);
-      const ob = db.itemOutcomes(B.runId, task, metric);
+      if (!metric) {
+        warnings.push(`${task}: neither ${A.label} nor ${B.label} has metrics yet; not compared`);
+        continue;
+      }
+      const specA = findMetric(db.declaredMetrics(A.runId, task), metric, task);
+      const specB = findMetric(db.declaredMetrics(B.runId, task), metric, task);
+      if (JSON.stringify(specA) !== JSON.stringify(specB))
+        throw new EvalkitError(
+          `${task}: metric "${metric}" is defined differently in ${A.label} (${JSON.stringify(specA)}) and ${B.label} (${JSON.stringify(specB)})`,
+        );
+      const oa = db.itemOutcomes(A.runId, task, specA);
+      const ob = db.itemOutcomes(B.runId, task, specB);
       rows.push(
         compareItemOutcomes(task, metric, oa, ob, {
           seed,
@@ -140,10 +176,19 @@ export function compareIndexedRuns(
       ),
       alpha,
     );
-    pairs.push({ a: A.label, b: B.label, correction, alpha, tasks: rows });
+    pairs.push({
+      a: A.label,
+      b: B.label,
+      correction,
+      alpha,
+      tasks: rows,
+      onlyInA: naturalSort(tasksA.filter((t) => !tasksB.includes(t))),
+      onlyInB: naturalSort(tasksB.filter((t) => !tasksA.includes(t))),
+    });
   }
   return {
     generatedAt: new Date().toISOString(),
+    warnings,
     runs: infos,
     pairs,
     options: { seed, resamples, correction, alpha, power, baseline },
@@ -199,6 +244,8 @@ export function formatComparison(rep: ComparisonReport, opts: { maxFlips?: numbe
         .join('  ')
         .trimEnd();
     out.push(fmt(header), w.map((x) => '-'.repeat(x)).join('  '), ...rows.map(fmt));
+    if (pair.onlyInA.length) out.push(`  only in ${pair.a} (not compared): ${pair.onlyInA.join(', ')}`);
+    if (pair.onlyInB.length) out.push(`  only in ${pair.b} (not compared): ${pair.onlyInB.join(', ')}`);
     for (const t of pair.tasks) {
       if (!t.flips.passToFail.length && !t.flips.failToPass.length) continue;
       const list = (fs: typeof t.flips.passToFail) =>

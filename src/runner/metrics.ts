@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { aggregateTask } from '../metrics/aggregate.js';
 import { join } from 'node:path';
 import {
   iterJsonl,
@@ -74,7 +75,7 @@ export async function computeRunMetrics(
     );
     const items = manifest.shard ? l.items.filter((it) => verdicts.some((v) => v.itemId === it.id)) : l.items;
     out[l.task.name] = {
-      ...l.task.aggregate(items, verdicts, options),
+      ...aggregateTask(l.task, items, verdicts, options),
       generation: computeGenerationStats(gensByTask.get(l.task.name) ?? [], verdicts, options),
     };
   }

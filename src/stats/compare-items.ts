@@ -13,13 +13,10 @@
 import { mcnemar, type McNemarResult } from './mcnemar.js';
 import { pairedBootstrap, pairedPermutation } from './paired.js';
 import { minimumDetectableEffect, sampleSd } from './power.js';
+import type { ItemOutcome } from '../metrics/definitions.js';
+import { naturalCompare } from '../util/natural-sort.js';
 
-export interface ItemOutcome {
-  /** Scored samples of this item. */
-  n: number;
-  /** The item's value of the metric (0/1, pass rate, pass@k estimate or mean score). */
-  value: number;
-}
+export type { ItemOutcome };
 
 export type Verdict = 'improved' | 'regressed' | 'no detectable change' | 'not comparable';
 
@@ -67,7 +64,7 @@ export function compareItemOutcomes(
   b: Map<string, ItemOutcome>,
   opts: CompareOptions = {},
 ): TaskComparison {
-  const ids = [...a.keys()].filter((id) => b.has(id)).sort();
+  const ids = [...a.keys()].filter((id) => b.has(id)).sort(naturalCompare);
   const n = ids.length;
   const va = new Float64Array(n);
   const vb = new Float64Array(n);
@@ -115,7 +112,7 @@ export function compareItemOutcomes(
       else if (va[i] < 0.5 && vb[i] >= 0.5) failToPass.push({ itemId: id, a: va[i], b: vb[i] });
     });
     const bySize = (x: Flip, y: Flip) =>
-      Math.abs(y.b - y.a) - Math.abs(x.b - x.a) || x.itemId.localeCompare(y.itemId);
+      Math.abs(y.b - y.a) - Math.abs(x.b - x.a) || naturalCompare(x.itemId, y.itemId);
     passToFail.sort(bySize);
     failToPass.sort(bySize);
   }

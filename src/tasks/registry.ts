@@ -5,6 +5,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { checkDeclaredMetrics } from '../metrics/definitions.js';
 import type { TaskVariant } from '../types.js';
 import { EvalkitError } from '../util/errors.js';
 
@@ -24,6 +25,12 @@ async function discover(): Promise<Map<string, TaskVariant>> {
     for (const v of mod.variants ?? []) {
       if (byName.has(v.name))
         throw new Error(`task variant "${v.name}" registered twice (second in src/tasks/${folder})`);
+      // Every variant declares its metrics and names one of them primary (docs/metrics.md).
+      if (!Array.isArray(v.metrics))
+        throw new Error(
+          `task variant "${v.name}" (src/tasks/${folder}) declares no \`metrics\` (see docs/metrics.md)`,
+        );
+      checkDeclaredMetrics(v.name, v.metrics, v.settings.primaryMetric);
       byName.set(v.name, v);
     }
   }

@@ -2,16 +2,9 @@ import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { meanWithBootstrapCI } from '../../src/metrics/bootstrap.js';
+import { meanMetric } from '../../src/metrics/definitions.js';
 import { runEvaluation } from '../../src/runner/run.js';
-import type {
-  GenerationRecord,
-  Item,
-  ModelProvider,
-  RequestRecord,
-  TaskVariant,
-  VerdictRecord,
-} from '../../src/types.js';
+import type { GenerationRecord, Item, ModelProvider, RequestRecord, TaskVariant } from '../../src/types.js';
 
 const quiet = { update() {}, done() {} };
 
@@ -49,24 +42,7 @@ function toyTask(items = 40, n = 3): TaskVariant<{ answer: string }> {
         },
       };
     },
-    aggregate(its, verdicts: VerdictRecord[]) {
-      const scored = verdicts.filter((v) => v.scores);
-      const perItem = its.map((it) => {
-        const vs = scored.filter((v) => v.itemId === it.id);
-        return vs.length ? vs.reduce((s, v) => s + v.scores!.correct, 0) / vs.length : 0;
-      });
-      return {
-        task: 'toy-squares',
-        primary: 'accuracy',
-        metrics: { accuracy: meanWithBootstrapCI(perItem) },
-        counts: {
-          items: its.length,
-          samples: verdicts.length,
-          scored: scored.length,
-          errored: verdicts.length - scored.length,
-        },
-      };
-    },
+    metrics: [meanMetric('correct', 'accuracy')],
   };
 }
 

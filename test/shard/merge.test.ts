@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { meanWithBootstrapCI } from '../../src/metrics/bootstrap.js';
+import { meanMetric } from '../../src/metrics/definitions.js';
 import { computeRunMetrics } from '../../src/runner/metrics.js';
 import { loadTasks, runEvaluation } from '../../src/runner/run.js';
 import { shardOfRequest as runnerShardOfRequest } from '../../src/runner/shard.js';
@@ -321,26 +321,7 @@ const toyTask: TaskVariant<ToyData> = {
       };
     },
   }),
-  aggregate(items, verdicts, options) {
-    const per = new Map<string, number[]>();
-    for (const v of verdicts)
-      if (v.scores) (per.get(v.itemId) ?? per.set(v.itemId, []).get(v.itemId)!).push(v.scores.exact_match);
-    const perItem = items.map((it) => {
-      const xs = per.get(it.id) ?? [];
-      return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0;
-    });
-    return {
-      task: 'toy::shard-test',
-      primary: 'accuracy',
-      metrics: { accuracy: meanWithBootstrapCI(perItem, { seed: options.seed }) },
-      counts: {
-        items: items.length,
-        samples: verdicts.length,
-        scored: verdicts.filter((v) => v.scores).length,
-        errored: verdicts.filter((v) => !v.scores).length,
-      },
-    };
-  },
+  metrics: [meanMetric('exact_match', 'accuracy')],
 };
 
 /** A deterministic "model": the answer depends on the item and sample only (as a seeded server would). */

@@ -49,6 +49,7 @@ export function register(program: Command): void {
           metric: o.metric,
           tasks: o.task,
         });
+        for (const w of rep.warnings) process.stderr.write(`warning: ${w}\n`);
         process.stdout.write(
           o.json ? JSON.stringify(rep, null, 2) + '\n' : formatComparison(rep, { maxFlips: o.maxFlips }),
         );

@@ -5,7 +5,7 @@
  * one check program per sample: src/tasks/humaneval, src/tasks/mbpp.)
  */
 import type { GenerationParams, TaskVariant } from '../../types.js';
-import { aggregateCode } from './aggregate.js';
+import { passAtKMetrics } from '../../metrics/definitions.js';
 import {
   type EvalPlusItemData,
   evalPlusChatMessages,
@@ -68,12 +68,6 @@ export function evalPlusVariant(
           return sanitizer.sanitize(chat ? text : item.data.prompt + text, item.data.entryPoint);
         },
       }),
-    aggregate: (items, verdicts, options) =>
-      aggregateCode(
-        { task: name, bases: ['base', 'plus'], primary: 'plus_pass@1' },
-        items,
-        verdicts,
-        options,
-      ),
+    metrics: passAtKMetrics(['base', 'plus'], generation.n),
   };
 }

@@ -15,8 +15,15 @@ import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { passAtK } from '../../metrics/pass-at-k.js';
+import {
+  findMetric,
+  outcomesByItem,
+  type ItemOutcome,
+  type MetricSample,
+} from '../../metrics/definitions.js';
+import { getTask } from '../../tasks/registry.js';
 import type {
+  MetricSpec,
   GenerationRecord,
   RequestRecord,
   RunManifest,
@@ -26,7 +33,6 @@ import type {
 import { EvalkitError } from '../../util/errors.js';
 import { iterJsonl, readManifest, readMetrics, RUN_FILES } from '../run-dir.js';
 import { fsErrorLine, prepareWritableDir } from '../writable-dir.js';
-import type { ItemOutcome } from '../../stats/compare-items.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -77,6 +83,12 @@ CREATE TABLE IF NOT EXISTS samples (
   PRIMARY KEY (run_id, task, item_id, sample_index)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS samples_status ON samples (run_id, task, status, item_id);
+CREATE TABLE IF NOT EXISTS declared_metrics (
+  run_id TEXT NOT NULL,
+  task TEXT NOT NULL,
+  declared_json TEXT NOT NULL,
+  PRIMARY KEY (run_id, task)
+) WITHOUT ROWID;
 `;
 
 export interface RunRow {
@@ -203,7 +215,7 @@ export class ResultsDb {
   }
 
   private deleteRun(runId: string): void {
-    for (const t of ['samples', 'requests', 'task_metrics', 'runs'])
+    for (const t of ['samples', 'requests', 'task_metrics', 'declared_metrics', 'runs'])
       this.db.prepare(`DELETE FROM ${t} WHERE run_id = ?`).run(runId);
   }
 
@@ -242,6 +254,7 @@ export class ResultsDb {
     }
     const runId = this.idFor(manifest, dir);
     const metrics = existsSync(join(dir, RUN_FILES.metrics)) ? (await readMetrics(dir)).tasks : {};
+    const declared = await declaredMetricsOf(manifest, metrics);
     this.db.transaction(() => {
       this.deleteRun(runId);
       this.db
@@ -266,6 +279,10 @@ export class ResultsDb {
       const insMetric = this.db.prepare(
         `INSERT INTO task_metrics (run_id, task, primary_metric, primary_value, metrics_json) VALUES (?, ?, ?, ?, ?)`,
       );
+      const insDeclared = this.db.prepare(
+        `INSERT INTO declared_metrics (run_id, task, declared_json) VALUES (?, ?, ?)`,
+      );
+      for (const [task, specs] of declared) insDeclared.run(runId, task, JSON.stringify(specs));
       for (const [task, m] of Object.entries(metrics)) {
         insMetric.run(
           runId,
@@ -412,50 +429,39 @@ export class ResultsDb {
     return r ? Object.keys(JSON.parse(r.scores_json)) : [];
   }
 
-  /**
-   * Per-item outcomes of `metric` for paired tests. `pass@k` / `<base>_pass@k` use the unbiased pass@k
-   * estimate from the item's c-of-n (items with fewer than k samples are left out); any other metric is the
-   * mean over the item's scored samples of the score key of the same name (or of the only score key).
-   */
-  itemOutcomes(runId: string, task: string, metric: string): Map<string, ItemOutcome> {
-    const keys = this.scoreKeys(runId, task);
-    const out = new Map<string, ItemOutcome>();
-    if (!keys.length) return out;
-    const pk = /^(?:(.+)_)?pass@(\d+)$/.exec(metric);
-    let key: string | undefined;
-    let k: number | undefined;
-    // Metric names that differ from their per-sample score key by IFEval-style affixes:
-    // prompt_level_loose_acc → prompt_loose, inst_level_strict_acc → inst_strict (the per-prompt fraction of
-    // instructions followed; its mean over prompts weights prompts equally, unlike the instruction-level ratio).
-    const alias = metric.replace(/_level_/, '_').replace(/_acc$/, '');
-    if (keys.includes(metric)) key = metric;
-    else if (alias !== metric && keys.includes(alias)) key = alias;
-    else if (pk && keys.includes(pk[1] ?? 'pass')) {
-      key = pk[1] ?? 'pass';
-      k = Number(pk[2]);
-    } else if (pk && keys.length === 1) {
-      key = keys[0];
-      k = Number(pk[2]);
-    } else if (keys.length === 1) key = keys[0];
-    if (!key) {
+  /** The metrics a task of a run declares (from its metrics.json, or the task's declaration for older runs). */
+  declaredMetrics(runId: string, task: string): MetricSpec[] {
+    const r = this.db
+      .prepare(`SELECT declared_json FROM declared_metrics WHERE run_id = ? AND task = ?`)
+      .get(runId, task) as { declared_json: string } | undefined;
+    if (!r)
       throw new EvalkitError(
-        `run ${runId}, task ${task}: cannot map metric "${metric}" to a per-sample score (scores have: ${keys.join(', ')})`,
+        `run ${runId}, task ${task}: no metric declaration indexed (unknown task, or indexed by an older evalkit: run \`evalkit index --force\`)`,
       );
-    }
-    const path = `$."${key.replace(/"/g, '\\"')}"`;
+    return JSON.parse(r.declared_json) as MetricSpec[];
+  }
+
+  /**
+   * Per-item outcomes of a declared `metric` for paired tests, computed by the metric's own definition
+   * (src/metrics/definitions.ts) from the item's scored samples. Items that cannot have the metric (fewer
+   * than k samples) are left out. A metric the task does not declare is an EvalkitError.
+   */
+  itemOutcomes(runId: string, task: string, metric: string | MetricSpec): Map<string, ItemOutcome> {
+    const spec =
+      typeof metric === 'string' ? findMetric(this.declaredMetrics(runId, task), metric, task) : metric;
     const rows = this.db
       .prepare(
-        `SELECT item_id AS id, COUNT(*) AS n, SUM(json_extract(scores_json, ?)) AS s, SUM(json_extract(scores_json, ?) >= 1) AS c
-         FROM samples WHERE run_id = ? AND task = ? AND scores_json IS NOT NULL GROUP BY item_id`,
+        `SELECT item_id AS id, sample_index AS i, scores_json AS s, details_json AS d FROM samples
+         WHERE run_id = ? AND task = ? AND scores_json IS NOT NULL`,
       )
-      .all(path, path, runId, task) as Array<{ id: string; n: number; s: number | null; c: number | null }>;
+      .all(runId, task) as Array<{ id: string; i: number; s: string; d: string | null }>;
+    const byItem = new Map<string, MetricSample[]>();
     for (const r of rows) {
-      if (k !== undefined) {
-        if (r.n < k) continue;
-        out.set(r.id, { n: r.n, value: passAtK(r.n, r.c ?? 0, k) });
-      } else out.set(r.id, { n: r.n, value: (r.s ?? 0) / r.n });
+      let arr = byItem.get(r.id);
+      if (!arr) byItem.set(r.id, (arr = []));
+      arr.push({ sampleIndex: r.i, scores: JSON.parse(r.s), ...(r.d ? { details: JSON.parse(r.d) } : {}) });
     }
-    return out;
+    return outcomesByItem(spec, byItem).outcomes;
   }
 
   countSamples(runId: string, q: { task?: string; status?: string; search?: string } = {}): number {
@@ -558,6 +564,28 @@ function toSampleRow(r: Record<string, unknown>): SampleRow {
     details: r.details_json ? (JSON.parse(r.details_json as string) as Record<string, unknown>) : null,
     error: (r.error as string | null) ?? null,
   };
+}
+
+/**
+ * Declared metrics per task of a run: metrics.json's `declared` when present, else the current declaration
+ * of the task variant of that name (runs written before metrics were declared values); tasks known to
+ * neither are left out (comparing them is then an error that says so).
+ */
+async function declaredMetricsOf(
+  manifest: RunManifest,
+  metrics: Record<string, TaskMetrics>,
+): Promise<Map<string, MetricSpec[]>> {
+  const out = new Map<string, MetricSpec[]>();
+  const names = new Set([...(manifest.tasks ?? []).map((t) => t.name), ...Object.keys(metrics)]);
+  for (const task of names) {
+    const d = metrics[task]?.declared;
+    if (d?.length) out.set(task, d);
+    else {
+      const variant = await getTask(task).catch(() => undefined);
+      if (variant) out.set(task, variant.metrics);
+    }
+  }
+  return out;
 }
 
 /** Default database location for a runs root. */

@@ -14,8 +14,9 @@ import type {
   VerdictRecord,
 } from '../../types.js';
 import { mulberry32 } from '../../util/rng.js';
-import { passAtK } from '../../metrics/pass-at-k.js';
-import { meanWithBootstrapCI } from '../../metrics/bootstrap.js';
+import { aggregateTask } from '../../metrics/aggregate.js';
+import { meanMetric, passAtKMetric } from '../../metrics/definitions.js';
+import type { Item } from '../../types.js';
 
 export interface SyntheticTask {
   name: string;
@@ -67,8 +68,8 @@ export function writeSyntheticRun(
     const key = t.scoreKey ?? 'pass';
     const primary = key === 'pass' ? 'pass@1' : key;
     const p = itemProbabilities(t.items, spec.itemSeed ?? 42);
-    const perItem: number[] = [];
-    const cats: Record<string, number[]> = {};
+    const items: Item[] = [];
+    const verdicts: VerdictRecord[] = [];
     for (let i = 0; i < t.items; i++) {
       const itemId = `${t.name}/${i}`;
       const requestId = `${t.name}|${itemId}`;
@@ -81,10 +82,13 @@ export function writeSyntheticRun(
       };
       reqLines.push(JSON.stringify(req));
       const prob = Math.min(1, Math.max(0, p[i] + (t.effect ?? 0)));
-      let c = 0;
+      items.push({
+        id: itemId,
+        data: {},
+        ...(t.categories?.length ? { categories: { category: t.categories[i % t.categories.length] } } : {}),
+      });
       for (let s = 0; s < t.n; s++) {
         const pass = rnd() < prob ? 1 : 0;
-        c += pass;
         const g: GenerationRecord = {
           requestId,
           task: t.name,
@@ -104,24 +108,20 @@ export function writeSyntheticRun(
           ...(pass ? {} : { reason: `assertion failed on input ${i}: expected ${i} got ${i + s + 1}` }),
         };
         verLines.push(JSON.stringify(v));
+        verdicts.push(v);
       }
-      const value = key === 'pass' ? passAtK(t.n, c, 1) : c / t.n;
-      perItem.push(value);
-      if (t.categories?.length) (cats[t.categories[i % t.categories.length]] ??= []).push(value);
     }
-    const breakdowns: TaskMetrics['breakdowns'] = {};
-    if (t.categories?.length) {
-      breakdowns.category = Object.fromEntries(
-        Object.entries(cats).map(([k, vs]) => [k, { [primary]: meanWithBootstrapCI(vs) }]),
-      );
-    }
-    metrics[t.name] = {
-      task: t.name,
-      primary,
-      metrics: { [primary]: meanWithBootstrapCI(perItem) },
-      breakdowns,
-      counts: { items: t.items, samples: t.items * t.n, scored: t.items * t.n, errored: 0 },
-    };
+    metrics[t.name] = aggregateTask(
+      {
+        name: t.name,
+        metrics: [key === 'pass' ? passAtKMetric('pass', 1) : meanMetric(key)],
+        settings: { primaryMetric: primary },
+        ...(t.categories?.length ? { breakdownBy: ['category'] } : {}),
+      },
+      items,
+      verdicts,
+      {},
+    );
   }
   const manifest: RunManifest = {
     evalkit: { version: 'synthetic', gitCommit: null },

@@ -5,7 +5,7 @@
  *   must equal the reference integer (numeric equivalence, so "025", "25", "25.0" all match 25).
  */
 import { requireField } from '../../datasets/registry.js';
-import { aggregateReasoning } from '../../metrics/majority.js';
+import { sampledMetrics } from '../../metrics/definitions.js';
 import { chatMathScorer } from '../../scoring/math/scorers.js';
 import type {
   DatasetUse,
@@ -73,18 +73,7 @@ function variant(id: 'aime24' | 'aime25'): TaskVariant<AimeData> {
       messages: [{ role: 'user', content: `${item.data.problem}\n${INSTRUCTION}` }],
     }),
     createScorer: () => chatMathScorer<AimeData>({ numeric: true }),
-    aggregate: (items, verdicts, options) => {
-      const m = aggregateReasoning(
-        { task: id, bases: ['exact_match'], primary: `avg@${AIME_DEFAULT_N}`, ks: [1, 2, 4, 8, 16, 32, 64] },
-        items,
-        verdicts,
-        options,
-      );
-      // With a replay or a different n, fall back to whatever avg@n was computed.
-      if (!m.metrics[m.primary])
-        m.primary = Object.keys(m.metrics).find((k) => k.startsWith('avg@')) ?? 'exact_match';
-      return m;
-    },
+    metrics: sampledMetrics(['exact_match'], AIME_DEFAULT_N, { ks: [1, 2, 4, 8, 16] }),
   };
 }
 

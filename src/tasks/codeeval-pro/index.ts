@@ -15,7 +15,7 @@
  *    4096 new tokens (README); pass@k with k in 1, 5, 10.
  */
 import { requireField } from '../../datasets/registry.js';
-import { aggregateCode } from '../../scoring/code/aggregate.js';
+import { passAtKMetrics } from '../../metrics/definitions.js';
 import { extractCodeBlocks } from '../../scoring/code/sanitize.js';
 import { createCheckScorer } from '../../scoring/code/scorers.js';
 import type { Item, TaskLoadContext, TaskVariant } from '../../types.js';
@@ -141,8 +141,7 @@ function proVariant(which: Which, format: 'completion' | 'chat'): TaskVariant<Pr
         ? { kind: 'completion', text: proCompletionPrompt(item.data) }
         : { kind: 'chat', messages: [{ role: 'user', content: proInstruction(item.data) }] },
     createScorer: (ctx) => createProScorer(ctx, format),
-    aggregate: (items, verdicts, options) =>
-      aggregateCode({ task: name, bases: ['pass'], primary: 'pass@1' }, items, verdicts, options),
+    metrics: passAtKMetrics(['pass'], 1),
   };
 }
 

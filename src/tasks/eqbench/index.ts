@@ -9,9 +9,16 @@
  * Deviation: the harness re-asks an unparseable question up to 3 times at temperature +0.15; evalkit asks
  * once and reports the parse rate (docs/fidelity.md#eq-bench-v2).
  */
-import { meanWithBootstrapCI } from '../../metrics/bootstrap.js';
+import { aggregateOutcomes, meanMetric } from '../../metrics/definitions.js';
 import { groupVerdicts } from '../../metrics/group-verdicts.js';
-import type { GenerationParams, Item, TaskMetrics, TaskVariant, VerdictRecord } from '../../types.js';
+import type {
+  GenerationParams,
+  Item,
+  MetricSpec,
+  MetricValue,
+  TaskVariant,
+  VerdictRecord,
+} from '../../types.js';
 import { EvalkitError } from '../../util/errors.js';
 import {
   chooseFinalPass,
@@ -82,14 +89,27 @@ export function scoreEqbenchResponse(q: EqbenchQuestion, text: string, revise: b
   };
 }
 
-/** The official benchmark score (one iteration) with a bootstrap CI over the chosen pass's parseable questions. */
-export function aggregateEqbench(
-  task: string,
+/**
+ * Declared EQ-Bench metrics (0–100): `score` = the per-question first-pass score (what `compare` pairs), and
+ * `first_pass` / `revised` per pass. Questions whose pass did not parse have no value and are left out.
+ */
+export function eqbenchMetrics(revise: boolean): MetricSpec[] {
+  return [
+    meanMetric('score', 'score', [0, 100]),
+    meanMetric('first_pass', 'first_pass', [0, 100]),
+    ...(revise ? [meanMetric('revised', 'revised', [0, 100])] : []),
+  ];
+}
+
+/**
+ * Reported, not declared: the official benchmark score of one iteration (the pass the official code chooses,
+ * rounded to 2 decimals as published) and the chosen pass's parse rate.
+ */
+export function eqbenchExtraMetrics(
   items: Item<EqbenchQuestion>[],
   verdicts: VerdictRecord[],
   revise: boolean,
-  seed?: number,
-): TaskMetrics {
+): Record<string, MetricValue> {
   const g = groupVerdicts(items, verdicts);
   const first = g.withSamples.map((it) => g.byItem.get(it.id)![0].scores!.first_pass);
   const rev = g.withSamples.map((it) => g.byItem.get(it.id)![0].scores!.revised);
@@ -97,42 +117,21 @@ export function aggregateEqbench(
   const rv = passSummary(rev);
   const chosen = revise ? chooseFinalPass(fp, rv) : 'first_pass';
   const values = (chosen === 'revised' ? rev : first).filter((x): x is number => typeof x === 'number');
-  const ci = meanWithBootstrapCI(values, { seed });
+  const ci = aggregateOutcomes(
+    meanMetric(chosen, chosen, [0, 100]),
+    values.map((value) => ({ n: 1, value })),
+  );
   const total = g.withSamples.length;
-  const metrics: TaskMetrics['metrics'] = {
-    score: {
+  return {
+    official_score: {
       ...ci,
       value: Math.round(ci.value * 100) / 100,
       method: `EQ-Bench v2 benchmark score (${chosen.replace('_', ' ')} chosen, rounded to 2 decimals; unrounded ${ci.value}); ${ci.method}`,
-    },
-    first_pass: {
-      ...meanWithBootstrapCI(
-        first.filter((x): x is number => typeof x === 'number'),
-        { seed },
-      ),
     },
     parse_rate: {
       value: total ? (chosen === 'revised' ? rv : fp).parseable / total : NaN,
       method: `${(chosen === 'revised' ? rv : fp).parseable} of ${total} answers parseable in the chosen pass (the official run fails below 0.8333)`,
     },
-  };
-  if (revise)
-    metrics.revised = meanWithBootstrapCI(
-      rev.filter((x): x is number => typeof x === 'number'),
-      { seed },
-    );
-  return {
-    task,
-    primary: 'score',
-    metrics,
-    counts: {
-      items: items.length,
-      samples: verdicts.length,
-      scored: g.scored,
-      errored: g.errored,
-      ...(g.missing.length ? { missingItems: g.missing.length } : {}),
-    },
-    ...(g.missing.length ? { missingItems: g.missing } : {}),
   };
 }
 
@@ -179,9 +178,8 @@ function makeVariant(name: string, revise: boolean): TaskVariant<EqbenchQuestion
         },
       };
     },
-    aggregate(items, verdicts, options) {
-      return aggregateEqbench(name, items, verdicts, revise, options.seed);
-    },
+    metrics: eqbenchMetrics(revise),
+    extraMetrics: (items, verdicts) => eqbenchExtraMetrics(items, verdicts, revise),
   };
 }
 

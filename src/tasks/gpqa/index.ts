@@ -6,7 +6,7 @@
  *   answer-letter extraction, accuracy with 95% CI, breakdown by "High-level domain".
  */
 import AdmZip from 'adm-zip';
-import { aggregateReasoning } from '../../metrics/majority.js';
+import { sampledMetrics } from '../../metrics/definitions.js';
 import { extractGpqaLetter } from '../../scoring/choice/extract.js';
 import { erroredVerdict } from '../../scoring/math/scorers.js';
 import type {
@@ -129,19 +129,8 @@ const gpqaDiamond: TaskVariant<GpqaData> = {
     messages: [{ role: 'user', content: gpqaPrompt(item.data) }],
   }),
   createScorer: () => letterScorer<GpqaData>(extractGpqaLetter),
-  aggregate: (items, verdicts, options) =>
-    aggregateReasoning(
-      {
-        task: 'gpqa_diamond',
-        bases: ['acc'],
-        primary: 'acc',
-        breakdownBy: ['domain', 'subdomain'],
-        plainFirstBase: false,
-      },
-      items,
-      verdicts,
-      options,
-    ),
+  metrics: sampledMetrics(['acc'], 1),
+  breakdownBy: ['domain', 'subdomain'],
 };
 
 export const variants: TaskVariant[] = [gpqaDiamond];

@@ -6,7 +6,7 @@
  *   gsm8k:chat:n32     — same prompt, 32 samples at T=0.6/top_p=0.95: pass@k and maj@k (cons@k), k∈{1,4,8,16,32}.
  */
 import { requireField } from '../../datasets/registry.js';
-import { aggregateReasoning } from '../../metrics/majority.js';
+import { sampledMetrics } from '../../metrics/definitions.js';
 import { gsm8kGold } from '../../scoring/math/gsm8k.js';
 import { chatMathScorer, olmesGsm8kScorer } from '../../scoring/math/scorers.js';
 import type { GenerationParams, Item, Prompt, TaskLoadContext, TaskVariant } from '../../types.js';
@@ -73,13 +73,7 @@ const olmes: TaskVariant<Gsm8kData> = {
   loadItems: (ctx) => loadGsm8k(ctx),
   buildPrompt: (item): Prompt => ({ kind: 'completion', text: olmesGsm8kPrompt(item.data.question) }),
   createScorer: () => olmesGsm8kScorer<Gsm8kData>(),
-  aggregate: (items, verdicts, options) =>
-    aggregateReasoning(
-      { task: 'gsm8k::olmes', bases: ['exact_match'], primary: 'exact_match' },
-      items,
-      verdicts,
-      options,
-    ),
+  metrics: sampledMetrics(['exact_match'], 1),
 };
 
 function chatVariant(name: string, params: GenerationParams): TaskVariant<Gsm8kData> {
@@ -105,13 +99,7 @@ function chatVariant(name: string, params: GenerationParams): TaskVariant<Gsm8kD
       messages: [{ role: 'user', content: `${item.data.question}\n${CHAT_MATH_INSTRUCTION}` }],
     }),
     createScorer: () => chatMathScorer<Gsm8kData>({ numeric: true }),
-    aggregate: (items, verdicts, options) =>
-      aggregateReasoning(
-        { task: name, bases: ['exact_match'], primary: sampled ? 'pass@1' : 'exact_match' },
-        items,
-        verdicts,
-        options,
-      ),
+    metrics: sampledMetrics(['exact_match'], params.n),
   };
 }
 

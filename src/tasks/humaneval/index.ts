@@ -3,7 +3,7 @@
  * Every OLMES fact below carries its source; see docs/fidelity.md#olmes-code for what is verified.
  */
 import { parseJsonl, requireField } from '../../datasets/registry.js';
-import { aggregateCode } from '../../scoring/code/aggregate.js';
+import { passAtKMetrics } from '../../metrics/definitions.js';
 import { EVALPLUS } from '../../scoring/code/evalplus-data.js';
 import { type EvalPlusFamily, evalPlusVariant, type PlusMode } from '../../scoring/code/evalplus-variant.js';
 import { PythonRandom } from '../../scoring/code/python-random.js';
@@ -159,8 +159,7 @@ function olmesCheckVariant(opts: {
         timeoutMs,
         preload: OLMES_PRELOADED_MODULES,
       }),
-    aggregate: (items, verdicts, options) =>
-      aggregateCode({ task: name, bases: ['pass'], primary: opts.primary }, items, verdicts, options),
+    metrics: passAtKMetrics(['pass'], opts.generation.n),
   };
 }
 

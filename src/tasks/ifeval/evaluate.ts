@@ -11,9 +11,10 @@
  * Metrics: prompt-level = share of prompts whose instructions are all followed; instruction-level =
  * followed instructions / all instructions (pooled over prompts, as print_report computes it).
  */
-import { meanWithBootstrapCI, DEFAULT_BOOTSTRAP_RESAMPLES, DEFAULT_SEED } from '../../metrics/bootstrap.js';
-import type { Item, MetricValue, RunOptions, TaskMetrics, VerdictRecord } from '../../types.js';
-import { mulberry32 } from '../../util/rng.js';
+import { aggregateTask } from '../../metrics/aggregate.js';
+import { aggregateOutcomes, meanMetric, ratioMetric } from '../../metrics/definitions.js';
+import type { Item, MetricSpec, MetricValue, RunOptions, TaskMetrics, VerdictRecord } from '../../types.js';
+import { naturalSort } from '../../util/natural-sort.js';
 import { buildChecker, type Checker, type InstructionKwargs } from './checkers.js';
 import { pyStrip } from './py-text.js';
 
@@ -125,60 +126,17 @@ export const METRIC_NAMES = {
 } as const;
 
 /**
- * Ratio estimator sum(followed_i) / sum(total_i) over prompts, with a percentile bootstrap that
- * resamples PROMPTS (clusters of instructions), because the instructions of one prompt are judged on
- * the same response and are not independent. stderr: linearised (delta-method) ratio standard error.
+ * The four reference metrics, declared: prompt-level = mean of the per-sample 0/1 "all followed"; instruction
+ * level = followed / all instructions pooled over prompts (a ratio weighted by each prompt's instruction count,
+ * read from the verdict's `details.instructions`), as print_report computes it. Several samples of one prompt
+ * are averaged within the prompt first.
  */
-export function clusteredRatioWithBootstrapCI(
-  followed: ArrayLike<number>,
-  totals: ArrayLike<number>,
-  opts: { seed?: number; resamples?: number } = {},
-): MetricValue {
-  const seed = opts.seed ?? DEFAULT_SEED;
-  const B = opts.resamples ?? DEFAULT_BOOTSTRAP_RESAMPLES;
-  const n = followed.length;
-  let sf = 0;
-  let st = 0;
-  for (let i = 0; i < n; i++) {
-    sf += followed[i];
-    st += totals[i];
-  }
-  const method = `followed/total over ${n} prompts (${st} instructions); 95% CI: percentile bootstrap over prompts, clustered (${B} resamples, seed ${seed})`;
-  if (n === 0 || st === 0) return { value: NaN, method };
-  const value = sf / st;
-  const rnd = mulberry32(seed);
-  const stats = new Float64Array(B);
-  for (let b = 0; b < B; b++) {
-    let f = 0;
-    let t = 0;
-    for (let i = 0; i < n; i++) {
-      const k = Math.floor(rnd() * n);
-      f += followed[k];
-      t += totals[k];
-    }
-    stats[b] = t ? f / t : value;
-  }
-  stats.sort();
-  const q = (p: number) => {
-    const pos = (B - 1) * p;
-    const lo = Math.floor(pos);
-    const hi = Math.ceil(pos);
-    return stats[lo] + (stats[hi] - stats[lo]) * (pos - lo);
-  };
-  let ss = 0;
-  for (let i = 0; i < n; i++) ss += (followed[i] - value * totals[i]) ** 2;
-  const stderr = n > 1 ? Math.sqrt((n / (n - 1)) * ss) / st : NaN;
-  return { value, ci95: [q(0.025), q(0.975)], stderr, method };
-}
-
-interface PerPrompt {
-  promptStrict: number;
-  promptLoose: number;
-  instStrict: number; // followed count (averaged over samples)
-  instLoose: number;
-  total: number;
-  perInstruction: Array<{ id: string; strict: number; loose: number }>;
-}
+export const IFEVAL_METRICS: MetricSpec[] = [
+  meanMetric('prompt_strict', METRIC_NAMES.promptStrict),
+  ratioMetric('inst_strict', 'instructions', METRIC_NAMES.instStrict),
+  meanMetric('prompt_loose', METRIC_NAMES.promptLoose),
+  ratioMetric('inst_loose', 'instructions', METRIC_NAMES.instLoose),
+];
 
 function instructionResults(v: VerdictRecord): InstructionResult[] | null {
   const d = v.details as { instructions?: InstructionResult[] } | undefined;
@@ -186,121 +144,81 @@ function instructionResults(v: VerdictRecord): InstructionResult[] | null {
 }
 
 /**
- * Aggregate IFEval verdicts into TaskMetrics. Several samples of one prompt are averaged within the
- * prompt first, so every prompt weighs the same. Breakdowns: by instruction id ("instruction") and by
- * its group before the colon ("instruction_group"), instruction-level strict/loose accuracy each.
+ * Instruction-level accuracy broken down by instruction id ("instruction") and by its group before the colon
+ * ("instruction_group"): per prompt the followed share of its instructions in that category (averaged over
+ * samples), pooled over prompts as a ratio with the same interval as the headline ratio.
  */
+export function ifevalInstructionBreakdowns(
+  items: Item<IfevalRecord>[],
+  verdicts: VerdictRecord[],
+): NonNullable<TaskMetrics['breakdowns']> {
+  const byItem = new Map<string, VerdictRecord[]>();
+  for (const v of verdicts) {
+    if (v.scores === null) continue;
+    let arr = byItem.get(v.itemId);
+    if (!arr) byItem.set(v.itemId, (arr = []));
+    arr.push(v);
+  }
+  const breakdown = (keyOf: (id: string) => string) => {
+    // key → per prompt { strict share, loose share, instructions in the key, samples }
+    const rows = new Map<string, Array<{ strict: number; loose: number; total: number; n: number }>>();
+    for (const item of items) {
+      const vs = byItem.get(item.id);
+      if (!vs?.length) continue;
+      const ids = item.data.instruction_id_list;
+      const perKey = new Map<string, { strict: number; loose: number; total: number }>();
+      ids.forEach((id, i) => {
+        const acc = perKey.get(keyOf(id)) ?? { strict: 0, loose: 0, total: 0 };
+        acc.total++;
+        for (const v of vs) {
+          const r = instructionResults(v);
+          if (r && r.length === ids.length) {
+            acc.strict += (r[i].strict ? 1 : 0) / vs.length;
+            acc.loose += (r[i].loose ? 1 : 0) / vs.length;
+          }
+        }
+        perKey.set(keyOf(id), acc);
+      });
+      for (const [key, acc] of perKey) {
+        let arr = rows.get(key);
+        if (!arr) rows.set(key, (arr = []));
+        arr.push({ ...acc, n: vs.length });
+      }
+    }
+    const out: Record<string, Record<string, MetricValue>> = {};
+    for (const key of naturalSort(rows.keys())) {
+      const r = rows.get(key)!;
+      const outcomes = (f: 'strict' | 'loose') =>
+        r.map((x) => ({ n: x.n, value: x[f] / x.total, weight: x.total }));
+      out[key] = {
+        [METRIC_NAMES.instStrict]: aggregateOutcomes(IFEVAL_METRICS[1], outcomes('strict')),
+        [METRIC_NAMES.instLoose]: aggregateOutcomes(IFEVAL_METRICS[3], outcomes('loose')),
+      };
+    }
+    return out;
+  };
+  return {
+    instruction: breakdown((id) => id),
+    instruction_group: breakdown((id) => id.split(':')[0]),
+  };
+}
+
+/** IFEval TaskMetrics for a task named `taskName` (what the runner computes for the ifeval variants). */
 export function aggregateIfeval(
   taskName: string,
   items: Item<IfevalRecord>[],
   verdicts: VerdictRecord[],
   options: RunOptions = {},
 ): TaskMetrics {
-  const seed = typeof options.seed === 'number' ? options.seed : DEFAULT_SEED;
-  const byItem = new Map<string, VerdictRecord[]>();
-  let errored = 0;
-  for (const v of verdicts) {
-    if (v.scores === null) {
-      errored++;
-      continue;
-    }
-    let arr = byItem.get(v.itemId);
-    if (!arr) byItem.set(v.itemId, (arr = []));
-    arr.push(v);
-  }
-  const per: PerPrompt[] = [];
-  const missing: string[] = [];
-  for (const item of items) {
-    const vs = byItem.get(item.id);
-    if (!vs?.length) {
-      missing.push(item.id);
-      continue;
-    }
-    const ids = item.data.instruction_id_list;
-    const acc: PerPrompt = {
-      promptStrict: 0,
-      promptLoose: 0,
-      instStrict: 0,
-      instLoose: 0,
-      total: ids.length,
-      perInstruction: ids.map((id) => ({ id, strict: 0, loose: 0 })),
-    };
-    for (const v of vs) {
-      const s = v.scores!;
-      acc.promptStrict += (s.prompt_strict ?? 0) / vs.length;
-      acc.promptLoose += (s.prompt_loose ?? 0) / vs.length;
-      acc.instStrict += ((s.inst_strict ?? 0) * ids.length) / vs.length;
-      acc.instLoose += ((s.inst_loose ?? 0) * ids.length) / vs.length;
-      const res = instructionResults(v);
-      if (res && res.length === ids.length) {
-        res.forEach((r, i) => {
-          acc.perInstruction[i].strict += (r.strict ? 1 : 0) / vs.length;
-          acc.perInstruction[i].loose += (r.loose ? 1 : 0) / vs.length;
-        });
-      }
-    }
-    per.push(acc);
-  }
-
-  const totals = per.map((p) => p.total);
-  const metrics: Record<string, MetricValue> = {
-    [METRIC_NAMES.promptStrict]: meanWithBootstrapCI(
-      per.map((p) => p.promptStrict),
-      { seed },
-    ),
-    [METRIC_NAMES.instStrict]: clusteredRatioWithBootstrapCI(
-      per.map((p) => p.instStrict),
-      totals,
-      { seed },
-    ),
-    [METRIC_NAMES.promptLoose]: meanWithBootstrapCI(
-      per.map((p) => p.promptLoose),
-      { seed },
-    ),
-    [METRIC_NAMES.instLoose]: clusteredRatioWithBootstrapCI(
-      per.map((p) => p.instLoose),
-      totals,
-      { seed },
-    ),
-  };
-
-  const breakdown = (keyOf: (id: string) => string) => {
-    const keys = [...new Set(per.flatMap((p) => p.perInstruction.map((x) => keyOf(x.id))))].sort();
-    const out: Record<string, Record<string, MetricValue>> = {};
-    for (const key of keys) {
-      const f: number[] = [];
-      const l: number[] = [];
-      const t: number[] = [];
-      for (const p of per) {
-        const xs = p.perInstruction.filter((x) => keyOf(x.id) === key);
-        if (!xs.length) continue;
-        f.push(xs.reduce((a, x) => a + x.strict, 0));
-        l.push(xs.reduce((a, x) => a + x.loose, 0));
-        t.push(xs.length);
-      }
-      out[key] = {
-        [METRIC_NAMES.instStrict]: clusteredRatioWithBootstrapCI(f, t, { seed }),
-        [METRIC_NAMES.instLoose]: clusteredRatioWithBootstrapCI(l, t, { seed }),
-      };
-    }
-    return out;
-  };
-
-  return {
-    task: taskName,
-    primary: METRIC_NAMES.promptLoose,
-    metrics,
-    breakdowns: {
-      instruction: breakdown((id) => id),
-      instruction_group: breakdown((id) => id.split(':')[0]),
+  return aggregateTask(
+    {
+      name: taskName,
+      metrics: IFEVAL_METRICS,
+      settings: { primaryMetric: METRIC_NAMES.promptLoose },
+      extraBreakdowns: (its, vs) => ifevalInstructionBreakdowns(its as Item<IfevalRecord>[], vs),
     },
-    counts: {
-      items: items.length,
-      samples: verdicts.length,
-      scored: verdicts.length - errored,
-      errored,
-      ...(missing.length ? { missingItems: missing.length } : {}),
-    },
-    ...(missing.length ? { missingItems: missing } : {}),
-  };
+    items,
+    verdicts,
+    options,
+  );
 }

@@ -22,14 +22,15 @@ import type {
 } from '../../types.js';
 import { EvalkitError } from '../../util/errors.js';
 import { buildChecker } from './checkers.js';
-import { aggregateIfeval, METRIC_NAMES, scoreIfevalResponse, type IfevalRecord } from './evaluate.js';
-
-export {
-  aggregateIfeval,
+import {
+  IFEVAL_METRICS,
+  ifevalInstructionBreakdowns,
+  METRIC_NAMES,
   scoreIfevalResponse,
-  looseVariants,
-  clusteredRatioWithBootstrapCI,
+  type IfevalRecord,
 } from './evaluate.js';
+
+export { aggregateIfeval, scoreIfevalResponse, looseVariants, IFEVAL_METRICS } from './evaluate.js';
 export type { IfevalRecord, IfevalScore, InstructionResult } from './evaluate.js';
 export { buildChecker, INSTRUCTION_IDS, countSentences, countWords } from './checkers.js';
 
@@ -149,9 +150,8 @@ function makeVariant(name: string, format: 'chat' | 'completion'): TaskVariant<I
         },
       };
     },
-    aggregate(items, verdicts, options) {
-      return aggregateIfeval(name, items, verdicts, options);
-    },
+    metrics: IFEVAL_METRICS,
+    extraBreakdowns: (items, verdicts) => ifevalInstructionBreakdowns(items, verdicts),
   };
 }
 

@@ -6,7 +6,7 @@
  * checked against OLMES's own rendering by test/tasks/olmes-golden-prompts.test.ts.
  */
 import { parseJsonl, requireField } from '../../datasets/registry.js';
-import { aggregateCode } from '../../scoring/code/aggregate.js';
+import { passAtKMetrics } from '../../metrics/definitions.js';
 import { type EvalPlusFamily, evalPlusVariant, type PlusMode } from '../../scoring/code/evalplus-variant.js';
 import { EVALPLUS } from '../../scoring/code/evalplus-data.js';
 import { PythonRandom } from '../../scoring/code/python-random.js';
@@ -283,8 +283,7 @@ function olmesMbppVariant(opts: {
         timeoutMs,
         preload: OLMES_PRELOADED_MODULES,
       }),
-    aggregate: (items, verdicts, options) =>
-      aggregateCode({ task: name, bases: ['pass'], primary: opts.primary }, items, verdicts, options),
+    metrics: passAtKMetrics(['pass'], opts.generation.n),
   };
 }
 

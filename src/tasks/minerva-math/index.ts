@@ -8,7 +8,7 @@
  * Breakdowns by subject and level.
  */
 import { requireField } from '../../datasets/registry.js';
-import { aggregateReasoning } from '../../metrics/majority.js';
+import { sampledMetrics } from '../../metrics/definitions.js';
 import { minervaGoldFromSolution } from '../../scoring/math/minerva.js';
 import { chatMathScorer, olmesMinervaScorer } from '../../scoring/math/scorers.js';
 import type {
@@ -103,19 +103,8 @@ const olmes: TaskVariant<MathData> = {
   loadItems: (ctx) => loadMath500(ctx, 'minerva'),
   buildPrompt: (item): Prompt => ({ kind: 'completion', text: olmesMinervaPrompt(item.data.problem) }),
   createScorer: () => olmesMinervaScorer<MathData>(),
-  aggregate: (items, verdicts, options) =>
-    aggregateReasoning(
-      {
-        task: 'minerva_math_500::olmes',
-        bases: ['exact_match', 'exact_match_flex'],
-        primary: 'exact_match',
-        breakdownBy: BREAKDOWN,
-        plainFirstBase: false,
-      },
-      items,
-      verdicts,
-      options,
-    ),
+  metrics: sampledMetrics(['exact_match', 'exact_match_flex'], 1),
+  breakdownBy: BREAKDOWN,
 };
 
 export const CHAT_MATH_INSTRUCTION =
@@ -143,18 +132,8 @@ function chatVariant(name: string, params: GenerationParams): TaskVariant<MathDa
       messages: [{ role: 'user', content: `${item.data.problem}\n${CHAT_MATH_INSTRUCTION}` }],
     }),
     createScorer: () => chatMathScorer<MathData>({ numeric: false }),
-    aggregate: (items, verdicts, options) =>
-      aggregateReasoning(
-        {
-          task: name,
-          bases: ['exact_match'],
-          primary: sampled ? 'pass@1' : 'exact_match',
-          breakdownBy: BREAKDOWN,
-        },
-        items,
-        verdicts,
-        options,
-      ),
+    metrics: sampledMetrics(['exact_match'], params.n),
+    breakdownBy: BREAKDOWN,
   };
 }
 

@@ -12,7 +12,7 @@
  * acc_strict (unparsable = wrong); per-category breakdown.
  */
 import { requireField } from '../../datasets/registry.js';
-import { aggregateReasoning } from '../../metrics/majority.js';
+import { sampledMetrics } from '../../metrics/definitions.js';
 import { extractMmluProLetter, mmluProFallbackGuess } from '../../scoring/choice/extract.js';
 import { erroredVerdict } from '../../scoring/math/scorers.js';
 import type {
@@ -168,19 +168,8 @@ function variant(
     loadItems: (ctx) => loadMmluPro(ctx, testId),
     buildPrompt: (item): Prompt => ({ kind: 'completion', text: mmluProPrompt(item.data) }),
     createScorer: () => mmluProScorer(),
-    aggregate: (items, verdicts, options) =>
-      aggregateReasoning(
-        {
-          task: name,
-          bases: ['acc', 'acc_strict'],
-          primary: 'acc',
-          breakdownBy: ['category'],
-          plainFirstBase: false,
-        },
-        items,
-        verdicts,
-        options,
-      ),
+    metrics: sampledMetrics(['acc', 'acc_strict'], 1),
+    breakdownBy: ['category'],
   };
 }
 

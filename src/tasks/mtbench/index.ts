@@ -30,13 +30,14 @@ import {
   type PerJudge,
 } from '../../judge/modes.js';
 import { parseBracketRating } from '../../judge/parsers.js';
+import { meanMetric } from '../../metrics/definitions.js';
 import { groupVerdicts } from '../../metrics/group-verdicts.js';
 import type {
   DatasetUse,
   GenerationParams,
   Item,
+  MetricSpec,
   MetricValue,
-  TaskMetrics,
   TaskVariant,
   VariantSettings,
   VerdictRecord,
@@ -221,21 +222,38 @@ function turnRows(verdicts: VerdictRecord[], turns: Array<'turn1' | 'turn2'>): J
   return rows;
 }
 
-export function aggregateMtbench(
-  task: string,
+/**
+ * The declared MT-Bench metrics: the headline (`score`, 1–10, or `win_rate` against the baseline, win 1 / tie ½ /
+ * loss 0) and the per-turn means. Per sample the judged value is the mean over the judges whose verdict parsed
+ * (`scores.score` / `scores.win_rate`, `scores.turn1`, `scores.turn2`), so every item has one comparable outcome.
+ */
+export function mtbenchMetrics(mode: Mode): MetricSpec[] {
+  const range: [number, number] = mode === 'single' ? [1, 10] : [0, 1];
+  const headline = mode === 'single' ? 'score' : 'win_rate';
+  return [
+    meanMetric(headline, headline, range),
+    meanMetric('turn1', 'turn1', range),
+    meanMetric('turn2', 'turn2', range),
+  ];
+}
+
+/**
+ * Reported, not declared: the headline with a CI that also carries judge disagreement (two-level bootstrap over
+ * (question, turn) rows and judges), judge parse rate and agreement, and for pairwise mode the win/tie/loss shares,
+ * the length-controlled win rate and position bias.
+ */
+export function mtbenchExtraMetrics(
   mode: Mode,
   items: Item<MtbenchQuestion>[],
   verdicts: VerdictRecord[],
   seed?: number,
-): TaskMetrics {
+): Record<string, MetricValue> {
   const g = groupVerdicts(items, verdicts);
   const scored = [...g.byItem.values()].flat();
   const headline = mode === 'single' ? 'score' : 'win_rate';
   const opts = { seed };
   const metrics: Record<string, MetricValue> = {
-    [headline]: judgedMean(turnRows(scored, ['turn1', 'turn2']), opts),
-    turn1: judgedMean(turnRows(scored, ['turn1']), opts),
-    turn2: judgedMean(turnRows(scored, ['turn2']), opts),
+    [`${headline}_judge_bootstrap`]: judgedMean(turnRows(scored, ['turn1', 'turn2']), opts),
     judge_parse_rate: judgeParseRate(verdicts.filter((v) => items.some((i) => i.id === v.itemId))),
     ...agreementMetrics(
       turnRows(scored, ['turn1', 'turn2']).map((r, i) => ({ ...r, itemId: `${r.itemId}#${i}` })),
@@ -260,33 +278,7 @@ export function aggregateMtbench(
     );
     Object.assign(metrics, positionBias(recs, seed));
   }
-  const byCategory: Record<string, Record<string, MetricValue>> = {};
-  for (const cat of [...new Set(items.map((i) => i.data.category))].sort()) {
-    const ids = new Set(items.filter((i) => i.data.category === cat).map((i) => i.id));
-    byCategory[cat] = {
-      [headline]: judgedMean(
-        turnRows(
-          scored.filter((v) => ids.has(v.itemId)),
-          ['turn1', 'turn2'],
-        ),
-        opts,
-      ),
-    };
-  }
-  return {
-    task,
-    primary: headline,
-    metrics,
-    breakdowns: { category: byCategory },
-    counts: {
-      items: items.length,
-      samples: verdicts.length,
-      scored: g.scored,
-      errored: g.errored,
-      ...(g.missing.length ? { missingItems: g.missing.length } : {}),
-    },
-    ...(g.missing.length ? { missingItems: g.missing } : {}),
-  };
+  return metrics;
 }
 
 function makeVariant(name: string, mode: Mode): TaskVariant<MtbenchQuestion> {
@@ -359,9 +351,9 @@ function makeVariant(name: string, mode: Mode): TaskVariant<MtbenchQuestion> {
         },
       };
     },
-    aggregate(items, verdicts, options) {
-      return aggregateMtbench(name, mode, items, verdicts, options.seed);
-    },
+    metrics: mtbenchMetrics(mode),
+    breakdownBy: ['category'],
+    extraMetrics: (items, verdicts, options) => mtbenchExtraMetrics(mode, items, verdicts, options.seed),
   };
 }
 

@@ -14,7 +14,7 @@ import {
   type MultiplELanguage,
 } from '../../sandbox/multilang/index.js';
 import type { MultiLangRunner } from '../../sandbox/multilang/runner.js';
-import { aggregateCode } from '../../scoring/code/aggregate.js';
+import { passAtKMetrics } from '../../metrics/definitions.js';
 import type { Item, Scorer, TaskLoadContext, TaskVariant, VerdictRecord } from '../../types.js';
 import { assembleProgram, cutAtStop } from './harness.js';
 
@@ -126,8 +126,7 @@ function multiplEVariant(lang: MultiplELanguage): TaskVariant<MultiplEData> {
     },
     buildPrompt: (item) => ({ kind: 'completion', text: item.data.prompt }),
     createScorer: (ctx) => createMultiplEScorer(ctx),
-    aggregate: (items, verdicts, options) =>
-      aggregateCode({ task: name, bases: ['pass'], primary: 'pass@1' }, items, verdicts, options),
+    metrics: passAtKMetrics(['pass'], 20),
   };
 }
 

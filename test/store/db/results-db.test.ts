@@ -53,7 +53,13 @@ describe('results database', () => {
     expect(code.size).toBe(30);
     const s0 = db.itemSamples('a', 'code', 'code/0');
     expect(code.get('code/0')).toEqual({ n: 3, value: s0.filter((s) => s.scores!.pass === 1).length / 3 });
-    expect(() => db.itemOutcomes('a', 'code', 'nonsense_metric@x')).not.toThrow(); // single score key → used
+    // only declared metrics can be compared: no guessing from names
+    expect(() => db.itemOutcomes('a', 'code', 'nonsense_metric@x')).toThrow(
+      'task code does not declare metric "nonsense_metric@x" (it declares: pass@1)',
+    );
+    expect(db.declaredMetrics('a', 'qa')).toEqual([
+      { name: 'exact_match', kind: 'mean', scoreKey: 'exact_match' },
+    ]);
     // paging
     expect(db.countSamples('a', { task: 'code' })).toBe(90);
     const p2 = db.samplesPage('a', { task: 'code', offset: 10, limit: 10 });

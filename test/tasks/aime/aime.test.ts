@@ -1,3 +1,4 @@
+import { aggregateTask } from '../../../src/metrics/aggregate.js';
 import { describe, expect, it } from 'vitest';
 import { DatasetResolver } from '../../../src/datasets/registry.js';
 import { variants } from '../../../src/tasks/aime/index.js';
@@ -30,7 +31,7 @@ describe('aime24 / aime25', () => {
             ...r,
           });
         }
-      const m = v.aggregate(items, verdicts, {});
+      const m = aggregateTask(v, items, verdicts, {});
       expect(m.primary).toBe('avg@16');
       expect(m.metrics['avg@16'].value).toBeCloseTo(0.25, 10);
       expect(m.metrics['pass@16'].value).toBe(1);

@@ -3,6 +3,7 @@
  * (raw_problem + raw_solution + new_problem + new_solution, as the official harness's ground truth) passes
  * its official tests — 164/164 and 378/378 — and a self-invoking function that ignores the base function fails.
  */
+import { aggregateTask } from '../../../src/metrics/aggregate.js';
 import { describe, expect, it } from 'vitest';
 import { getTask } from '../../../src/tasks/registry.js';
 import { createProScorer, cutAtFence, type ProData } from '../../../src/tasks/codeeval-pro/index.js';
@@ -56,7 +57,8 @@ describe('HumanEval Pro / MBPP Pro', () => {
         .map((r, i) => [items[i].id, r] as const)
         .filter(([, r]) => r.scores?.pass !== 1);
       expect(failed.map(([id, r]) => `${id}: ${r.reason}`)).toEqual([]);
-      const m = v.aggregate(
+      const m = aggregateTask(
+        v,
         items,
         verdicts.map((r, i) => ({
           ...r,

@@ -1,3 +1,4 @@
+import { aggregateTask } from '../../../src/metrics/aggregate.js';
 import { describe, expect, it } from 'vitest';
 import { DatasetResolver } from '../../../src/datasets/registry.js';
 import { extractGpqaLetter } from '../../../src/scoring/choice/extract.js';
@@ -35,7 +36,7 @@ describe('gpqa_diamond', () => {
       );
       verdicts.push({ requestId: `${v.name}|${it.id}`, task: v.name, itemId: it.id, sampleIndex: 0, ...r });
     }
-    const m = v.aggregate(a.items, verdicts, {});
+    const m = aggregateTask(v, a.items, verdicts, {});
     expect(m.metrics.acc.value).toBe(1);
     expect(Object.keys(m.breakdowns!.domain).sort()).toEqual(['Biology', 'Chemistry', 'Physics']);
   });

@@ -1,3 +1,4 @@
+import { aggregateTask } from '../../../src/metrics/aggregate.js';
 import { describe, expect, it } from 'vitest';
 import { DatasetResolver } from '../../../src/datasets/registry.js';
 import { variants } from '../../../src/tasks/gsm8k/index.js';
@@ -67,7 +68,7 @@ describe('gsm8k:chat / :n32', () => {
         ...r,
       });
     }
-    const m = v.aggregate([item], verdicts, { seed: 1 });
+    const m = aggregateTask(v, [item], verdicts, { seed: 1 });
     expect(m.primary).toBe('pass@1');
     expect(m.metrics['pass@1'].value).toBeCloseTo(20 / 32, 10);
     expect(m.metrics['pass@32'].value).toBe(1);

@@ -1,3 +1,4 @@
+import { aggregateTask } from '../../../src/metrics/aggregate.js';
 import { describe, expect, it } from 'vitest';
 import { variants } from '../../../src/tasks/humaneval/index.js';
 import type { Item, TaskVariant } from '../../../src/types.js';
@@ -49,7 +50,8 @@ describe.each(variants.map((v) => [v.name, v] as const))('%s: canonical solution
       { options },
     );
     expect(Object.values(replayed.scores!).every((x) => x === 1)).toBe(true);
-    const agg = v.aggregate(
+    const agg = aggregateTask(
+      v,
       subset,
       verdicts.map((vd, i) => ({
         ...vd,

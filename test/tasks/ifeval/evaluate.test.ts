@@ -1,9 +1,10 @@
 /** Strict/loose evaluation, aggregation (clustered instruction-level CI) and the two task variants. */
+import { aggregateOutcomes } from '../../../src/metrics/definitions.js';
 import { describe, expect, it } from 'vitest';
 import { DatasetResolver } from '../../../src/datasets/registry.js';
 import {
   aggregateIfeval,
-  clusteredRatioWithBootstrapCI,
+  IFEVAL_METRICS,
   looseVariants,
   scoreIfevalResponse,
   variants,
@@ -95,13 +96,13 @@ describe('IFEval aggregation', () => {
     expect(m.metrics.inst_level_strict_acc.value).toBeCloseTo(4 / 6, 12); // 2 + 0 + 2 (quotation fails strict)
     expect(m.metrics.prompt_level_loose_acc.value).toBeCloseTo(2 / 3, 12);
     expect(m.metrics.inst_level_loose_acc.value).toBeCloseTo(5 / 6, 12);
-    expect(m.metrics.inst_level_strict_acc.method).toMatch(/bootstrap over prompts, clustered/);
+    expect(m.metrics.inst_level_strict_acc.method).toMatch(/ratio.*clustered by item/);
     expect(m.breakdowns!.instruction['punctuation:no_comma'].inst_level_strict_acc.value).toBeCloseTo(
       2 / 3,
       12,
     );
     expect(m.breakdowns!.instruction_group.startend.inst_level_loose_acc.value).toBe(1);
-    expect(m.counts).toEqual({ items: 3, samples: 3, scored: 3, errored: 0 });
+    expect(m.counts).toEqual({ items: 3, samples: 3, scored: 3, errored: 0, missingItems: 0 });
   });
 
   it('errored samples are excluded and counted; items without verdicts are listed', () => {
@@ -111,17 +112,15 @@ describe('IFEval aggregation', () => {
     expect(m.metrics.prompt_level_strict_acc.value).toBe(1);
   });
 
-  it('clustered ratio CI: resamples prompts, reproducible by seed, wider than an instruction-level bootstrap would be for correlated prompts', () => {
+  it('clustered ratio CI: prompts are the clusters, so all-or-nothing prompts give the width of 50 trials, not 200', () => {
     // 50 prompts with 4 instructions each, all-or-nothing (perfectly correlated within prompt).
-    const followed = Array.from({ length: 50 }, (_, i) => (i % 2 ? 4 : 0));
-    const totals = followed.map(() => 4);
-    const a = clusteredRatioWithBootstrapCI(followed, totals, { seed: 3 });
-    const b = clusteredRatioWithBootstrapCI(followed, totals, { seed: 3 });
-    expect(a).toEqual(b);
+    const outcomes = Array.from({ length: 50 }, (_, i) => ({ n: 1, value: i % 2 ? 1 : 0, weight: 4 }));
+    const a = aggregateOutcomes(IFEVAL_METRICS[1], outcomes);
     expect(a.value).toBe(0.5);
     const width = a.ci95![1] - a.ci95![0];
-    // Independent-instruction (binomial, n=200) 95% width would be ≈ 0.139; clustered (n=50) ≈ 0.277.
-    expect(width).toBeGreaterThan(0.2);
+    // Independent-instruction (binomial, n=200) 95% width would be ≈ 0.138; clustered (50 prompts) ≈ 0.27.
+    expect(width).toBeGreaterThan(0.26);
+    expect(width).toBeLessThan(0.3);
     expect(a.stderr).toBeCloseTo(Math.sqrt((50 / 49) * 50 * 4) / 200, 12);
   });
 });

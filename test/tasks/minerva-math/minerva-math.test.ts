@@ -1,3 +1,4 @@
+import { aggregateTask } from '../../../src/metrics/aggregate.js';
 import { describe, expect, it } from 'vitest';
 import { DatasetResolver } from '../../../src/datasets/registry.js';
 import { variants } from '../../../src/tasks/minerva-math/index.js';
@@ -48,7 +49,7 @@ describe('minerva_math_500::olmes', () => {
         .filter((x, i) => i % 2 === 0)
         .every((x) => x.scores!.exact_match === 0 && x.scores!.exact_match_flex === 1),
     ).toBe(true);
-    const m = v.aggregate(items.slice(0, 20), verdicts, {});
+    const m = aggregateTask(v, items.slice(0, 20), verdicts, {});
     expect(m.metrics.exact_match_flex.value).toBe(1);
     expect(m.metrics.exact_match.value).toBeLessThanOrEqual(0.5);
     expect(m.metrics.exact_match.ci95).toBeDefined();
