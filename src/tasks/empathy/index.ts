@@ -19,14 +19,15 @@ import {
 import { createJudges, type Judge } from '../../judge/judge.js';
 import { agreementMetrics, judgedMean, judgeParseRate, judgeTable } from '../../judge/judged-metrics.js';
 import { gradeEach, judgedVerdict, type PerJudge } from '../../judge/modes.js';
+import { meanMetric } from '../../metrics/definitions.js';
 import { groupVerdicts } from '../../metrics/group-verdicts.js';
 import type {
   ConversationTurn,
   GenerationParams,
   Item,
+  MetricSpec,
   MetricValue,
   ModelProvider,
-  TaskMetrics,
   TaskVariant,
   VerdictRecord,
 } from '../../types.js';
@@ -81,43 +82,32 @@ async function scoreScenario(judges: Judge[], s: Scenario, turns: ConversationTu
   );
 }
 
-export function aggregateEmpathy(
-  task: string,
+/**
+ * Declared metrics: per scenario the judges' mean (per-sample key, mean over the judges whose verdict parsed) of
+ * `overall` and each rubric dimension (1–10), and `facts_coverage` (0–1).
+ */
+export const EMPATHY_METRICS: MetricSpec[] = SCORE_KEYS.map((k) =>
+  k === 'facts_coverage' ? meanMetric(k) : meanMetric(k, k, [1, 10]),
+);
+
+/**
+ * Reported, not declared: `overall` with a CI that also carries judge disagreement (two-level bootstrap), the
+ * judge parse rate and the agreement of every judge pair per dimension.
+ */
+export function empathyExtraMetrics(
   items: Item<Scenario>[],
   verdicts: VerdictRecord[],
   seed?: number,
-): TaskMetrics {
+): Record<string, MetricValue> {
   const g = groupVerdicts(items, verdicts);
   const scored = [...g.byItem.values()].flat();
-  const opts = { seed };
-  const metrics: Record<string, MetricValue> = {};
-  for (const k of SCORE_KEYS) metrics[k] = judgedMean(judgeTable(scored, k), opts);
-  metrics.judge_parse_rate = judgeParseRate(
-    verdicts.filter((v) => g.byItem.has(v.itemId) || v.scores === null),
-  );
+  const metrics: Record<string, MetricValue> = {
+    overall_judge_bootstrap: judgedMean(judgeTable(scored, 'overall'), { seed }),
+    judge_parse_rate: judgeParseRate(verdicts.filter((v) => g.byItem.has(v.itemId) || v.scores === null)),
+  };
   for (const k of ['overall', ...DIMENSIONS])
     Object.assign(metrics, agreementMetrics(judgeTable(scored, k), `judge_agreement_${k}`));
-  const bySituation: Record<string, Record<string, MetricValue>> = {};
-  for (const sit of [...new Set(items.map((i) => i.data.situation))].sort()) {
-    const vs = scored.filter((v) => v.itemId.startsWith(`empathy/${sit}/`));
-    bySituation[sit] = Object.fromEntries(
-      ['overall', ...DIMENSIONS].map((k) => [k, judgedMean(judgeTable(vs, k), opts)]),
-    );
-  }
-  return {
-    task,
-    primary: 'overall',
-    metrics,
-    breakdowns: { situation: bySituation },
-    counts: {
-      items: items.length,
-      samples: verdicts.length,
-      scored: g.scored,
-      errored: g.errored,
-      ...(g.missing.length ? { missingItems: g.missing.length } : {}),
-    },
-    ...(g.missing.length ? { missingItems: g.missing } : {}),
-  };
+  return metrics;
 }
 
 function makeVariant(name: string, simulated: boolean): TaskVariant<Scenario> {
@@ -201,9 +191,9 @@ function makeVariant(name: string, simulated: boolean): TaskVariant<Scenario> {
         },
       };
     },
-    aggregate(items, verdicts, options) {
-      return aggregateEmpathy(name, items, verdicts, options.seed);
-    },
+    metrics: EMPATHY_METRICS,
+    breakdownBy: ['situation'],
+    extraMetrics: (items, verdicts, options) => empathyExtraMetrics(items, verdicts, options.seed),
   };
 }
 

@@ -10,7 +10,7 @@
 import { requireField } from '../../datasets/registry.js';
 import { correlationWithCI } from '../../judge/judged-metrics.js';
 import { parseBracketRating } from '../../judge/parsers.js';
-import { meanWithBootstrapCI } from '../../metrics/bootstrap.js';
+import { meanMetric } from '../../metrics/definitions.js';
 import { groupVerdicts } from '../../metrics/group-verdicts.js';
 import type { ChatMessage, TaskVariant, VerdictRecord } from '../../types.js';
 import { EvalkitError } from '../../util/errors.js';
@@ -90,38 +90,24 @@ export const judgeAgreementVariant: TaskVariant<CalibrationItem> = {
       },
     };
   },
-  aggregate(items, verdicts, options) {
+  metrics: [
+    meanMetric('agreement_within_1'),
+    meanMetric('exact', 'exact_agreement'),
+    meanMetric('abs_diff', 'mean_abs_diff', [0, 9]),
+    meanMetric('parsed', 'parse_rate'),
+    meanMetric('rating', 'mtbench_score', [1, 10]),
+  ],
+  // Rank correlations are not per-item quantities: reported, not declared (compare refuses them).
+  extraMetrics(items, verdicts, options) {
     const g = groupVerdicts(items, verdicts);
-    const seed = options.seed;
-    const rows = g.withSamples.map((it) => ({ it, s: g.byItem.get(it.id)![0].scores! }));
-    const parsed = rows.filter((r) => r.s.parsed === 1);
+    const parsed = g.withSamples
+      .map((it) => ({ it, s: g.byItem.get(it.id)![0].scores! }))
+      .filter((r) => r.s.parsed === 1);
     const judge = parsed.map((r) => r.s.rating);
     const gpt4 = parsed.map((r) => r.it.data.reference);
     return {
-      task: 'mtbench:judge-agreement-gpt4',
-      primary: 'agreement_within_1',
-      metrics: {
-        agreement_within_1: meanWithBootstrapCI(
-          rows.map((r) => r.s.agreement_within_1),
-          { seed },
-        ),
-        exact_agreement: meanWithBootstrapCI(
-          parsed.map((r) => r.s.exact),
-          { seed },
-        ),
-        mean_abs_diff: meanWithBootstrapCI(
-          parsed.map((r) => r.s.abs_diff),
-          { seed },
-        ),
-        spearman: correlationWithCI(judge, gpt4, 'spearman', { seed }),
-        pearson: correlationWithCI(judge, gpt4, 'pearson', { seed }),
-        parse_rate: meanWithBootstrapCI(
-          rows.map((r) => r.s.parsed),
-          { seed },
-        ),
-        mtbench_score: meanWithBootstrapCI(judge, { seed }),
-      },
-      counts: { items: items.length, samples: verdicts.length, scored: g.scored, errored: g.errored },
+      spearman: correlationWithCI(judge, gpt4, 'spearman', { seed: options.seed }),
+      pearson: correlationWithCI(judge, gpt4, 'pearson', { seed: options.seed }),
     };
   },
 };

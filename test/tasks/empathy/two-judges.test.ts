@@ -80,8 +80,9 @@ describe('empathy scenarios judged by two judges', () => {
       const v = m.metrics[k];
       expect(v.ci95![0], k).toBeLessThanOrEqual(v.value);
       expect(v.ci95![1], k).toBeGreaterThanOrEqual(v.value);
-      expect(v.method).toMatch(/2 judge\(s\)/);
+      expect(v.method).toMatch(/95% CI: Wilson/); // declared metric: judge mean per scenario, clustered CI
     }
+    expect(m.metrics.overall_judge_bootstrap.method).toMatch(/2 judge\(s\)/);
     expect(m.metrics.judge_parse_rate.value).toBe(1);
 
     const verdicts = readFileSync(join(runDir, 'verdicts.jsonl'), 'utf8')
