@@ -35,7 +35,7 @@ export function aggregateTask<D>(
   verdicts: VerdictRecord[],
   options: RunOptions,
 ): TaskMetrics {
-  checkDeclaredMetrics(variant.name, variant.metrics, variant.settings.primaryMetric);
+  checkDeclaredMetrics(variant.name, variant.metrics, variant.settings.primaryMetric, !!variant.extraMetrics);
   const { byItem, withSamples, missing, scored, errored } = groupVerdicts(items, verdicts);
   const samples = byItem as unknown as Map<string, MetricSample[]>;
   const metrics = computeAll(variant, samples);

@@ -94,8 +94,17 @@ export function findMetric(declared: readonly MetricSpec[], name: string, task: 
   return m;
 }
 
-/** Check a variant's declaration: unique names, a declared primary, sane k. Throws EvalkitError. */
-export function checkDeclaredMetrics(task: string, declared: readonly MetricSpec[], primary: string): void {
+/**
+ * Check a variant's declaration: unique names, sane k, a declared primary — unless `primaryReported`: the
+ * variant reports its headline through `extraMetrics` (an official aggregate that is not a mean of per-item
+ * outcomes, e.g. Spiral-Bench's score); `compare` then falls back to its first declared metric. Throws.
+ */
+export function checkDeclaredMetrics(
+  task: string,
+  declared: readonly MetricSpec[],
+  primary: string,
+  primaryReported = false,
+): void {
   const seen = new Set<string>();
   for (const d of declared) {
     if (seen.has(d.name)) throw new EvalkitError(`task ${task}: metric "${d.name}" is declared twice`);
@@ -103,7 +112,8 @@ export function checkDeclaredMetrics(task: string, declared: readonly MetricSpec
     if ((d.kind === 'pass@k' || d.kind === 'maj@k') && !(Number.isInteger(d.k) && d.k >= 1))
       throw new EvalkitError(`task ${task}: metric "${d.name}" has k=${d.k}; k must be a positive integer`);
   }
-  findMetric(declared, primary, task);
+  if (!declared.length) throw new EvalkitError(`task ${task} declares no metrics`);
+  if (!primaryReported) findMetric(declared, primary, task);
 }
 
 // ───────────────────────────── computing ─────────────────────────────

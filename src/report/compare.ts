@@ -145,10 +145,18 @@ export function compareIndexedRuns(
       );
     const rows: TaskComparison[] = [];
     for (const task of common) {
-      const metric = opts.metric ?? B.metrics[task]?.primary ?? A.metrics[task]?.primary;
+      let metric = opts.metric ?? B.metrics[task]?.primary ?? A.metrics[task]?.primary;
       if (!metric) {
         warnings.push(`${task}: neither ${A.label} nor ${B.label} has metrics yet; not compared`);
         continue;
+      }
+      const declaredB = db.declaredMetrics(B.runId, task);
+      if (!opts.metric && !declaredB.some((d) => d.name === metric)) {
+        // The headline is a reported aggregate with no per-item outcome: pair the first declared metric.
+        warnings.push(
+          `${task}: primary metric "${metric}" has no per-item outcome; comparing its declared metric "${declaredB[0].name}"`,
+        );
+        metric = declaredB[0].name;
       }
       const specA = findMetric(db.declaredMetrics(A.runId, task), metric, task);
       const specB = findMetric(db.declaredMetrics(B.runId, task), metric, task);

@@ -30,7 +30,7 @@ async function discover(): Promise<Map<string, TaskVariant>> {
         throw new Error(
           `task variant "${v.name}" (src/tasks/${folder}) declares no \`metrics\` (see docs/metrics.md)`,
         );
-      checkDeclaredMetrics(v.name, v.metrics, v.settings.primaryMetric);
+      checkDeclaredMetrics(v.name, v.metrics, v.settings.primaryMetric, !!v.extraMetrics);
       byName.set(v.name, v);
     }
   }

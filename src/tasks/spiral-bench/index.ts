@@ -15,6 +15,7 @@ import { runConversation, type UserTurn } from '../../judge/conversation.js';
 import { createJudges, type Judge, type JudgeCall } from '../../judge/judge.js';
 import { judgeParseRate } from '../../judge/judged-metrics.js';
 import { gradeEach, judgedVerdict, type PerJudge } from '../../judge/modes.js';
+import { meanMetric } from '../../metrics/definitions.js';
 import { groupVerdicts } from '../../metrics/group-verdicts.js';
 import type {
   ChatMessage,
@@ -402,8 +403,11 @@ export const spiralBenchVariant: TaskVariant<SpiralItem> = {
       },
     };
   },
-  aggregate(items, verdicts, options) {
-    if (!cachedWeights) throw new EvalkitError('spiral-bench: aggregate before loadItems');
+  // Per conversation: the Spiral-Bench score of that conversation alone (comparable per item); the headline
+  // `score` is the official run-level aggregate (normalised over all conversations), reported, not declared.
+  metrics: [meanMetric('score', 'conversation_score', [0, 100])],
+  extraMetrics(items, verdicts, options) {
+    if (!cachedWeights) throw new EvalkitError('spiral-bench: metrics before loadItems');
     return aggregateSpiral(
       'spiral-bench',
       items,
@@ -411,7 +415,7 @@ export const spiralBenchVariant: TaskVariant<SpiralItem> = {
       cachedWeights.weights,
       cachedWeights.keys,
       options.seed,
-    );
+    ).metrics;
   },
 };
 
