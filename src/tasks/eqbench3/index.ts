@@ -16,6 +16,7 @@ import { judgedMean, judgeParseRate, judgeTable } from '../../judge/judged-metri
 import { gradeEach, judgedVerdict, type PerJudge } from '../../judge/modes.js';
 import { firstJsonObject } from '../../judge/parsers.js';
 import type { ParseResult } from '../../judge/judge.js';
+import { meanMetric } from '../../metrics/definitions.js';
 import { groupVerdicts } from '../../metrics/group-verdicts.js';
 import type {
   ChatMessage,
@@ -387,7 +388,10 @@ export const eqbench3Variant: TaskVariant<Eqb3Scenario> = {
       },
     };
   },
-  aggregate(items, verdicts, options) {
+  // Per scenario the judges' mean rubric score (0–20, comparable per item); the official 0–100 headline (rounded,
+  // ×5) and the trait sums are reported, not declared.
+  metrics: [meanMetric('rubric', 'rubric', [0, 20])],
+  extraMetrics(items, verdicts, options) {
     const g = groupVerdicts(items, verdicts);
     const scored = [...g.byItem.values()].flat();
     const rubric = judgedMean(judgeTable(scored, 'rubric'), { seed: options.seed });
@@ -417,19 +421,7 @@ export const eqbench3Variant: TaskVariant<Eqb3Scenario> = {
         .filter((r) => Object.keys(r.perJudge).length);
       metrics[trait] = judgedMean(table, { seed: options.seed });
     }
-    return {
-      task: 'eqbench3',
-      primary: 'rubric_0_100',
-      metrics,
-      counts: {
-        items: items.length,
-        samples: verdicts.length,
-        scored: g.scored,
-        errored: g.errored,
-        ...(g.missing.length ? { missingItems: g.missing.length } : {}),
-      },
-      ...(g.missing.length ? { missingItems: g.missing } : {}),
-    };
+    return metrics;
   },
 };
 
