@@ -9,7 +9,7 @@
  * output (or why its edit could not be parsed) once and tries again. pass_1 / pass_2 per language,
  * well-formedness (every reply parsed and applied) as its own rate.
  */
-import { aggregateRates } from '../../scoring/repo-level/aggregate.js';
+import { meanMetric } from '../../metrics/definitions.js';
 import type {
   ChatMessage,
   GenerationRecord,
@@ -181,18 +181,8 @@ function variant(format: EditFormat): TaskVariant<AiderItemData> {
       ],
     }),
     createScorer: (ctx) => scorer(ctx),
-    aggregate: (items, verdicts, options) =>
-      aggregateRates(
-        {
-          task: name,
-          primary: 'pass_2',
-          keys: ['pass_2', 'pass_1', 'well_formed'],
-          breakdownBy: ['language'],
-        },
-        items,
-        verdicts,
-        options,
-      ),
+    metrics: ['pass_2', 'pass_1', 'well_formed'].map((k) => meanMetric(k)),
+    breakdownBy: ['language'],
     createConversationDriver: (ctx) => ({
       async generate(provider, item, request, sampleIndices, opts) {
         const ex = item.data.exercise;

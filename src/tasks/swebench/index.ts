@@ -19,7 +19,7 @@ import { agentModelFor, agentProtocolOption } from '../../agent/select-model.js'
 import { environmentSession } from '../../agent/session.js';
 import { ensureRootfs } from '../../environments/rootfs.js';
 import { createWorkspace } from '../../environments/workspace.js';
-import { aggregateRates } from '../../scoring/repo-level/aggregate.js';
+import { meanMetric } from '../../metrics/definitions.js';
 import type { GenerationRecord, Item, Scorer, TaskLoadContext, TaskVariant } from '../../types.js';
 import {
   environmentOf,
@@ -135,19 +135,8 @@ const agentVariant: TaskVariant<SweItemData> = {
     ],
   }),
   createScorer: (ctx) => createSweScorer(ctx, 'agent'),
-  aggregate: (items, verdicts, options) =>
-    aggregateRates(
-      {
-        task: 'swebench-verified-offline:agent',
-        primary: 'resolved',
-        keys: [...KEYS, 'submitted'],
-        breakdownBy: ['repo'],
-        subset: `SWE-bench Verified, offline-admitted ${items.length}`,
-      },
-      items,
-      verdicts,
-      options,
-    ),
+  metrics: [...KEYS, 'submitted'].map((k) => meanMetric(k)),
+  breakdownBy: ['repo'],
   createConversationDriver: (ctx) => ({
     async generate(provider, item, request, sampleIndices, opts) {
       const inst = item.data.instance;
@@ -238,19 +227,8 @@ const patchVariant: TaskVariant<SweItemData> = {
     messages: [{ role: 'user', content: oraclePrompt(item.data.instance, item.data.oracleFiles ?? []) }],
   }),
   createScorer: (ctx) => createSweScorer(ctx, 'patch'),
-  aggregate: (items, verdicts, options) =>
-    aggregateRates(
-      {
-        task: 'swebench-verified-offline:patch',
-        primary: 'resolved',
-        keys: KEYS,
-        breakdownBy: ['repo'],
-        subset: `SWE-bench Verified, offline-admitted ${items.length}`,
-      },
-      items,
-      verdicts,
-      options,
-    ),
+  metrics: KEYS.map((k) => meanMetric(k)),
+  breakdownBy: ['repo'],
 };
 
 export const variants: TaskVariant[] = [agentVariant, patchVariant];
