@@ -10,7 +10,7 @@
  */
 import { correlationWithCI } from '../../judge/judged-metrics.js';
 import { parseBracketRating } from '../../judge/parsers.js';
-import { meanWithBootstrapCI } from '../../metrics/bootstrap.js';
+import { meanMetric } from '../../metrics/definitions.js';
 import { groupVerdicts } from '../../metrics/group-verdicts.js';
 import type { TaskVariant, VerdictRecord } from '../../types.js';
 import { EvalkitError } from '../../util/errors.js';
@@ -113,7 +113,13 @@ export const politenessCalibrationVariant: TaskVariant<PolitenessItem> = {
       },
     };
   },
-  aggregate(items, verdicts, options) {
+  metrics: [
+    meanMetric('agreement_within_3'),
+    meanMetric('abs_diff', 'mean_abs_diff', [0, 24]),
+    meanMetric('parsed', 'parse_rate'),
+  ],
+  // Correlations and the top-vs-bottom ordering are not per-item quantities: reported, not declared.
+  extraMetrics(items, verdicts, options) {
     const g = groupVerdicts(items, verdicts);
     const seed = options.seed;
     const rows = g.withSamples.map((it) => ({ it, s: g.byItem.get(it.id)![0].scores! }));
@@ -123,39 +129,22 @@ export const politenessCalibrationVariant: TaskVariant<PolitenessItem> = {
     let wins = 0;
     for (const t of top) for (const b of bottom) wins += t > b ? 1 : t === b ? 0.5 : 0;
     return {
-      task: 'empathy:judge-calibration-politeness',
-      primary: 'agreement_within_3',
-      metrics: {
-        agreement_within_3: meanWithBootstrapCI(
-          rows.map((r) => r.s.agreement_within_3),
-          { seed },
-        ),
-        spearman: correlationWithCI(
-          ok.map((r) => r.s.rating),
-          ok.map((r) => r.it.data.normalized),
-          'spearman',
-          { seed },
-        ),
-        pearson: correlationWithCI(
-          ok.map((r) => r.s.rating),
-          ok.map((r) => r.it.data.normalized),
-          'pearson',
-          { seed },
-        ),
-        extremes_accuracy: {
-          value: top.length && bottom.length ? wins / (top.length * bottom.length) : NaN,
-          method: `${top.length} top-quartile × ${bottom.length} bottom-quartile requests; share ordered correctly (ties ½)`,
-        },
-        mean_abs_diff: meanWithBootstrapCI(
-          ok.map((r) => r.s.abs_diff),
-          { seed },
-        ),
-        parse_rate: meanWithBootstrapCI(
-          rows.map((r) => r.s.parsed),
-          { seed },
-        ),
+      spearman: correlationWithCI(
+        ok.map((r) => r.s.rating),
+        ok.map((r) => r.it.data.normalized),
+        'spearman',
+        { seed },
+      ),
+      pearson: correlationWithCI(
+        ok.map((r) => r.s.rating),
+        ok.map((r) => r.it.data.normalized),
+        'pearson',
+        { seed },
+      ),
+      extremes_accuracy: {
+        value: top.length && bottom.length ? wins / (top.length * bottom.length) : NaN,
+        method: `${top.length} top-quartile × ${bottom.length} bottom-quartile requests; share ordered correctly (ties ½)`,
       },
-      counts: { items: items.length, samples: verdicts.length, scored: g.scored, errored: g.errored },
     };
   },
 };
