@@ -228,6 +228,8 @@ export function outcomesByItem(
   const outcomes = new Map<string, ItemOutcome>();
   let skipped = 0;
   for (const [id, samples] of byItem) {
+    // A scorer may exclude an item from every metric (BigCodeBench: its reference solution fails here).
+    if (samples.some((s) => (s.details as { excluded?: unknown } | undefined)?.excluded === true)) continue;
     const o = itemOutcome(spec, samples);
     if (o) outcomes.set(id, o);
     else if (samples.length) skipped++;

@@ -21,7 +21,7 @@
 import { requireField } from '../../datasets/registry.js';
 import { acquireSharedRunner, releaseSharedRunner } from '../../sandbox/multilang/index.js';
 import type { MultiLangRunner } from '../../sandbox/multilang/runner.js';
-import { aggregateCode } from '../../scoring/code/aggregate.js';
+import { passAtKMetrics } from '../../metrics/definitions.js';
 import { extractCodeBlocks, Sanitizer } from '../../scoring/code/sanitize.js';
 import type {
   GenerationParams,
@@ -30,7 +30,6 @@ import type {
   Prompt,
   Scorer,
   TaskLoadContext,
-  TaskMetrics,
   TaskVariant,
   VerdictRecord,
 } from '../../types.js';
@@ -121,7 +120,7 @@ export function createBcbScorer(ctx: TaskLoadContext, format: 'completion' | 'ch
         return {
           scores: { pass: 0 },
           reason: `task not admitted by the ground-truth gate: ${admission.reason}`,
-          details: { admitted: false, gate_reason: admission.reason },
+          details: { admitted: false, excluded: true, gate_reason: admission.reason },
         };
       const text = g.text ?? '';
       let solution: string;
@@ -159,33 +158,25 @@ export function createBcbScorer(ctx: TaskLoadContext, format: 'completion' | 'ch
  * pass@k over admitted tasks only; counts of admitted / not admitted tasks are metrics of their own, and
  * breakdowns.v014_changed separates the 10 tasks changed upstream after this data release.
  */
-export function aggregateBcb(
-  task: string,
+/**
+ * Reported next to the declared pass@k: how many tasks the ground-truth gate admitted (a rejected task's
+ * verdicts carry `details.excluded`, so no metric counts it).
+ */
+export function bcbExtraMetrics(
   items: Item<BcbData>[],
   verdicts: VerdictRecord[],
-  options: Record<string, unknown>,
-): TaskMetrics {
+): Record<string, MetricValue> {
   const rejected = new Set(verdicts.filter((v) => v.details?.admitted === false).map((v) => v.itemId));
-  const admittedItems = items.filter((i) => !rejected.has(i.id));
-  const m = aggregateCode(
-    { task, bases: ['pass'], primary: 'pass@1' },
-    admittedItems,
-    verdicts.filter((v) => !rejected.has(v.itemId)),
-    options,
-  );
-  m.metrics.admitted_tasks = {
-    value: admittedItems.length,
-    method: 'tasks whose canonical solution passes in this environment',
+  return {
+    admitted_tasks: {
+      value: items.filter((i) => !rejected.has(i.id)).length,
+      method: 'tasks whose canonical solution passes in this environment',
+    },
+    not_admitted_tasks: {
+      value: rejected.size,
+      method: 'ground-truth gate rejections (reasons in verdicts.jsonl)',
+    },
   };
-  m.metrics.not_admitted_tasks = {
-    value: rejected.size,
-    method: 'ground-truth gate rejections (reasons in verdicts.jsonl)',
-  };
-  const changed: Record<string, MetricValue> = {};
-  const changedIds = admittedItems.filter((i) => i.data.changedByV014).map((i) => i.id);
-  changed.tasks = { value: changedIds.length };
-  m.breakdowns = { ...(m.breakdowns ?? {}), v014_changed: { admitted: changed } };
-  return m;
 }
 
 function bcbVariant(hard: boolean, split: Split, format: 'completion' | 'chat'): TaskVariant<BcbData> {
@@ -227,7 +218,13 @@ function bcbVariant(hard: boolean, split: Split, format: 'completion' | 'chat'):
     },
     buildPrompt: (item) => bcbPrompt(item.data, split, format),
     createScorer: (ctx) => createBcbScorer(ctx, format),
-    aggregate: (items, verdicts, options) => aggregateBcb(name, items, verdicts, options),
+    metrics: passAtKMetrics(['pass'], 1),
+    extraMetrics: (items, verdicts) => bcbExtraMetrics(items, verdicts),
+    extraBreakdowns: (items, verdicts) => {
+      const rejected = new Set(verdicts.filter((v) => v.details?.admitted === false).map((v) => v.itemId));
+      const changed = items.filter((i) => !rejected.has(i.id) && i.data.changedByV014).length;
+      return { v014_changed: { admitted: { tasks: { value: changed } } } };
+    },
   };
 }
 

@@ -13,10 +13,11 @@
  */
 import { acquireSharedRunner, releaseSharedRunner } from '../../sandbox/multilang/index.js';
 import { newMarker, type MultiLangRunner } from '../../sandbox/multilang/runner.js';
-import { aggregateCode } from '../../scoring/code/aggregate.js';
+import { aggregateTask } from '../../metrics/aggregate.js';
+import { passAtKMetrics } from '../../metrics/definitions.js';
 import type {
   Item,
-  MetricValue,
+  MetricSpec,
   Prompt,
   RunOptions,
   Scorer,
@@ -191,28 +192,28 @@ export function createLcbScorer(ctx: TaskLoadContext, format: Format): Scorer<Lc
 }
 
 /** pass@k overall and per difficulty (easy/medium/hard), each over the problems of that difficulty. */
-export function aggregateLcb(
-  task: string,
+/** The declared metrics: pass@1, pass@5, pass@10 over n = 10 samples per problem. */
+const LCB_METRICS = passAtKMetrics(['pass'], 10);
+
+/** pass@k per difficulty (the same declared metrics restricted to the difficulty's problems). */
+function byDifficulty(
+  metrics: MetricSpec[],
   items: Item<LcbProblem>[],
   verdicts: VerdictRecord[],
   options: RunOptions,
-): TaskMetrics {
-  const m = aggregateCode({ task, bases: ['pass'], primary: 'pass@1' }, items, verdicts, options);
-  const byDifficulty: Record<string, Record<string, MetricValue>> = {};
+): Record<string, TaskMetrics> {
+  const out: Record<string, TaskMetrics> = {};
   for (const diff of [...new Set(items.map((i) => i.data.difficulty))].sort()) {
     const sub = items.filter((i) => i.data.difficulty === diff);
     const ids = new Set(sub.map((i) => i.id));
-    const dm = aggregateCode(
-      { task, bases: ['pass'], primary: 'pass@1' },
+    out[diff] = aggregateTask(
+      { name: diff, metrics, settings: { primaryMetric: metrics[0].name } },
       sub,
       verdicts.filter((v) => ids.has(v.itemId)),
       options,
     );
-    byDifficulty[diff] = { ...dm.metrics, problems: { value: sub.length } };
-    for (const [k, v] of Object.entries(dm.metrics)) m.metrics[`${k}_${diff}`] = v;
   }
-  m.breakdowns = { ...(m.breakdowns ?? {}), difficulty: byDifficulty };
-  return m;
+  return out;
 }
 
 const RELEASE_TAGS = [
@@ -272,7 +273,22 @@ function lcbVariant(tag: string, format: Format): TaskVariant<LcbProblem> {
           }
         : { kind: 'completion', text: lcbBasePrompt(item.data) },
     createScorer: (ctx) => createLcbScorer(ctx, format),
-    aggregate: (items, verdicts, options) => aggregateLcb(name, items, verdicts, options),
+    metrics: LCB_METRICS,
+    // Per difficulty: reported as `pass@1_easy` … and as a breakdown (not separately comparable).
+    extraMetrics: (items, verdicts, options) =>
+      Object.fromEntries(
+        Object.entries(byDifficulty(LCB_METRICS, items, verdicts, options)).flatMap(([diff, m]) =>
+          Object.entries(m.metrics).map(([k, v]) => [`${k}_${diff}`, v]),
+        ),
+      ),
+    extraBreakdowns: (items, verdicts, options) => ({
+      difficulty: Object.fromEntries(
+        Object.entries(byDifficulty(LCB_METRICS, items, verdicts, options)).map(([diff, m]) => [
+          diff,
+          { ...m.metrics, problems: { value: m.counts.items } },
+        ]),
+      ),
+    }),
   };
 }
 

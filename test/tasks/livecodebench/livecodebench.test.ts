@@ -6,6 +6,7 @@
  * tags, decoding without unpickling, --since/--until, the official prompts, stdin and functional scoring in the
  * sandbox (outputs compared outside), the per-test time limit, per-difficulty metrics.
  */
+import { aggregateTask } from '../../../src/metrics/aggregate.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -312,7 +313,7 @@ describe('LiveCodeBench scoring in the sandbox', () => {
         verdicts.push({ ...r, requestId: `lcb|${id}`, task: v.name, itemId: id, sampleIndex: k });
       }),
     );
-    const m = v.aggregate(items, verdicts, { seed: 1 });
+    const m = aggregateTask(v, items, verdicts, { seed: 1 });
     // easy: 1873_A 2 of 3 pass; medium: 9001 1 of 3; hard: abc999_z 1 of 2 → pass@1 per problem averaged
     expect(m.metrics['pass@1_easy'].value).toBeCloseTo(2 / 3, 10);
     expect(m.metrics['pass@1_medium'].value).toBeCloseTo(1 / 3, 10);
