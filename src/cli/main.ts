@@ -15,7 +15,8 @@ export async function buildProgram(): Promise<Command> {
   program
     .name('evalkit')
     .description(
-      'Evaluate LLM checkpoints (code generation, reasoning, instruction following) with byte-exact prompts,\n' +
+      'Evaluate LLM checkpoints (code generation, software engineering, reasoning, instruction following,\n' +
+        'helpfulness and empathy with judges) with byte-exact prompts,\n' +
         'sandboxed code execution, resumable runs, 95% CIs and paired tests between checkpoints.\n' +
         'Datasets: $EVALKIT_DATA_DIR (offline mirror) or downloaded with checksums into $EVALKIT_CACHE_DIR.',
     )
