@@ -139,7 +139,7 @@ describe('IFEval reference GPT-4 responses', () => {
       expect(v.ci95![0]).toBeLessThan(v.value);
       expect(v.ci95![1]).toBeGreaterThan(v.value);
     }
-    expect(m.counts).toEqual({ items: 541, samples: 541, scored: 541, errored: 0 });
+    expect(m.counts).toEqual({ items: 541, samples: 541, scored: 541, errored: 0, missingItems: 0 });
     expect(Object.keys(m.breakdowns!.instruction)).toHaveLength(25);
     const ps = m.breakdowns!.instruction['detectable_content:postscript'];
     expect(ps.inst_level_strict_acc.value).toBeGreaterThan(0);
