@@ -37,6 +37,25 @@ export interface BubblewrapOptions {
 }
 
 /**
+ * The identity every evalkit sandbox runs under (Python code sandbox and the multi-language runners): nobody
+ * (65534) in a fresh user namespace, its own hostname, killed with its parent, its own session (no terminal
+ * injection), no capabilities, and an empty environment (callers add their own with --setenv).
+ */
+export const BWRAP_IDENTITY_ARGS: readonly string[] = [
+  '--uid',
+  '65534',
+  '--gid',
+  '65534',
+  '--hostname',
+  'sandbox',
+  '--die-with-parent',
+  '--new-session',
+  '--cap-drop',
+  'ALL',
+  '--clearenv',
+];
+
+/**
  * bubblewrap arguments (without the program path) for `command`. Spawn `/usr/bin/bwrap` with these and
  * `env: { ...MINIMAL_ENV }` so that bubblewrap itself never holds the host's variables.
  */
@@ -48,17 +67,7 @@ export function bubblewrapArgs(command: string[], opts: BubblewrapOptions): stri
     '--unshare-ipc',
     '--unshare-uts',
     '--unshare-cgroup-try',
-    '--uid',
-    '65534',
-    '--gid',
-    '65534',
-    '--hostname',
-    'sandbox',
-    '--die-with-parent',
-    '--new-session',
-    '--cap-drop',
-    'ALL',
-    '--clearenv',
+    ...BWRAP_IDENTITY_ARGS,
   ];
   if (opts.asPid1 !== false) args.push('--as-pid-1');
   const env = { ...MINIMAL_ENV, HOME: '/tmp', ...(opts.env ?? {}) };

@@ -33,6 +33,7 @@ import {
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EvalkitError } from '../../util/errors.js';
+import { BWRAP_IDENTITY_ARGS } from '../isolation.js';
 import { Limiter } from '../../util/limiter.js';
 import { LANGUAGE_SPECS, type Command, type LanguageId, type StepLimits } from './languages.js';
 import { noForkSeccompProgram } from './seccomp.js';
@@ -315,21 +316,7 @@ export function bwrapArgs(
   tmpfsBytes: number,
   env: Record<string, string>,
 ): string[] {
-  const a = [
-    '--unshare-all',
-    '--unshare-user',
-    '--uid',
-    '65534',
-    '--gid',
-    '65534',
-    '--hostname',
-    'sandbox',
-    '--die-with-parent',
-    '--new-session',
-    '--cap-drop',
-    'ALL',
-    '--clearenv',
-  ];
+  const a = ['--unshare-all', '--unshare-user', ...BWRAP_IDENTITY_ARGS];
   for (const [k, v] of Object.entries(env)) a.push('--setenv', k, v);
   a.push('--ro-bind', '/usr', '/usr');
   for (const d of ['lib', 'lib64', 'lib32', 'bin', 'sbin'])
