@@ -100,7 +100,9 @@ describe('stub server protocol', () => {
   });
 
   const cli = resolve(REPO_ROOT, 'dist/testing/openai-stub-server.js');
-  it.skipIf(!existsSync(cli))('CLI prints "listening on http://127.0.0.1:PORT/v1" and serves', async () => {
+  it('CLI prints "listening on http://127.0.0.1:PORT/v1" and serves', async () => {
+    // `npm test` builds first: a missing build is a failure, not a skip
+    expect(existsSync(cli)).toBe(true);
     const child = spawn(
       process.execPath,
       [cli, '--port', '0', '--model-name', 'cli-model', '--latency-per-token-ms', '0'],
