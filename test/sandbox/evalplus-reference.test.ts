@@ -27,7 +27,11 @@ const available = hasSharedData && existsSync(REF_DIR);
  * exactly as listed.
  */
 const ALLOWLIST: Record<'humaneval' | 'mbpp', { key: string; timing: boolean }[]> = {
-  humaneval: [],
+  humaneval: [
+    // trial division of the prime 123456791: ~2.7 s of CPython here against the 4 s per-input floor; EvalPlus
+    // recorded a timeout; we pass on a quiet machine and time out under heavy load (docs/fidelity.md#evalplus).
+    { key: 'HumanEval/31 plus: pass vs fail', timing: true },
+  ],
   mbpp: [
     // EvalPlus failed input 10**100 of a 101-deep recursive digit sum; it passes in plain CPython 3.11 and here.
     { key: 'Mbpp/566 plus: pass vs fail', timing: false },
