@@ -41,6 +41,8 @@ export interface GenerationStats {
   /** Scored samples whose scorer extracted nothing (no code block, no answer letter/number). */
   noAnswer: number;
   noAnswerRate: number;
+  /** Whether the task's scorer extracts an answer at all (false for IFEval and judges: no-answer does not apply). */
+  answerExtraction?: boolean;
   rewardHacking: RewardHackSummary;
 }
 
@@ -117,6 +119,7 @@ export function computeGenerationStats(
     completionTokens: summary(tokens),
     noAnswer,
     noAnswerRate: scored ? noAnswer / scored : 0,
+    answerExtraction: extracts,
     rewardHacking: hack,
   };
 }
@@ -128,7 +131,7 @@ export function formatGenerationStats(s: GenerationStats): string {
   const parts = [
     `cap hit ${pct(s.lengthRate)}`,
     `ended in reasoning ${pct(s.truncatedInReasoningRate)}`,
-    `no answer ${pct(s.noAnswerRate)}`,
+    ...(s.answerExtraction === false ? [] : [`no answer ${pct(s.noAnswerRate)}`]),
     `answer p50/p90 ${s.answerChars.p50}/${s.answerChars.p90} chars`,
   ];
   if (s.reasoningChars) parts.push(`reasoning p50/p90 ${s.reasoningChars.p50}/${s.reasoningChars.p90} chars`);

@@ -21,6 +21,8 @@ import type { TaskMetrics } from '../types.js';
 import { findMetric } from '../metrics/definitions.js';
 import { EvalkitError } from '../util/errors.js';
 import { naturalSort } from '../util/natural-sort.js';
+import { DRIFT_COLUMNS, driftCells, driftSide, exclusionText, hasDrift, type TaskDrift } from './drift.js';
+import type { ExclusionOptions } from './exclusions.js';
 
 export interface RunInfo {
   runId: string;
@@ -33,12 +35,23 @@ export interface RunInfo {
   metrics: Record<string, TaskMetrics>;
 }
 
+/** What was left out of a task's paired statistics (`--exclude-items`, `--truncated-in-reasoning exclude`). */
+export interface TaskExclusions {
+  /** Flagged items (e.g. contaminated) present in either run and left out. */
+  items: number;
+  /** Samples that ended inside their reasoning, left out, in A and in B. */
+  truncatedInReasoning?: { a: number; b: number };
+}
+
+/** One task of a pair: the paired test, plus the drift of both sides and what was excluded. */
+export type ComparedTask = TaskComparison & { drift: TaskDrift; excluded?: TaskExclusions };
+
 export interface PairComparison {
   a: string;
   b: string;
   correction: Correction;
   alpha: number;
-  tasks: TaskComparison[];
+  tasks: ComparedTask[];
   /** Tasks (within --task) that only one of the two runs has: listed, not compared. */
   onlyInA: string[];
   onlyInB: string[];
@@ -57,6 +70,9 @@ export interface ComparisonReport {
     alpha: number;
     power: number;
     baseline: 'previous' | 'first';
+    /** Set when items were excluded: the file they came from and how many were flagged per task. */
+    excludeItems?: { source: string; flagged: Record<string, number> };
+    truncatedInReasoning: 'fail' | 'exclude';
   };
 }
 
@@ -97,7 +113,7 @@ export function compareIndexedRuns(
     baseline?: 'previous' | 'first';
     metric?: string;
     tasks?: string[];
-  } = {},
+  } & ExclusionOptions = {},
 ): ComparisonReport {
   if (runs.length < 1) throw new EvalkitError('nothing to compare: no run given');
   const seed = opts.seed ?? 1234;
@@ -106,6 +122,7 @@ export function compareIndexedRuns(
   const alpha = opts.alpha ?? 0.05;
   const power = opts.power ?? 0.8;
   const baseline = opts.baseline ?? 'previous';
+  const truncatedPolicy = opts.truncatedInReasoning ?? 'fail';
   const warnings: string[] = [];
   const infos: RunInfo[] = runs.map((r) => {
     const row = db.getRun(r.runId)!;
@@ -131,6 +148,10 @@ export function compareIndexedRuns(
     throw new EvalkitError(
       `--task ${unknown.join(', ')}: not in any of the compared runs (they have: ${naturalSort(allTasks).join(', ') || 'no tasks'})`,
     );
+  if (opts.excludeItems && ![...opts.excludeItems.byTask.keys()].some((t) => allTasks.has(t)))
+    warnings.push(
+      `--exclude-items ${opts.excludeItems.source}: none of its tasks (${naturalSort(opts.excludeItems.byTask.keys()).join(', ') || 'none'}) is in the compared runs; nothing excluded`,
+    );
   const pairs: PairComparison[] = [];
   for (let i = 1; i < infos.length; i++) {
     const A = baseline === 'first' ? infos[0] : infos[i - 1];
@@ -143,7 +164,7 @@ export function compareIndexedRuns(
       throw new EvalkitError(
         `${A.label} and ${B.label} have no task in common${opts.tasks ? ' among --task ' + opts.tasks.join(', ') : ''} (${A.label}: ${naturalSort(tasksA).join(', ') || 'none'}; ${B.label}: ${naturalSort(tasksB).join(', ') || 'none'})`,
       );
-    const rows: TaskComparison[] = [];
+    const rows: ComparedTask[] = [];
     for (const task of common) {
       let metric = opts.metric ?? B.metrics[task]?.primary ?? A.metrics[task]?.primary;
       if (!metric) {
@@ -164,17 +185,38 @@ export function compareIndexedRuns(
         throw new EvalkitError(
           `${task}: metric "${metric}" is defined differently in ${A.label} (${JSON.stringify(specA)}) and ${B.label} (${JSON.stringify(specB)})`,
         );
-      const oa = db.itemOutcomes(A.runId, task, specA);
-      const ob = db.itemOutcomes(B.runId, task, specB);
-      rows.push(
-        compareItemOutcomes(task, metric, oa, ob, {
+      const flagged = opts.excludeItems?.byTask.get(task);
+      const filter = {
+        excludeItems: flagged,
+        excludeOutcome: truncatedPolicy === 'exclude' ? 'truncated-in-reasoning' : undefined,
+      };
+      const oa = db.itemOutcomes(A.runId, task, specA, filter);
+      const ob = db.itemOutcomes(B.runId, task, specB, filter);
+      const row: ComparedTask = {
+        ...compareItemOutcomes(task, metric, oa, ob, {
           seed,
           resamples,
           permutations: opts.permutations,
           alpha,
           power,
         }),
-      );
+        drift: { a: driftSide(A.metrics[task]), b: driftSide(B.metrics[task]) },
+      };
+      if (flagged || truncatedPolicy === 'exclude') {
+        const present = (ids: Set<string>) => [...(flagged ?? [])].filter((id) => ids.has(id));
+        row.excluded = {
+          items: new Set([...present(db.itemIds(A.runId, task)), ...present(db.itemIds(B.runId, task))]).size,
+          ...(truncatedPolicy === 'exclude'
+            ? {
+                truncatedInReasoning: {
+                  a: db.countOutcome(A.runId, task, 'truncated-in-reasoning'),
+                  b: db.countOutcome(B.runId, task, 'truncated-in-reasoning'),
+                },
+              }
+            : {}),
+        };
+      }
+      rows.push(row);
     }
     applyCorrection(
       rows,
@@ -199,13 +241,42 @@ export function compareIndexedRuns(
     warnings,
     runs: infos,
     pairs,
-    options: { seed, resamples, correction, alpha, power, baseline },
+    options: {
+      seed,
+      resamples,
+      correction,
+      alpha,
+      power,
+      baseline,
+      ...(opts.excludeItems
+        ? {
+            excludeItems: {
+              source: opts.excludeItems.source,
+              flagged: Object.fromEntries([...opts.excludeItems.byTask].map(([t, ids]) => [t, ids.size])),
+            },
+          }
+        : {}),
+      truncatedInReasoning: truncatedPolicy,
+    },
   };
 }
 
 const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(1) : 'n/a');
 const signed = (x: number) => (Number.isFinite(x) ? (x >= 0 ? '+' : '') + (100 * x).toFixed(1) : 'n/a');
 const pfmt = (p: number) => (!Number.isFinite(p) ? 'n/a' : p < 1e-4 ? p.toExponential(1) : p.toFixed(4));
+
+/** Under a pair's table: what was excluded per task, then the drift table (A→B per column). */
+function formatDriftAndExclusions(pair: PairComparison, source: string | undefined): string[] {
+  const out = pair.tasks.filter((t) => t.excluded).map((t) => `  ${exclusionText(t, pair, source)}`);
+  const withDrift = pair.tasks.filter((t) => hasDrift(t.drift));
+  if (!withDrift.length) return out;
+  const header = ['drift ' + pair.a + '→' + pair.b, ...DRIFT_COLUMNS.map((c) => c.header)];
+  const rows = withDrift.map((t) => [t.task, ...driftCells(t.drift)]);
+  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const fmt = (r: string[]) => ('  ' + r.map((c, i) => c.padEnd(w[i])).join('  ')).trimEnd();
+  out.push(fmt(header), ...rows.map(fmt));
+  return out;
+}
 
 /** Terminal table, one block per compared pair. Values in percentage points. */
 export function formatComparison(rep: ComparisonReport, opts: { maxFlips?: number } = {}): string {
@@ -252,6 +323,7 @@ export function formatComparison(rep: ComparisonReport, opts: { maxFlips?: numbe
         .join('  ')
         .trimEnd();
     out.push(fmt(header), w.map((x) => '-'.repeat(x)).join('  '), ...rows.map(fmt));
+    out.push(...formatDriftAndExclusions(pair, rep.options.excludeItems?.source));
     if (pair.onlyInA.length) out.push(`  only in ${pair.a} (not compared): ${pair.onlyInA.join(', ')}`);
     if (pair.onlyInB.length) out.push(`  only in ${pair.b} (not compared): ${pair.onlyInB.join(', ')}`);
     for (const t of pair.tasks) {
@@ -271,5 +343,9 @@ export function formatComparison(rep: ComparisonReport, opts: { maxFlips?: numbe
   out.push(
     'MDE: smallest true difference detectable with 80% power at alpha 0.05 with this many paired items.',
   );
+  if (rep.pairs.some((p) => p.tasks.some((t) => hasDrift(t.drift))))
+    out.push(
+      `drift: share of samples at the token cap, ended inside their reasoning (${rep.options.truncatedInReasoning === 'exclude' ? 'left out of the paired tests' : 'scored as failures'}), with no extractable answer; median answer/reasoning length and completion tokens; samples with reward-hacking patterns. Over all samples of each run (metrics.json), before any exclusion.`,
+    );
   return out.join('\n') + '\n';
 }

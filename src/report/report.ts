@@ -18,6 +18,7 @@ import type { MetricValue, TaskMetrics } from '../types.js';
 import { naturalCompare, naturalSort } from '../util/natural-sort.js';
 import { barChartSvg, checkpointColor, trendChartSvg } from './charts.js';
 import type { ComparisonReport, RunInfo } from './compare.js';
+import { renderDriftHtml, renderDriftMarkdown } from './drift.js';
 import { ItemFactsSource, type TaskFacts } from './item-facts.js';
 import { esc, ITEM_CSS, renderItem } from './item-view.js';
 import {
@@ -97,6 +98,13 @@ th{background:#f3f5f7;font-weight:600}td.num,th.num{text-align:right;font-varian
 td.differs{background:#fff4d6}
 `;
 
+/** Under a matrix cell: how many samples hit the token cap / ended inside their reasoning (when any did). */
+function truncationNote(m: TaskMetrics): string {
+  const g = m.generation;
+  if (!g || (!g.lengthRate && !g.truncatedInReasoningRate)) return '';
+  return `<div class="meta truncation" title="share of samples that hit the token cap / ended inside their reasoning (scored as failures unless --truncated-in-reasoning exclude)">cap hit ${pct(g.lengthRate)}% · in reasoning ${pct(g.truncatedInReasoningRate)}%</div>`;
+}
+
 export function renderHtml(db: ResultsDb, rep: ComparisonReport, opts: ReportOptions = {}): string {
   const labels = rep.runs.map((r) => r.label);
   const single = rep.runs.length === 1;
@@ -169,7 +177,7 @@ export function renderHtml(db: ResultsDb, rep: ComparisonReport, opts: ReportOpt
           s && isSubset(s)
             ? ' <span class="subset" title="only part of the task was evaluated">subset</span>'
             : ''
-        }</div></td>`,
+        }</div>${truncationNote(m)}</td>`,
       );
     }
     parts.push(`</tr>`);
@@ -228,8 +236,11 @@ export function renderHtml(db: ResultsDb, rep: ComparisonReport, opts: ReportOpt
             `<td class="verdict ${verdictClass(t.verdict)}">${esc(t.verdict)}</td></tr>`,
         );
       }
-      parts.push(`</table>`);
+      parts.push(`</table>`, renderDriftHtml(pair, rep.options.excludeItems?.source));
     });
+    parts.push(
+      `<p class="meta">Drift: share of samples at the token cap, ended inside their reasoning (${rep.options.truncatedInReasoning === 'exclude' ? 'left out of the paired tests' : 'scored as failures'}), with no extractable answer; median answer and reasoning length (characters) and completion tokens; samples with reward-hacking patterns in their code. Over all samples of each run, before any exclusion.</p>`,
+    );
     parts.push(
       `<p class="meta">MDE: the smallest true difference this comparison detects with 80% power at alpha ${rep.options.alpha} (paired, normal approximation). "No detectable change" with a large MDE means the suite is too small to tell, not that nothing changed. For n &gt; 1 tasks the per-item value is the item's pass rate; a flip is an item whose pass rate crossed 50%.</p>`,
     );
@@ -526,7 +537,7 @@ export function renderMarkdown(rep: ComparisonReport): string {
         `| ${t.task} | ${t.metric} | ${pct(t.meanA)} | ${pct(t.meanB)} | ${signed(t.diff)} | [${signed(t.ci95[0])}, ${signed(t.ci95[1])}] | ${pfmt(t.pAdjusted)} | ${t.mde > 1 ? '>100' : `±${pct(t.mde)}`} | ${t.flips.passToFail.length}/${t.flips.failToPass.length} | ${v} |`,
       );
     }
-    lines.push('');
+    lines.push('', ...renderDriftMarkdown(pair, rep.options.excludeItems?.source));
   }
   if (rep.pairs.length)
     lines.push(

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { compareIndexedRuns, formatComparison } from '../../report/compare.js';
 import type { Correction } from '../../stats/multiple.js';
 import { EvalkitError } from '../../util/errors.js';
+import { loadItemExclusions, parseTruncatedPolicy } from '../../report/exclusions.js';
 import { openAndResolveRuns } from '../resolve-runs.js';
 import { nonNegativeInt, positiveInt } from '../shared-options.js';
 
@@ -33,11 +34,22 @@ export function register(program: Command): void {
     .option('--resamples <n>', 'bootstrap resamples', positiveInt('--resamples'), 2000)
     .option('--max-flips <n>', 'flipped items listed per task in the table', positiveInt('--max-flips'), 10)
     .option('--json', 'print the full comparison as JSON')
+    .option(
+      '--exclude-items <file>',
+      'leave these items out of the metric and the paired tests: an `evalkit contamination` report (its contaminated items) or {"<task>": ["<item id>", …]}',
+    )
+    .option(
+      '--truncated-in-reasoning <policy>',
+      'samples that ended inside their reasoning: "fail" (scored as failures, the default) or "exclude" (left out of the paired tests)',
+      'fail',
+    )
     .action(async (refs: string[], o: Record<string, any>, cmd: Command) => {
       if (!['holm', 'bh', 'none'].includes(o.correction))
         throw new EvalkitError(`--correction must be holm, bh or none (got "${o.correction}")`);
       if (!['previous', 'first'].includes(o.baseline))
         throw new EvalkitError(`--baseline must be previous or first (got "${o.baseline}")`);
+      const truncatedInReasoning = parseTruncatedPolicy(o.truncatedInReasoning);
+      const excludeItems = o.excludeItems ? loadItemExclusions(o.excludeItems) : undefined;
       const { db, runs } = await openAndResolveRuns('compare', refs, o, cmd);
       try {
         const rep = compareIndexedRuns(db, runs, {
@@ -48,6 +60,8 @@ export function register(program: Command): void {
           baseline: o.baseline,
           metric: o.metric,
           tasks: o.task,
+          excludeItems,
+          truncatedInReasoning,
         });
         for (const w of rep.warnings) process.stderr.write(`warning: ${w}\n`);
         process.stdout.write(

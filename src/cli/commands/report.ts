@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { loadCampaign } from '../../campaign/config.js';
 import { RUN_FILES } from '../../store/run-dir.js';
 import { EvalkitError } from '../../util/errors.js';
+import { loadItemExclusions, parseTruncatedPolicy } from '../../report/exclusions.js';
 import { compareIndexedRuns } from '../../report/compare.js';
 import type { Correction } from '../../stats/multiple.js';
 import { prepareWritableDir } from '../../store/writable-dir.js';
@@ -35,8 +36,19 @@ export function register(program: Command): void {
       25,
     )
     .option('--title <text>', 'page title')
+    .option(
+      '--exclude-items <file>',
+      'leave these items out of the metric and the paired tests: an `evalkit contamination` report (its contaminated items) or {"<task>": ["<item id>", …]}',
+    )
+    .option(
+      '--truncated-in-reasoning <policy>',
+      'samples that ended inside their reasoning: "fail" (scored as failures, the default) or "exclude" (left out of the paired tests)',
+      'fail',
+    )
     .action(async (refs: string[], o: Record<string, any>, cmd: Command) => {
       prepareWritableDir(o.out, 'report folder'); // before any work: one clear line if it cannot be written
+      const truncatedInReasoning = parseTruncatedPolicy(o.truncatedInReasoning);
+      const excludeItems = o.excludeItems ? loadItemExclusions(o.excludeItems) : undefined;
       if (!refs.length && o.campaign) {
         const c = loadCampaign(o.campaign);
         refs = c.checkpoints
@@ -53,6 +65,8 @@ export function register(program: Command): void {
           seed: o.seed,
           correction: o.correction as Correction,
           baseline: o.baseline,
+          excludeItems,
+          truncatedInReasoning,
         });
         // Loaded on use: the chart renderer (ECharts) takes seconds to import, and every CLI start imports this file.
         const { writeReport } = await import('../../report/report.js');

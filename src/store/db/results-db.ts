@@ -367,7 +367,10 @@ export class ResultsDb {
         sampleStatus(v.scores, true),
         v.reason ?? null,
         str(v.extracted),
-        v.details ? JSON.stringify(v.details) : null,
+        // The outcome (e.g. truncated-in-reasoning) rides in details: compare can leave those samples out.
+        v.details || v.outcome
+          ? JSON.stringify(v.outcome ? { ...v.details, outcome: v.outcome } : v.details)
+          : null,
         v.error ?? null,
       );
     });
@@ -446,7 +449,12 @@ export class ResultsDb {
    * (src/metrics/definitions.ts) from the item's scored samples. Items that cannot have the metric (fewer
    * than k samples) are left out. A metric the task does not declare is an EvalkitError.
    */
-  itemOutcomes(runId: string, task: string, metric: string | MetricSpec): Map<string, ItemOutcome> {
+  itemOutcomes(
+    runId: string,
+    task: string,
+    metric: string | MetricSpec,
+    filter: { excludeItems?: ReadonlySet<string>; excludeOutcome?: string } = {},
+  ): Map<string, ItemOutcome> {
     const spec =
       typeof metric === 'string' ? findMetric(this.declaredMetrics(runId, task), metric, task) : metric;
     const rows = this.db
@@ -457,11 +465,34 @@ export class ResultsDb {
       .all(runId, task) as Array<{ id: string; i: number; s: string; d: string | null }>;
     const byItem = new Map<string, MetricSample[]>();
     for (const r of rows) {
+      if (filter.excludeItems?.has(r.id)) continue;
+      const details = r.d ? (JSON.parse(r.d) as Record<string, unknown>) : undefined;
+      if (filter.excludeOutcome && details?.outcome === filter.excludeOutcome) continue;
       let arr = byItem.get(r.id);
       if (!arr) byItem.set(r.id, (arr = []));
-      arr.push({ sampleIndex: r.i, scores: JSON.parse(r.s), ...(r.d ? { details: JSON.parse(r.d) } : {}) });
+      arr.push({ sampleIndex: r.i, scores: JSON.parse(r.s), ...(details ? { details } : {}) });
     }
     return outcomesByItem(spec, byItem).outcomes;
+  }
+
+  /** Ids of the items with at least one sample in a task of a run. */
+  itemIds(runId: string, task: string): Set<string> {
+    const rows = this.db
+      .prepare(`SELECT DISTINCT item_id AS id FROM samples WHERE run_id = ? AND task = ?`)
+      .all(runId, task) as Array<{ id: string }>;
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** Scored samples of a task whose verdict has this outcome (e.g. "truncated-in-reasoning"). */
+  countOutcome(runId: string, task: string, outcome: string): number {
+    return (
+      this.db
+        .prepare(
+          `SELECT COUNT(*) AS n FROM samples WHERE run_id = ? AND task = ? AND scores_json IS NOT NULL
+           AND json_extract(details_json, '$.outcome') = ?`,
+        )
+        .get(runId, task, outcome) as { n: number }
+    ).n;
   }
 
   countSamples(runId: string, q: { task?: string; status?: string; search?: string } = {}): number {
