@@ -31,11 +31,14 @@ export function binomCdf(k: number, n: number, p: number): number {
   return Math.min(1, s);
 }
 
-/** Standard normal CDF (Zelen & Severo / erfc via W. J. Cody-like rational approx through Math functions). */
-export function normalCdf(x: number): number {
-  // erfc approximation from Numerical Recipes (erfcc), fractional error < 1.2e-7.
-  const z = Math.abs(x) / Math.SQRT2;
-  const t = 1 / (1 + 0.5 * z);
+/**
+ * Complementary error function, the Numerical Recipes approximation (erfcc; fractional error < 1.2e-7). The
+ * Python `trueskill` package computes its normal CDF with the same formula, so EQ-Bench 3 ratings rebuilt on it
+ * match the published ones to the last printed digit (src/stats/trueskill.ts).
+ */
+export function erfcApprox(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + z / 2);
   const r =
     t *
     Math.exp(
@@ -53,7 +56,12 @@ export function normalCdf(x: number): number {
                           (0.27886807 +
                             t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
     );
-  return x >= 0 ? 1 - r / 2 : r / 2;
+  return x < 0 ? 2 - r : r;
+}
+
+/** Standard normal CDF through erfcApprox. */
+export function normalCdf(x: number): number {
+  return 0.5 * erfcApprox(-x / Math.SQRT2);
 }
 
 /** Inverse of the standard normal CDF (Acklam 2003). */

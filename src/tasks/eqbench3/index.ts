@@ -7,8 +7,8 @@
  * on the 0–20 scale, × 5 (core/benchmark.py). The trait columns of the leaderboard are also reported.
  * Rules restated from core/benchmark.py, core/conversation.py, utils/constants.py (our code).
  * The scenarios' user turns are canned (no simulated user in EQ-Bench 3).
- * Not implemented here: the Elo/TrueSkill pairwise leaderboard (pairwise.ts has the verdict rule, checked
- * against the published pairwise judgments).
+ * The leaderboard's pairwise rating (TrueSkill → Elo scale) is in leaderboard-rating.ts (`evalkit eqbench3-rating`);
+ * pairwise.ts has the verdict rule, checked against the published pairwise judgments.
  */
 import { assistantTurns, runConversation, type UserTurn } from '../../judge/conversation.js';
 import { createJudges } from '../../judge/judge.js';
