@@ -357,6 +357,8 @@ export interface RunManifest {
   options: RunOptions;
   /** Set when this directory holds one deterministic shard of a larger run (`--shard i/N`). */
   shard?: { index: number; count: number };
+  /** Set when this run re-judges another run's generations with other judges (`evalkit score --judge --out-dir`). */
+  rejudgedFrom?: { runId: string; runDir: string; judges: import('./judge/spec.js').JudgeSpec[] };
   /** Why the run failed (status "failed"): the error, or how many samples errored beyond --max-error-rate. */
   failure?: string;
   /** Errored samples at the end of the last session (excluded from metrics; a resume retries them). */
