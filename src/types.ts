@@ -48,6 +48,10 @@ export interface GenerationParams {
   /** Stop strings; the provider also cuts client-side at the first stop string found. */
   stop: string[];
   seed?: number;
+  /** Token budget of the reasoning (a thinking budget), when the run set one (src/reasoning/token-budget.ts). */
+  reasoning_budget?: number;
+  /** Reasoning effort (minimal/low/medium/high), when the run set one. */
+  reasoning_effort?: string;
   /** Provider-specific extra body fields (e.g. OLMES parity: add_special_tokens=false). */
   extra_body?: Record<string, unknown>;
   /**
@@ -333,6 +337,8 @@ export interface RunOptions {
   thinkTags?: Array<{ open: string; close: string }>;
   /** Judge models for judge-graded tasks (`--judge`); part of the run's identity (src/judge/spec.ts). */
   judges?: import('./judge/spec.js').JudgeSpec[];
+  /** Per-task token budgets for reasoning and answer (`--budget`, campaign `options.budgets`). */
+  budgets?: import('./reasoning/token-budget.js').TokenBudgets;
   /** Model that plays the user in multi-turn tasks with a simulated user (`--simulated-user`). */
   simulatedUser?: import('./judge/spec.js').JudgeSpec;
   [key: string]: unknown;

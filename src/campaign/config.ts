@@ -22,6 +22,7 @@ import { z } from 'zod';
 import type { ModelSpec } from '../models/spec.js';
 import type { RunOptions } from '../types.js';
 import { EvalkitError } from '../util/errors.js';
+import { BUDGET_APIS, checkBudgetApi, REASONING_EFFORTS } from '../reasoning/token-budget.js';
 
 const modelSchema = z
   .object({
@@ -37,6 +38,8 @@ const modelSchema = z
     cacheDir: z.string().optional(),
     olmesParity: z.boolean().optional(),
     maxLength: z.number().int().positive().optional(),
+    stopsAfterReasoning: z.boolean().optional(),
+    budgetApi: z.enum(BUDGET_APIS).optional(),
     vllm: z.record(z.string(), z.unknown()).optional(),
     gguf: z.record(z.string(), z.unknown()).optional(),
   })
@@ -67,6 +70,19 @@ const campaignSchema = z
         limit: z.number().int().positive().optional(),
         sandboxWorkers: z.number().int().positive().optional(),
         testDetails: z.boolean().optional(),
+        // Per-task token budgets: { "<task>" | "*": { reasoningTokens, answerTokens, reasoningEffort } }
+        budgets: z
+          .record(
+            z.string(),
+            z
+              .object({
+                reasoningTokens: z.number().int().positive().optional(),
+                answerTokens: z.number().int().positive().optional(),
+                reasoningEffort: z.enum(REASONING_EFFORTS).optional(),
+              })
+              .strict(),
+          )
+          .optional(),
       })
       .strict()
       .default({}),
@@ -152,6 +168,13 @@ export function parseCampaign(text: string, file: string): Campaign {
       tasks: cp.tasks ?? c.suite,
     };
   });
+  for (const cp of checkpoints)
+    if (cp.model?.budgetApi)
+      try {
+        checkBudgetApi(c.options.budgets, cp.model.budgetApi);
+      } catch (e) {
+        throw new EvalkitError(`${file}: checkpoint ${cp.name}: ${(e as Error).message}`);
+      }
   return {
     file: resolve(file),
     name: c.name,

@@ -36,6 +36,7 @@ function httpOptions(spec: ModelSpec): Omit<OpenAICompatibleOptions, 'baseUrl'> 
     olmesParity: spec.olmesParity,
     maxLength: spec.maxLength,
     stopsAfterReasoning: spec.stopsAfterReasoning,
+    budgetApi: spec.budgetApi,
     // Explicit --eos-token, else the environment, else discovered from the server/checkpoint.
     eosToken: spec.eosToken ?? (process.env.EVALKIT_EOS_TOKEN || undefined),
     cacheDir: spec.cache

@@ -19,6 +19,7 @@
  *  - OLMES parity (completion prompts only): see olmes-shaping.ts.
  *  - Cache: successful samples stored per sample index (request-cache.ts); errors never cached.
  */
+import { applyBudgetToBody, type BudgetApi } from '../reasoning/token-budget.js';
 import { setMaxListeners } from 'node:events';
 import type { GenerateOptions, GenerationRecord, ModelProvider, RequestRecord } from '../types.js';
 import { EvalkitError } from '../util/errors.js';
@@ -77,6 +78,8 @@ export interface OpenAICompatibleOptions {
   eosToken?: string;
   /** Thinking models: stops are not sent to the server, only cut client-side in the answer part. */
   stopsAfterReasoning?: boolean;
+  /** How token budgets (`params.reasoning_budget`, `reasoning_effort`) are sent; src/reasoning/token-budget.ts. */
+  budgetApi?: BudgetApi;
   /** Checkpoint directory (managed vLLM) used to find the EOS token. */
   checkpointDir?: string;
   /**
@@ -189,6 +192,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
   > & {
     logprobs: boolean;
     stopsAfterReasoning: boolean;
+    budgetApi: BudgetApi;
     olmesParity: boolean | 'marked';
     giveUpAfterDownMs: number;
     baseMs: number;
@@ -222,6 +226,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
       maxRetryAfterMs: opts.maxRetryAfterMs ?? 120_000,
       logprobs: opts.logprobs ?? olmesParity !== false,
       stopsAfterReasoning: opts.stopsAfterReasoning ?? false,
+      budgetApi: opts.budgetApi ?? 'vllm',
       olmesParity,
       giveUpAfterDownMs: opts.giveUpAfterDownMs ?? 120_000,
       baseMs: opts.backoff?.baseMs ?? 1000,
@@ -457,6 +462,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
       body.skip_special_tokens = false;
       body.spaces_between_special_tokens = false;
     }
+    applyBudgetToBody(body, p, this.o.budgetApi);
     Object.assign(body, p.extra_body ?? {});
     if (this.o.stream) {
       body.stream = true;

@@ -46,6 +46,8 @@ export interface ModelSpec {
    * them client-side in the answer part only (src/models/stop-strings.ts cutAtStopInAnswer).
    */
   stopsAfterReasoning?: boolean;
+  /** How per-task token budgets are sent: vllm (default) | openai | sglang (src/reasoning/token-budget.ts). */
+  budgetApi?: import('../reasoning/token-budget.js').BudgetApi;
   /** Managed vLLM options. */
   vllm?: {
     tensorParallelSize?: number;

@@ -8,6 +8,7 @@
  *  - Re-running on the same directory resumes: samples with a successful generation are not requested
  *    again; generations without a verdict are scored; errored generations are retried.
  */
+import { withTokenBudget } from '../reasoning/token-budget.js';
 import { existsSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -108,7 +109,8 @@ export async function loadTasks(
   const loaded: LoadedTask[] = [];
   const seen = new Set<string>();
   for (const entry of names) {
-    const task = typeof entry === 'string' ? await getTask(entry) : entry;
+    // A token budget (--budget) becomes part of the task's generation settings: recorded and part of its identity.
+    const task = withTokenBudget(typeof entry === 'string' ? await getTask(entry) : entry, options.budgets);
     if (seen.has(task.name)) continue;
     seen.add(task.name);
     const { items, datasets } = await task.loadItems(ctx);

@@ -255,6 +255,23 @@ function splitThink(text: string): { reasoning?: string; content: string } {
   return { reasoning: text.slice(start, close), content: text.slice(close + '</think>'.length) };
 }
 
+/**
+ * vLLM's thinking budget (`thinking_token_budget`, with a reasoning parser): once the reasoning after `<think>`
+ * reaches the budget (bytes here: one token per byte), the server forces `</think>` and the model goes on to
+ * its answer (the scripted text after its own `</think>`, or nothing).
+ */
+function applyThinkingBudget(full: string, budget: unknown): string {
+  if (!Number.isInteger(budget) || (budget as number) < 0) return full;
+  const open = full.indexOf('<think>');
+  if (open < 0) return full;
+  const start = open + '<think>'.length;
+  const close = full.indexOf('</think>', start);
+  const reasoning = Buffer.from(full.slice(start, close < 0 ? undefined : close), 'utf8');
+  if (reasoning.length <= (budget as number)) return full;
+  const answer = close < 0 ? '' : full.slice(close + '</think>'.length);
+  return `${full.slice(0, start)}${reasoning.subarray(0, budget as number).toString('utf8')}\n</think>${answer}`;
+}
+
 /** Apply vLLM's end-of-generation rules to the scripted full text. */
 function finishText(
   full: string,
@@ -444,7 +461,11 @@ export async function startStubServer(options: StubServerOptions = {}): Promise<
         });
         continue;
       }
-      const f = finishText(String(full), options.ignoreStop ? [] : stop, maxTokens);
+      const f = finishText(
+        applyThinkingBudget(String(full), body.thinking_token_budget),
+        options.ignoreStop ? [] : stop,
+        maxTokens,
+      );
       if (kind === 'chat' && options.reasoningField) {
         const sp = splitThink(f.text);
         choices.push({

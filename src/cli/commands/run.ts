@@ -9,6 +9,7 @@ import { EvalkitError } from '../../util/errors.js';
 import { addJudgeOptions, judgeRunOptions } from '../../judge/cli-options.js';
 import { exportResults } from '../export.js';
 import { formatErrorSummary } from '../../runner/error-summary.js';
+import { budgetsFromFlags, checkBudgetApi, parseBudgetApi } from '../../reasoning/token-budget.js';
 import {
   addScoringOptions,
   collect,
@@ -74,6 +75,16 @@ export function register(program: Command): void {
       "thinking models: don't send stop strings to the server (they would fire inside the reasoning); cut them client-side in the answer only",
     )
     .option(
+      '--budget <spec>',
+      'token budget for thinking models: [<task>=]reasoning:<tokens>,answer:<tokens>,effort:<minimal|low|medium|high> (any subset; repeatable; without <task>= for every task); recorded in the run',
+      collect,
+    )
+    .option(
+      '--budget-api <api>',
+      'how budgets are sent: vllm (max_tokens + thinking_token_budget) | openai (max_completion_tokens + reasoning_effort) | sglang (chat_template_kwargs.thinking_budget)',
+      'vllm',
+    )
+    .option(
       '--shard <i/N>',
       'evaluate only shard i of N (deterministic by request); combine with `evalkit merge`',
     )
@@ -99,6 +110,9 @@ export function register(program: Command): void {
     if (o.agentProtocol && o.agentProtocol !== 'auto') options.agentProtocol = o.agentProtocol;
     if (o.agentMaxTurns) options.agentMaxTurns = o.agentMaxTurns;
     if (o.languages) options.languages = o.languages;
+    if (o.budget) options.budgets = budgetsFromFlags(o.budget as string[]);
+    const budgetApi = parseBudgetApi(o.budgetApi);
+    checkBudgetApi(options.budgets, budgetApi);
     const model: ModelSpec = {
       model: o.model,
       modelName: o.modelName,
@@ -113,6 +127,7 @@ export function register(program: Command): void {
       maxLength: o.maxLength,
       eosToken: o.eosToken,
       stopsAfterReasoning: o.stopsAfterReasoning,
+      budgetApi,
       vllm: {
         tensorParallelSize: o.tensorParallelSize,
         dataParallelSize: o.dataParallelSize,
