@@ -244,6 +244,16 @@ export const DATASET_FILES: DatasetFile[] = [
     records: 12030,
   },
   {
+    id: 'mmlu-pro-test-2024-05-changed-records',
+    family: 'mmlu-pro',
+    version: '2024-05',
+    mirrorPath: 'mmlu-pro/test.2024-05.changed-records.jsonl',
+    url: 'https://github.com/TIGER-AI-Lab/MMLU-Pro (records of eval_results/model_outputs_Meta-Llama-3-70B_5shots.zip that differ from 2024-10; see PROVENANCE)',
+    sha256: ['25d3be9091688d2b7c1de88b705be91557faf410d97c8159d992704407cac99c'],
+    format: 'jsonl',
+    records: 48,
+  },
+  {
     id: 'mmlu-pro-validation',
     family: 'mmlu-pro',
     version: '2024-07',

@@ -26,7 +26,7 @@ import {
   pyRstrip,
   pySplitWhitespace,
   pyStrip,
-} from './py-text.js';
+} from '../../util/py-text.js';
 import { nltkWordTokenize } from './word-tokenize.js';
 
 export type InstructionKwargs = Record<string, unknown>;

@@ -16,7 +16,7 @@ import { aggregateOutcomes, meanMetric, ratioMetric } from '../../metrics/defini
 import type { Item, MetricSpec, MetricValue, RunOptions, TaskMetrics, VerdictRecord } from '../../types.js';
 import { naturalSort } from '../../util/natural-sort.js';
 import { buildChecker, type Checker, type InstructionKwargs } from './checkers.js';
-import { pyStrip } from './py-text.js';
+import { pyStrip } from '../../util/py-text.js';
 
 /** One IFEval input record, in the dataset's own field names (input_data.jsonl). */
 export interface IfevalRecord {

@@ -17,7 +17,7 @@
  * followed by a word; see docs/fidelity.md#ifeval for the measured effect on the GPT-4 reference.
  * Callers can pass their own ortho table.
  */
-import { isPySpace } from './py-text.js';
+import { isPySpace } from '../../util/py-text.js';
 
 // Orthographic context flags (NLTK punkt.py).
 const ORTHO_BEG_UC = 1 << 1;

@@ -8,7 +8,7 @@
  * MacIntyreContractions), with Python's Unicode `\w`/`\b`/`\d`/`\s`.
  */
 import { punktSentences } from './punkt.js';
-import { PY_WORD_BOUNDARY as B, PY_WORD_CHAR as W, pySplitWhitespace } from './py-text.js';
+import { PY_WORD_BOUNDARY as B, PY_WORD_CHAR as W, pySplitWhitespace } from '../../util/py-text.js';
 
 const S = '[\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
 type Rule = [RegExp, string];

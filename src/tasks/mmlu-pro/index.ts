@@ -6,14 +6,21 @@
  * "Answer: Let's think step by step." + "\n\n"), then the test question ending "Answer: Let's think step by step.".
  * Greedy, 2048 new tokens, stop "Question:". "N/A" padding options are dropped (as upstream preprocess()).
  *
- * The data version is part of the task identity: `mmlu_pro` = test split state of 2024-10 (12,032 questions),
- * `mmlu_pro:2026-02` = state of 2026-02 (12,030); both record settings.dataVersion.
- * Metrics: acc (upstream: an unparsable answer gets the upstream seeded random guess, seed 12345) and
- * acc_strict (unparsable = wrong); per-category breakdown.
+ * The answer key (the state of the test split) is part of the task identity, one variant per published state:
+ * `mmlu_pro` = 2024-10 (12,032 questions), `mmlu_pro:2026-02` (12,030), `mmlu_pro:2024-05` (12,032: the 2024-10
+ * file with the 48 records that differed in May 2024 put back — the key of the 2024 paper/leaderboard figures,
+ * graded with the extraction script of that time). Each records settings.answerKey and settings.extraction.
+ * Metrics: acc (an unparsable answer is wrong), acc_with_random_guess (the official number: an unparsable answer
+ * gets the official seeded random guess, seed 12345), no_answer (share of samples with no letter extracted);
+ * per-category breakdown.
  */
 import { requireField } from '../../datasets/registry.js';
 import { sampledMetrics } from '../../metrics/definitions.js';
-import { extractMmluProLetter, mmluProFallbackGuess } from '../../scoring/choice/extract.js';
+import {
+  extractMmluProLetter,
+  mmluProFallbackGuess,
+  type MmluProExtraction,
+} from '../../scoring/choice/extract.js';
 import { erroredVerdict } from '../../scoring/math/scorers.js';
 import type {
   DatasetUse,
@@ -60,15 +67,40 @@ function formatExample(question: string, options: string[], cot: string | null):
   return p;
 }
 
+/**
+ * The official header file `cot_prompt_lib/initial_prompt.txt` (since 2024-05-23) ends in three line breaks, and
+ * `generate_cot_prompt` appends one more: the header is followed by four "\n" before the first "Question:".
+ */
+const HEADER_FILE_ENDING = '\n\n\n';
+
 export function mmluProPrompt(d: MmluProData): string {
-  let p = MMLU_PRO_HEADER.replace('{$}', d.category) + '\n';
+  let p = MMLU_PRO_HEADER.replace('{$}', d.category) + HEADER_FILE_ENDING + '\n';
   for (const s of d.shots) p += formatExample(s.question, s.options, s.cot);
   return p + formatExample(d.question, d.options, null);
 }
 
+/** An answer key: the test-split file, and optionally a file of records that replace theirs by question_id. */
+export interface MmluProAnswerKey {
+  version: '2024-05' | '2024-10' | '2026-02';
+  testId: string;
+  replacedRecordsId?: string;
+  records: number;
+}
+
+export const MMLU_PRO_ANSWER_KEYS: Record<MmluProAnswerKey['version'], MmluProAnswerKey> = {
+  '2024-05': {
+    version: '2024-05',
+    testId: 'mmlu-pro-test-2024-10',
+    replacedRecordsId: 'mmlu-pro-test-2024-05-changed-records',
+    records: 12032,
+  },
+  '2024-10': { version: '2024-10', testId: 'mmlu-pro-test-2024-10', records: 12032 },
+  '2026-02': { version: '2026-02', testId: 'mmlu-pro-test-2026-02', records: 12030 },
+};
+
 export async function loadMmluPro(
   ctx: TaskLoadContext,
-  testId: string,
+  key: MmluProAnswerKey,
   k = 5,
 ): Promise<{ items: Item<MmluProData>[]; datasets: DatasetUse[] }> {
   const val = await ctx.datasets.jsonl('mmlu-pro-validation');
@@ -83,8 +115,21 @@ export async function loadMmluPro(
     });
     shotsBy.set(cat, arr);
   });
-  const test = await ctx.datasets.jsonl(testId);
-  const items = test.records.map((r, i) => {
+  const test = await ctx.datasets.jsonl(key.testId);
+  const records = test.records;
+  const datasets = [val.use, test.use];
+  if (key.replacedRecordsId) {
+    const patch = await ctx.datasets.jsonl(key.replacedRecordsId);
+    const at = new Map(records.map((r, i) => [r.question_id, i]));
+    patch.records.forEach((r, i) => {
+      const idx = at.get(requireField<number>(r, 'question_id', 'number', patch.path, i + 1));
+      if (idx === undefined)
+        throw new EvalkitError(`${patch.path}:${i + 1}: question_id ${r.question_id} is not in ${test.path}`);
+      records[idx] = r;
+    });
+    datasets.push(patch.use);
+  }
+  const items = records.map((r, i) => {
     const category = requireField<string>(r, 'category', 'string', test.path, i + 1);
     const options = dropNA(requireField<string[]>(r, 'options', 'array', test.path, i + 1));
     const gold = requireField<string>(r, 'answer', 'string', test.path, i + 1);
@@ -108,33 +153,32 @@ export async function loadMmluPro(
       categories: { category },
     };
   });
-  return { items, datasets: [val.use, test.use] };
+  return { items, datasets };
 }
 
-/** Upstream scorer: letter match; an unparsable answer gets the seeded random guess (acc) or 0 (acc_strict). */
-export function mmluProScorer(): Scorer<MmluProData> {
+/**
+ * Official scoring: the extracted letter is compared with `answer`. An unparsable answer is wrong for `acc`; for
+ * `acc_with_random_guess` (the number the official scripts print) it gets the official seeded guess, which is
+ * compared with `answer_index`. `no_answer` marks the samples where no letter was found.
+ */
+export function mmluProScorer(extraction: MmluProExtraction): Scorer<MmluProData> {
   return {
     async score(item: Item<MmluProData>, g: GenerationRecord) {
       const err = erroredVerdict(g);
       if (err) return err;
-      const letter = extractMmluProLetter(g.text!);
-      const strict = letter === item.data.gold ? 1 : 0;
-      // Upstream compares the letter to `answer`; the fallback guess is compared to `answer_index`.
-      const acc =
-        letter !== null
-          ? strict
-          : mmluProFallbackGuess(item.data.options.length) === item.data.goldIndex
-            ? 1
-            : 0;
+      const letter = extractMmluProLetter(g.text!, extraction);
+      const acc = letter === item.data.gold ? 1 : 0;
+      const guessHit = mmluProFallbackGuess(item.data.options.length) === item.data.goldIndex;
+      const withGuess = letter !== null ? acc : guessHit ? 1 : 0;
       return {
-        scores: { acc, acc_strict: strict },
+        scores: { acc, acc_with_random_guess: withGuess, no_answer: letter === null ? 1 : 0 },
         ...(letter ? { extracted: letter } : {}),
-        ...(strict
+        ...(acc
           ? {}
           : {
               reason: letter
                 ? `extracted ${letter}, expected ${item.data.gold}`
-                : `no answer letter found (upstream random guess ${acc ? 'hit' : 'missed'}), expected ${item.data.gold}`,
+                : `no answer letter found (the official random guess ${guessHit ? 'hits' : 'misses'}), expected ${item.data.gold}`,
             }),
         details: { voteKey: letter },
       };
@@ -142,16 +186,21 @@ export function mmluProScorer(): Scorer<MmluProData> {
   };
 }
 
+const EXTRACTION_RULES: Record<MmluProExtraction, string> = {
+  '2024-07':
+    'official script since 2024-07-14: "answer is (X)" → ".*[aA]nswer:\\s*X" → last standalone A–J (Python re semantics)',
+  '2024-05': 'official script of 2024-05 (2024 paper/leaderboard figures): "answer is (X)" only',
+};
+
 function variant(
   name: string,
-  testId: string,
-  dataVersion: string,
-  records: number,
+  key: MmluProAnswerKey,
+  extraction: MmluProExtraction,
 ): TaskVariant<MmluProData> {
   return {
     name,
     family: 'mmlu-pro',
-    description: `MMLU-Pro 5-shot CoT (upstream evaluate_from_local.py format), test split state ${dataVersion} (${records} questions)`,
+    description: `MMLU-Pro 5-shot CoT (official evaluate_from_local.py format), answer key ${key.version} (${key.records} questions), extraction of ${extraction}`,
     reproduces: 'TIGER-AI-Lab/MMLU-Pro evaluate_from_local.py',
     settings: {
       format: 'completion',
@@ -159,21 +208,24 @@ function variant(
       fewShotSource: 'validation split, first 5 examples of the same category (mmlu-pro-validation)',
       generation: { n: 1, temperature: 0, top_p: 1, max_tokens: 2048, stop: ['Question:'] },
       primaryMetric: 'acc',
-      dataVersion,
-      dataset: testId,
-      extraction: '"answer is (X)" → ".*[aA]nswer:\\s*X" → last standalone A–J',
+      answerKey: key.version,
+      extraction,
+      extractionRule: EXTRACTION_RULES[extraction],
+      dataset: key.testId,
       scoring:
-        'acc: letter == answer, unparsable → upstream random guess (random.seed(12345); randint); acc_strict: unparsable = wrong',
+        'acc: letter == answer, unparsable = wrong; acc_with_random_guess: unparsable → the official guess ' +
+        '(random.seed(12345); randint(0, len(options) - 1) == answer_index); no_answer: no letter found',
     },
-    loadItems: (ctx) => loadMmluPro(ctx, testId),
+    loadItems: (ctx) => loadMmluPro(ctx, key),
     buildPrompt: (item): Prompt => ({ kind: 'completion', text: mmluProPrompt(item.data) }),
-    createScorer: () => mmluProScorer(),
-    metrics: sampledMetrics(['acc', 'acc_strict'], 1),
+    createScorer: () => mmluProScorer(extraction),
+    metrics: sampledMetrics(['acc', 'acc_with_random_guess', 'no_answer'], 1),
     breakdownBy: ['category'],
   };
 }
 
 export const variants: TaskVariant[] = [
-  variant('mmlu_pro', 'mmlu-pro-test-2024-10', '2024-10', 12032),
-  variant('mmlu_pro:2026-02', 'mmlu-pro-test-2026-02', '2026-02', 12030),
+  variant('mmlu_pro', MMLU_PRO_ANSWER_KEYS['2024-10'], '2024-07'),
+  variant('mmlu_pro:2026-02', MMLU_PRO_ANSWER_KEYS['2026-02'], '2024-07'),
+  variant('mmlu_pro:2024-05', MMLU_PRO_ANSWER_KEYS['2024-05'], '2024-05'),
 ];

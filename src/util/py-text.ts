@@ -1,10 +1,10 @@
 /**
- * Python string semantics that IFEval's reference checkers rely on (google-research
- * `instruction_following_eval`, written in Python 3). JavaScript differs in small ways that change
+ * Python string semantics that reference scorers written in Python rely on (IFEval's google-research
+ * `instruction_following_eval`, MMLU-Pro's answer extraction). JavaScript differs in small ways that change
  * verdicts: `\w` and `\b` are ASCII-only in JS but Unicode-aware for Python `str` patterns,
  * `str.strip()` strips a slightly different whitespace set than `String.prototype.trim()`, and
  * `str.isupper()`/`str.islower()` have no JS counterpart. Each helper here reproduces the Python
- * behaviour so the checkers can be written against the reference semantics.
+ * behaviour so checkers and extractors can be written against the reference semantics.
  */
 
 /** Python's `\w` for `str` patterns: Unicode letters and numbers (str.isalnum) plus underscore. */
