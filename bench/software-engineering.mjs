@@ -4,7 +4,9 @@
 //
 //   npm run build && node bench/software-engineering.mjs envs                 # build times of the cached rootfs
 //   node bench/software-engineering.mjs swebench [instance ...]               # gold + empty grading time
-//   node bench/software-engineering.mjs aider [--languages go,java] [--per-language N] [--out file.jsonl]
+//   node bench/software-engineering.mjs admit-summary admit.jsonl [...]       # per-repo table of `evalkit admit`
+//   node bench/software-engineering.mjs aider [--languages go,java] [--per-language N] [--out file.jsonl] [--with-excluded]
+//     (with --out, exercises already recorded in that file are not run again: a long sweep resumes)
 //
 // Needs EVALKIT_DATA_DIR (the offline mirror). Prints one JSON line per measurement and a summary table.
 import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -79,22 +81,38 @@ if (mode === 'envs') {
   const { exercises } = await loadExercises(new DatasetResolver(), langs);
   const summary = {};
   const seen = {};
+  const done = new Map();
+  if (out && existsSync(out))
+    for (const line of readFileSync(out, 'utf8').split('\n').filter(Boolean)) {
+      const o = JSON.parse(line);
+      if (o.kind === 'aider') done.set(o.exercise, o);
+    }
   for (const ex of exercises) {
     const id = `${ex.language}/${ex.slug}`;
-    if (EXCLUDED[id]) continue;
+    if (EXCLUDED[id] && !rest.includes('--with-excluded')) continue;
     seen[ex.language] = (seen[ex.language] ?? 0) + 1;
     if (seen[ex.language] > perLanguage) continue;
+    const before = done.get(id);
+    if (before) {
+      const s = (summary[ex.language] ??= { n: 0, ok: 0, ms: [], bad: [] });
+      s.n++;
+      s.ok += before.referencePasses && before.stubFails ? 1 : 0;
+      s.ms.push(before.referenceMs);
+      if (!(before.referencePasses && before.stubFails)) s.bad.push(ex.slug);
+      continue;
+    }
     const ref = await runExerciseTests(ex, await referenceFiles(ex), { timeoutMs: 900_000 });
     const stub = await runExerciseTests(ex, await stubFiles(ex), { timeoutMs: 900_000 });
     const ok = ref.passed && !stub.passed;
     emit({
       kind: 'aider',
       exercise: id,
+      ...(EXCLUDED[id] ? { excluded: EXCLUDED[id] } : {}),
       referencePasses: ref.passed,
       stubFails: !stub.passed,
       referenceMs: ref.durationMs,
       stubMs: stub.durationMs,
-      ...(ref.passed ? {} : { referenceTail: ref.output.slice(-400) }),
+      ...(ref.passed ? {} : { referenceTail: ref.output.slice(-1500) }),
     });
     const s = (summary[ex.language] ??= { n: 0, ok: 0, ms: [], bad: [] });
     s.n++;
@@ -110,9 +128,36 @@ if (mode === 'envs') {
     console.log(
       `| ${l} | ${s.n} | ${s.ok}/${s.n} | ${(median(s.ms) / 1000).toFixed(1)} | ${s.bad.join(', ')} |`,
     );
+} else if (mode === 'admit-summary') {
+  // Per-repo table of `evalkit admit --out` records: admitted / rejected, test-run times, wall time.
+  const recs = rest.flatMap((f) =>
+    readFileSync(f, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l)),
+  );
+  const by = {};
+  for (const r of recs) {
+    const s = (by[r.repo] ??= { n: 0, ok: 0, gold: [], empty: [], wall: 0, rejected: [] });
+    s.n++;
+    s.ok += r.admitted ? 1 : 0;
+    s.wall += r.wallMs ?? 0;
+    for (const run of r.runs) s[run.mode].push(run.testMs);
+    if (!r.admitted) s.rejected.push(`${r.instanceId}: ${r.reason}`);
+  }
+  const max = (xs) => Math.max(...xs);
+  console.log(
+    '| repo | instances | admitted | rejected | gold test run s (median / max) | empty-patch test run s (median / max) | wall min |',
+  );
+  console.log('|---|---|---|---|---|---|---|');
+  for (const [repo, s] of Object.entries(by))
+    console.log(
+      `| ${repo} | ${s.n} | ${s.ok} | ${s.n - s.ok} | ${(median(s.gold) / 1000).toFixed(1)} / ${(max(s.gold) / 1000).toFixed(1)} | ${(median(s.empty) / 1000).toFixed(1)} / ${(max(s.empty) / 1000).toFixed(1)} | ${(s.wall / 60000).toFixed(1)} |`,
+    );
+  for (const s of Object.values(by)) for (const r of s.rejected) console.log(`rejected ${r}`);
 } else {
   console.error(
-    'usage: node bench/software-engineering.mjs envs | swebench [instance ...] | aider [--languages l1,l2] [--per-language N] [--out file.jsonl]',
+    'usage: node bench/software-engineering.mjs envs | swebench [instance ...] | admit-summary <admit.jsonl ...> | aider [--languages l1,l2] [--per-language N] [--out file.jsonl]',
   );
   process.exit(2);
 }

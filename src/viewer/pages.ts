@@ -22,6 +22,8 @@ const qs = (o: Record<string, string | number | undefined>) => {
 };
 const itemHref = (task: string, item: string, runs: string[], status?: string) =>
   `/item?${qs({ task, item, runs: runs.join(','), status })}`;
+const trajectoryHref = (run: string, task: string, item: string, sample: number) =>
+  `/trajectory?${qs({ run, task, item, sample })}`;
 
 export function page(title: string, body: string, notice?: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)} · evalkit view</title>
@@ -84,6 +86,7 @@ export function runPage(
   runId: string,
   q: RunPageQuery,
   facts: Map<string, TaskFacts>,
+  multiTurn: Set<string> = new Set(),
 ): string {
   const run = db.getRun(runId)!;
   const metrics = db.taskMetrics(runId);
@@ -187,7 +190,7 @@ export function runPage(
         g.n > 1
           ? `<span class="rate" title="${g.pass}/${scored} samples pass"><span style="width:${scored ? Math.round((100 * g.pass) / scored) : 0}%"></span></span>${g.pass}/${scored}${g.errored ? ` <span class="errored">${g.errored} errored</span>` : ''}`
           : `<span class="${g.pass ? 'pass' : g.fail ? 'fail' : g.errored ? 'errored' : 'pending'}">${g.pass ? 'pass' : g.fail ? 'fail' : g.errored ? 'errored' : 'pending'}</span>`;
-      return `<tr data-item="${esc(g.itemId)}"><td>${esc(g.task)}</td><td><a href="${esc(itemHref(g.task, g.itemId, [runId, ...others.slice(0, 3)], q.status))}">${esc(g.itemId)}</a></td><td class="status nowrap">${rate}</td><td><code>${esc(answer)}</code></td><td class="meta">${esc(reason)}</td></tr>`;
+      return `<tr data-item="${esc(g.itemId)}"><td>${esc(g.task)}</td><td><a href="${esc(itemHref(g.task, g.itemId, [runId, ...others.slice(0, 3)], q.status))}">${esc(g.itemId)}</a>${multiTurn.has(g.task) ? ` <a class="turns-link" href="${esc(trajectoryHref(runId, g.task, g.itemId, 0))}">turns</a>` : ''}</td><td class="status nowrap">${rate}</td><td><code>${esc(answer)}</code></td><td class="meta">${esc(reason)}</td></tr>`;
     })
     .join('');
   const link = (over: Record<string, string | number | undefined>) =>
@@ -242,6 +245,7 @@ export function itemPage(
   runs: string[],
   status: string | undefined,
   facts: TaskFacts | undefined,
+  multiTurn = false,
 ): string {
   const nav = runs.length ? itemNeighbours(db, runs[0], task, item, status) : {};
   const href = (id: string) => itemHref(task, id, runs, status);
@@ -262,8 +266,25 @@ export function itemPage(
       item,
       runs.map((r) => ({ runId: r, label: r })),
       { facts, showPrompt: true, allSamples: true, heading: false },
-    )}${links}`,
+    )}${multiTurn ? trajectoryLinks(db, task, item, runs) : ''}${links}`,
   );
+}
+
+/** Links to each sample's turn-by-turn page (multi-turn tasks: agent episodes, conversations). */
+function trajectoryLinks(db: ResultsDb, task: string, item: string, runs: string[]): string {
+  const rows = runs
+    .map((r) => {
+      const samples = db.itemSamples(r, task, item);
+      if (!samples.length) return '';
+      return `<li>${esc(r)}: ${samples
+        .map(
+          (s) =>
+            `<a class="turns-link ${s.status}" href="${esc(trajectoryHref(r, task, item, s.sampleIndex))}">sample ${s.sampleIndex} (${esc(s.status)})</a>`,
+        )
+        .join(' · ')}</li>`;
+    })
+    .join('');
+  return rows ? `<h2>Turn by turn</h2><ul id="trajectories">${rows}</ul>` : '';
 }
 
 function itemNeighbours(

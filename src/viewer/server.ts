@@ -10,6 +10,8 @@
  *                                       model wrote for code), n > 1: pass rate, vote histogram, every sample;
  *                                       previous/next item
  *   /compare?a=&b=[&task=]              paired comparison of two runs and their flipped items
+ *   /trajectory?run=&task=&item=&sample=     a multi-turn sample turn by turn (agent trajectory or recorded
+ *                                       conversation), budgets used, verdict, hidden-test results
  *   /api/runs, /api/samples?run=&task=&status=&offset=&limit=, /api/item?task=&item=&runs=   JSON
  *
  * New runs appear without a manual `evalkit index`: the runs list, a run page and the compare page first
@@ -21,7 +23,9 @@ import type { AddressInfo } from 'node:net';
 import { ItemFactsSource } from '../report/item-facts.js';
 import { esc } from '../report/item-view.js';
 import { openResultsDb, type ResultsDb } from '../store/db/results-db.js';
+import { getTask } from '../tasks/registry.js';
 import { comparePage, itemPage, page, runPage, runsPage } from './pages.js';
+import { trajectoryPage } from './trajectory-page.js';
 
 export interface ViewerOptions {
   runsRoot?: string;
@@ -66,6 +70,24 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
     return inFlight;
   };
   await refresh();
+  /** Tasks whose samples are conversations or agent episodes (their pages link to the trajectory page). */
+  const multiTurnMemo = new Map<string, Promise<boolean>>();
+  const isMultiTurn = (task: string): Promise<boolean> => {
+    let p = multiTurnMemo.get(task);
+    if (!p) {
+      p = getTask(task).then(
+        (v) => !!v.createConversationDriver,
+        () => false,
+      );
+      multiTurnMemo.set(task, p);
+    }
+    return p;
+  };
+  const multiTurnOf = async (tasks: string[]) => {
+    const out = new Set<string>();
+    for (const t of tasks) if (await isMultiTurn(t)) out.add(t);
+    return out;
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -134,6 +156,7 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
             size: Math.min(500, Math.max(1, Number(q('size') ?? 50) | 0)),
           },
           await facts.forTasks(tasks),
+          await multiTurnOf(tasks),
         ),
       );
     }
@@ -141,7 +164,21 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
       const task = q('task') ?? '';
       const item = q('item') ?? '';
       const runs = (q('runs') ?? '').split(',').filter((r) => r && db.getRun(r));
-      return send(200, itemPage(db, task, item, runs, q('status'), await facts.forTask(task)));
+      return send(
+        200,
+        itemPage(db, task, item, runs, q('status'), await facts.forTask(task), await isMultiTurn(task)),
+      );
+    }
+    if (p === '/trajectory') {
+      const [run, task, item] = [q('run') ?? '', q('task') ?? '', q('item') ?? ''];
+      const sample = Math.max(0, Number(q('sample') ?? 0) | 0);
+      const t = await trajectoryPage(db, run, task, item, sample);
+      if (!t)
+        return send(
+          404,
+          page('not found', `<p>no sample ${esc(task)} · ${esc(item)} · ${sample} in run ${esc(run)}</p>`),
+        );
+      return send(200, page(t.title, t.body));
     }
     if (p === '/compare') {
       await refresh();

@@ -5,14 +5,21 @@
  *    views the real source, edits it, runs the real tests, submits; the run grades the diff with SWE-bench's rules
  *    and records the trajectory;
  *  - Aider polyglot whole-file variant: a wrong first answer, the test output fed back, a correct second answer
- *    (pass_1 = 0, pass_2 = 1).
+ *    (pass_1 = 0, pass_2 = 1); the generation record keeps the whole conversation;
+ *  - both samples in the viewer's trajectory page, in a real headless browser (Debian /usr/bin/chromium +
+ *    playwright-core): every turn, tool call, tool output, the budgets used, the verdict and the hidden tests'
+ *    results, checked against the trajectory file, the verdicts and the dataset's test lists.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DatasetResolver } from '../../src/datasets/registry.js';
 import { runEvaluation } from '../../src/runner/run.js';
+import { loadSweData } from '../../src/tasks/swebench/data.js';
+import { startViewer } from '../../src/viewer/server.js';
+import { REPO_ROOT } from '../helpers/paths.js';
 import { loadExercises } from '../../src/tasks/aider-polyglot/data.js';
 import { referenceFiles } from '../../src/tasks/aider-polyglot/run-tests.js';
 import type { StubReply, StubRespondContext } from '../../src/testing/openai-stub-server.js';
@@ -29,6 +36,15 @@ const call = (name: string, args: unknown): StubReply => ({
   tool_calls: [{ name, arguments: JSON.stringify(args) }],
 });
 const lastContent = (ctx: StubRespondContext) => String(ctx.messages?.at(-1)?.content ?? '');
+/** Both runs live under one runs root, which the viewer indexes in the last test. */
+const runsRoot = mkdtempSync(join(tmpdir(), 'evalkit-swe-runs-'));
+const sweDir = join(runsRoot, 'swe-agent');
+const aiderDir = join(runsRoot, 'aider');
+const SWE_TASK = 'swebench-verified-offline:agent';
+const closers: Array<() => Promise<void>> = [];
+afterAll(async () => {
+  for (const c of closers.reverse()) await c();
+});
 
 describe('evalkit run with repository-level tasks', () => {
   it('SWE-bench agent: real tool calls in the environment, graded resolved, trajectory recorded', async () => {
@@ -58,7 +74,7 @@ describe('evalkit run with repository-level tasks', () => {
         }
       },
     });
-    const dir = mkdtempSync(join(tmpdir(), 'evalkit-swe-run-'));
+    const dir = sweDir;
     const res = await runEvaluation({
       runDir: dir,
       model: { model: `openai:${server.url}`, maxRetries: 1 },
@@ -105,7 +121,7 @@ describe('evalkit run with repository-level tasks', () => {
         return `Fixed:\n\n${file}\n\`\`\`python\n${ref[file]}\`\`\`\n`;
       },
     });
-    const dir = mkdtempSync(join(tmpdir(), 'evalkit-aider-run-'));
+    const dir = aiderDir;
     const res = await runEvaluation({
       runDir: dir,
       model: { model: `openai:${server.url}`, maxRetries: 1 },
@@ -119,6 +135,129 @@ describe('evalkit run with repository-level tasks', () => {
     expect([m.metrics.pass_1.value, m.metrics.pass_2.value, m.metrics.well_formed.value]).toEqual([0, 1, 1]);
     expect(m.breakdowns!.language.python.pass_2.value).toBe(1);
     const [g] = readJsonl(join(dir, 'generations.jsonl'));
-    expect(JSON.parse(g.text).responses).toHaveLength(2);
+    const responses = JSON.parse(g.text).responses as string[];
+    expect(responses).toHaveLength(2);
+    // the conversation as the model saw it: system, task, reply 1, the test feedback, reply 2 (with its request)
+    expect(g.conversation.map((t: any) => `${t.source}:${t.role}`)).toEqual([
+      'script:system',
+      'script:user',
+      'model:assistant',
+      'script:user',
+      'model:assistant',
+    ]);
+    expect(g.conversation[2].content).toBe(responses[0]);
+    expect(g.conversation[3].content).toBe(feedback);
+    expect(g.conversation[4].content).toBe(responses[1]);
+    expect(g.conversation[4].request.prompt.messages.map((m: any) => m.content)).toEqual(
+      g.conversation.slice(0, 4).map((t: any) => t.content),
+    );
+    const [v] = readJsonl(join(dir, 'verdicts.jsonl'));
+    expect(v.details.attempts.map((a: any) => a.passed)).toEqual([false, true]);
+    expect(feedback).toContain(v.details.attempts[0].testOutputTail.trim().split('\n').at(-1));
   }, 1_800_000);
+
+  it('the viewer shows both samples turn by turn (real headless browser)', async () => {
+    const viewer = await startViewer({
+      runsRoot,
+      dbPath: join(mkdtempSync(join(tmpdir(), 'evalkit-swe-db-')), 'results.sqlite'),
+    });
+    closers.push(() => viewer.close());
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    closers.push(() => browser.close());
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const out = resolve(REPO_ROOT, 'test-output', 'viewer');
+    mkdirSync(out, { recursive: true });
+    const sweRun = viewer.db.listRuns().find((r) => r.dir === sweDir)!.runId;
+    const aiderRun = viewer.db.listRuns().find((r) => r.dir === aiderDir)!.runId;
+
+    // SWE-bench agent: reached from the run page's "turns" link
+    await page.goto(`${viewer.url}/run/${encodeURIComponent(sweRun)}`);
+    await page.locator('#items tr[data-item="pallets__flask-5014"] a.turns-link').click();
+    await page.waitForSelector('#turns');
+    expect(new URL(page.url()).searchParams.get('sample')).toBe('0');
+    const traj = readJsonl(
+      join(sweDir, 'trajectories', 'swebench-verified-offline_agent', 'pallets__flask-5014__0.jsonl'),
+    );
+    const steps = traj.filter((r) => r.kind === 'step');
+    const end = traj.at(-1);
+    expect(await page.locator('li.turn').count()).toBe(steps.length);
+    for (const s of steps) {
+      const li = page.locator(`li.turn[data-turn="${s.turn}"]`);
+      expect(await li.locator('pre.model').textContent()).toBe(s.response.content ?? '(no text)');
+      expect(await li.locator('h3 .used').innerText()).toContain(`turn ${s.turn} of 30`);
+      const tools = li.locator('.tool');
+      expect(await tools.count()).toBe(s.tools.length);
+      for (let i = 0; i < s.tools.length; i++) {
+        const t = s.tools[i];
+        expect(await tools.nth(i).getAttribute('data-tool')).toBe(t.name);
+        expect(await tools.nth(i).locator('pre.output').textContent()).toBe(t.output);
+        const args = JSON.parse(t.arguments);
+        const shown = (await tools.nth(i).locator('pre.args').textContent())!;
+        if (t.name === 'bash') expect(shown).toBe(`$ ${args.command}`);
+        else expect(JSON.parse(shown)).toEqual(args);
+        if (t.exitCode !== undefined && t.exitCode !== null)
+          expect(await tools.nth(i).locator('.label').nth(1).innerText()).toContain(
+            `exit code ${t.exitCode}`,
+          );
+      }
+    }
+    const budget = async (name: string) =>
+      (await page.locator(`#budgets tr[data-budget="${name}"] td`).allInnerTexts()).slice(1);
+    expect(await budget('turns')).toEqual([String(end.turns), '30']);
+    expect(await budget('tokens')).toEqual([
+      String(end.usage.promptTokens + end.usage.completionTokens),
+      '2000000',
+    ]);
+    expect(await budget('tool calls')).toEqual([String(end.toolCalls), '–']);
+    expect(await page.locator('#exit b').innerText()).toBe('submitted');
+    expect(await page.locator('#patch').textContent()).toBe(end.patch);
+    const [v] = readJsonl(join(sweDir, 'verdicts.jsonl'));
+    expect(await page.locator('#verdict .pass').innerText()).toBe('pass');
+    expect(await page.locator('#verdict [data-score="resolved"]').innerText()).toBe('resolved 1');
+    expect(await page.locator('#outcome').innerText()).toBe(v.details.outcome);
+    const inst = (await loadSweData(new DatasetResolver())).instances.find(
+      (i) => i.instanceId === 'pallets__flask-5014',
+    )!;
+    const f2p = page.locator('#hidden-tests tr[data-kind="FAIL_TO_PASS"] td');
+    expect(await f2p.nth(1).locator('li.pass').allInnerTexts()).toEqual(inst.failToPass);
+    expect(await f2p.nth(2).locator('li').count()).toBe(0);
+    const p2p = page.locator('#hidden-tests tr[data-kind="PASS_TO_PASS"] td');
+    expect(await p2p.nth(1).innerText()).toBe(String(inst.passToPass.length));
+    expect(await page.locator('#test-log').textContent()).toBe(v.details.testLogTail);
+    await page.screenshot({ path: join(out, 'trajectory-swebench.png'), fullPage: true });
+
+    // Aider: reached from the item page's "Turn by turn" link; the conversation and both tries' test runs
+    const [g] = readJsonl(join(aiderDir, 'generations.jsonl'));
+    const [av] = readJsonl(join(aiderDir, 'verdicts.jsonl'));
+    await page.goto(
+      `${viewer.url}/item?${new URLSearchParams({ task: 'aider-polyglot:whole', item: g.itemId, runs: aiderRun })}`,
+    );
+    await page.locator('#trajectories a.turns-link').first().click();
+    await page.waitForSelector('#turns');
+    const turns = page.locator('li.turn');
+    expect(await turns.count()).toBe(3);
+    expect(await turns.nth(0).getAttribute('data-source')).toBe('model');
+    expect(await turns.nth(0).locator('pre').textContent()).toBe(g.conversation[2].content);
+    expect(await turns.nth(1).getAttribute('data-source')).toBe('script');
+    expect(await turns.nth(1).locator('pre').textContent()).toBe(g.conversation[3].content);
+    expect(await turns.nth(2).locator('pre').textContent()).toBe(g.conversation[4].content);
+    expect(await turns.nth(2).locator('h3').innerText()).toContain('Model turn 2 of 2');
+    expect(await budget('model turns')).toEqual(['2', '2']);
+    expect(await page.locator('#hidden-tests tr[data-try="1"] td').nth(2).innerText()).toBe('fail');
+    expect(await page.locator('#hidden-tests tr[data-try="2"] td').nth(2).innerText()).toBe('pass');
+    expect(await page.locator('#hidden-tests tr[data-try="2"] pre').textContent()).toBe(
+      av.details.attempts[1].testOutputTail,
+    );
+    expect(await page.locator('#verdict [data-score="pass_2"]').innerText()).toBe('pass_2 1');
+    await page.screenshot({ path: join(out, 'trajectory-aider.png'), fullPage: true });
+
+    // a sample that does not exist is a 404 page, not an empty trajectory
+    const missing = await page.goto(
+      `${viewer.url}/trajectory?${new URLSearchParams({ run: sweRun, task: SWE_TASK, item: 'nope', sample: '0' })}`,
+    );
+    expect(missing!.status()).toBe(404);
+  }, 600_000);
 });

@@ -126,13 +126,20 @@ export interface IndexResult {
   tasks: number;
 }
 
-/** Sample status from its scores: pass when every score is ≥ 1, fail otherwise, errored when unscored. */
+/**
+ * Sample status from its scores: when the task's primary metric is one of the sample's score keys, pass when
+ * that score is ≥ 1 (a resolved SWE-bench sample also carries empty_patch = 0, timeout = 0, …); otherwise pass
+ * when every score is ≥ 1. Fail otherwise, errored when unscored.
+ */
 export function sampleStatus(
   scores: Record<string, number> | null | undefined,
   hasVerdict: boolean,
+  primary?: string,
 ): SampleRow['status'] {
   if (!hasVerdict) return 'pending';
   if (!scores) return 'errored';
+  if (primary !== undefined && typeof scores[primary] === 'number')
+    return scores[primary] >= 1 ? 'pass' : 'fail';
   const vals = Object.values(scores);
   return vals.length && vals.every((v) => v >= 1) ? 'pass' : 'fail';
 }
@@ -364,7 +371,7 @@ export class ResultsDb {
         v.itemId,
         v.sampleIndex,
         v.scores ? JSON.stringify(v.scores) : null,
-        sampleStatus(v.scores, true),
+        sampleStatus(v.scores, true, metrics[v.task]?.primary),
         v.reason ?? null,
         str(v.extracted),
         // The outcome (e.g. truncated-in-reasoning) rides in details: compare can leave those samples out.

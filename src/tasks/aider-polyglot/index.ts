@@ -12,6 +12,7 @@
 import { meanMetric } from '../../metrics/definitions.js';
 import type {
   ChatMessage,
+  ConversationTurn,
   GenerationRecord,
   Item,
   Prompt,
@@ -135,6 +136,8 @@ function variant(format: EditFormat): TaskVariant<AiderItemData> {
             passed: a.passed,
             testMs: a.testMs,
             timedOut: a.timedOut,
+            // the end of the test run's output (the hidden tests' verdict, shown by the viewer)
+            ...(a.testOutput !== undefined ? { testOutputTail: a.testOutput.slice(-2000) } : {}),
           })),
         },
       };
@@ -191,18 +194,18 @@ function variant(format: EditFormat): TaskVariant<AiderItemData> {
         for (const sampleIndex of sampleIndices) {
           const t0 = performance.now();
           const convo = [...messages];
+          // The whole exchange as kept in the generation record (the viewer's trajectory page shows it): the
+          // task's messages, each model reply with the exact request that produced it, each test feedback.
+          const conversation: ConversationTurn[] = messages.map((m) => ({ ...m, source: 'script' }));
           const responses: string[] = [];
           const attempts: Attempt[] = [];
           let files = item.data.stubs;
           const usage = { promptTokens: 0, completionTokens: 0 };
           let error: string | undefined;
           for (let tryNo = 0; tryNo < 2; tryNo++) {
+            const prompt: Prompt = { kind: 'chat', messages: [...convo] };
             const [g] = await provider.generate(
-              {
-                ...request,
-                requestId: `${request.requestId}#try${tryNo}`,
-                prompt: { kind: 'chat', messages: convo },
-              },
+              { ...request, requestId: `${request.requestId}#try${tryNo}`, prompt },
               [sampleIndex],
               { signal: opts?.signal },
             );
@@ -210,21 +213,29 @@ function variant(format: EditFormat): TaskVariant<AiderItemData> {
               error = g?.error ?? 'no generation';
               break;
             }
+            conversation.push({
+              role: 'assistant',
+              content: g.text,
+              source: 'model',
+              request: { prompt, params: request.params },
+              finishReason: g.finishReason,
+            });
             usage.promptTokens += g.usage?.promptTokens ?? 0;
             usage.completionTokens += g.usage?.completionTokens ?? 0;
             responses.push(g.text);
             const t = await tryAnswer(ex, format, g.text, files, timeoutOf(ctx), opts?.signal);
             attempts.push(t.attempt);
             files = t.files;
-            if (t.attempt.passed) break;
+            if (t.attempt.passed || tryNo === 1) break;
             const list = ex.solutionFiles.join(' ');
-            convo.push({ role: 'assistant', content: g.text });
-            convo.push({
+            const feedback: ChatMessage = {
               role: 'user',
               content: t.attempt.wellFormed
                 ? `${t.attempt.testOutput}\n${TEST_FAILURES(list)}`
                 : `Your edit could not be applied: ${t.attempt.parseError}\n${TEST_FAILURES(list)}`,
-            });
+            };
+            convo.push({ role: 'assistant', content: g.text }, feedback);
+            conversation.push({ ...feedback, source: 'script' });
           }
           const rec: GenerationRecord = {
             requestId: request.requestId,
@@ -237,6 +248,7 @@ function variant(format: EditFormat): TaskVariant<AiderItemData> {
             usage,
             latencyMs: Math.round(performance.now() - t0),
             source: provider.id,
+            conversation,
           };
           if (rec.text !== null) attemptMemo.set(`${rec.requestId}#${sampleIndex}`, attempts);
           out.push(rec);

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { runAgent } from '../../agent/loop.js';
 import { agentModelFor, agentProtocolOption } from '../../agent/select-model.js';
+import { trajectoryStem } from '../../agent/trajectory.js';
 import { environmentSession } from '../../agent/session.js';
 import { ensureRootfs } from '../../environments/rootfs.js';
 import { createWorkspace } from '../../environments/workspace.js';
@@ -94,18 +95,15 @@ function createSweScorer(ctx: TaskLoadContext, mode: 'agent' | 'patch'): Scorer<
           testFilesTouched: r.testFilesTouched,
           failToPassFailed: r.grade?.failToPass.failed,
           passToPassFailed: r.grade?.passToPass.failed,
+          failToPassPassed: r.grade?.failToPass.passed,
+          passToPassPassedCount: r.grade?.passToPass.passed.length,
+          testLogTail: r.logTail,
           timings: r.timings,
           ...(g.finishReason?.startsWith('agent:') ? { agentExit: g.finishReason.slice(6) } : {}),
         },
       };
     },
   };
-}
-
-/** Where a sample's agent trajectory is written (`.jsonl` appended). */
-export function trajectoryStem(runDir: string, task: string, itemId: string, sampleIndex: number): string {
-  const safe = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, '_');
-  return join(runDir, 'trajectories', safe(task), `${safe(itemId)}__${sampleIndex}`);
 }
 
 const GENERATION = { n: 1, temperature: 0, top_p: 1, max_tokens: 4096, stop: [] as string[] };
