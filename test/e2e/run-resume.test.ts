@@ -208,5 +208,6 @@ describe('evalkit run end to end', () => {
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
     expect(manifest.sessions).toHaveLength(2);
     expect(manifest.status).toBe('completed');
-  });
+    // three CLI runs of 126 generations + sandboxed scoring: minutes on a loaded 2-core CI machine
+  }, 600_000);
 });
