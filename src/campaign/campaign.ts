@@ -99,7 +99,13 @@ export type RunEvaluationFn = (spec: {
  */
 export async function runCampaign(
   c: Campaign,
-  opts: { only?: string[]; runEvaluation?: RunEvaluationFn; log?: (s: string) => void } = {},
+  opts: {
+    only?: string[];
+    runEvaluation?: RunEvaluationFn;
+    log?: (s: string) => void;
+    /** Called after each evaluated checkpoint with its position in the campaign (e.g. post to MLflow). */
+    afterCheckpoint?: (cp: Checkpoint, step: number) => Promise<void>;
+  } = {},
 ): Promise<Array<{ checkpoint: string; tasks: string[] }>> {
   const log = opts.log ?? ((s: string) => process.stderr.write(s + '\n'));
   const run: RunEvaluationFn =
@@ -128,6 +134,7 @@ export async function runCampaign(
     log(`campaign: ${cp.name}: evaluating ${todo.join(', ')} → ${cp.runDir}`);
     await run({ runDir: cp.runDir, model: cp.model!, tasks: todo, options: c.options });
     done.push({ checkpoint: cp.name, tasks: todo });
+    await opts.afterCheckpoint?.(cp, c.checkpoints.indexOf(cp));
   }
   return done;
 }

@@ -87,6 +87,19 @@ const campaignSchema = z
       .strict()
       .default({}),
     checkpoints: z.array(checkpointSchema).min(1),
+    // Where results are posted after each evaluated checkpoint (docs/post-rl.md).
+    tracking: z
+      .object({
+        mlflow: z
+          .object({
+            uri: z.string().regex(/^https?:\/\//, 'must be an http(s) URL'),
+            experiment: z.string().optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -110,6 +123,7 @@ export interface Campaign {
   suite: string[];
   options: RunOptions;
   checkpoints: Checkpoint[];
+  tracking?: { mlflow?: { uri: string; experiment?: string } };
 }
 
 export function lineOf(
@@ -182,6 +196,7 @@ export function parseCampaign(text: string, file: string): Campaign {
     suite: c.suite,
     options: { seed: 1234, ...c.options },
     checkpoints,
+    ...(c.tracking ? { tracking: c.tracking } : {}),
   };
 }
 

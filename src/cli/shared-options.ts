@@ -55,7 +55,7 @@ export function addScoringOptions(cmd: Command): Command {
     .option('--limit <n>', 'only the first N items of each task (smoke runs)', positiveInt('--limit'))
     .option(
       '--export <format>',
-      "also write results in another tool's format: evalplus (eval_results.json per HumanEval+/MBPP+ task) or every-eval-ever (every-eval-ever.json)",
+      "also write results in another tool's format: evalplus (eval_results.json per HumanEval+/MBPP+ task), every-eval-ever (every-eval-ever.json) or mlflow (mlflow-requests.json; posted to $MLFLOW_TRACKING_URI when set)",
     )
     .option(
       '--no-reasoning-split',

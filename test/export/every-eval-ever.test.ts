@@ -101,7 +101,7 @@ describe('export every-eval-ever', () => {
     const r = await runCli(['export', tmpdir(), '--format', 'wandb-offline']);
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe(
-      'evalkit: error: --export: unknown format "wandb-offline" (known: evalplus, every-eval-ever)',
+      'evalkit: error: --export: unknown format "wandb-offline" (known: evalplus, every-eval-ever, mlflow)',
     );
   });
 });
