@@ -51,29 +51,53 @@ export function firstJsonObject(raw: string): string | undefined {
 }
 
 /**
+ * The JSON object in a judge reply, parsed. `span`: `balanced` takes the first balanced `{ … }` (firstJsonObject);
+ * `greedy` takes the first "{" to the last "}" (what Spiral-Bench's main.py does).
+ */
+export function parseJsonObject(
+  raw: string,
+  span: 'balanced' | 'greedy' = 'balanced',
+): ParseResult<Record<string, unknown>> {
+  let text: string | undefined;
+  if (span === 'balanced') text = firstJsonObject(raw);
+  else {
+    const start = raw.indexOf('{');
+    const end = raw.lastIndexOf('}');
+    if (start >= 0 && end > start) text = raw.slice(start, end + 1);
+  }
+  if (!text) return { ok: false, reason: 'no JSON object' };
+  let obj: unknown;
+  try {
+    obj = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, reason: `JSON does not parse: ${(e as Error).message}` };
+  }
+  if (!obj || typeof obj !== 'object' || Array.isArray(obj))
+    return { ok: false, reason: 'not a JSON object' };
+  return { ok: true, value: obj as Record<string, unknown> };
+}
+
+/**
  * A JSON object with one numeric score per criterion, each in [min, max]. Numbers given as numeric strings
- * ("7") are accepted; anything else (missing key, text, out of range) makes the whole reply unparseable.
+ * ("7") are accepted unless `numbersOnly`; anything else (missing key, text, out of range) makes the whole reply
+ * unparseable.
  */
 export function parseCriteriaScores(
   raw: string,
   criteria: readonly string[],
   min: number,
   max: number,
+  opts: { numbersOnly?: boolean } = {},
 ): ParseResult<Record<string, number>> {
-  const span = firstJsonObject(raw);
-  if (!span) return { ok: false, reason: 'no JSON object found' };
-  let obj: Record<string, unknown>;
-  try {
-    obj = JSON.parse(span) as Record<string, unknown>;
-  } catch (e) {
-    return { ok: false, reason: `JSON does not parse: ${(e as Error).message}` };
-  }
+  const parsed = parseJsonObject(raw);
+  if (!parsed.ok) return parsed;
   const out: Record<string, number> = {};
   for (const c of criteria) {
-    const v = obj[c];
-    const x =
-      typeof v === 'number' ? v : typeof v === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : NaN;
-    if (!Number.isFinite(x)) return { ok: false, reason: `criterion "${c}" missing or not a number` };
+    const v = parsed.value[c];
+    const numericString = !opts.numbersOnly && typeof v === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(v);
+    const x = typeof v === 'number' ? v : numericString ? Number(v) : NaN;
+    if (!Number.isFinite(x))
+      return { ok: false, reason: `criterion "${c}" missing or not a number (got ${JSON.stringify(v)})` };
     if (x < min || x > max) return { ok: false, reason: `criterion "${c}" = ${x} outside [${min}, ${max}]` };
     out[c] = x;
   }

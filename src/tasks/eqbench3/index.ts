@@ -14,7 +14,7 @@ import { assistantTurns, runConversation, type UserTurn } from '../../judge/conv
 import { createJudges } from '../../judge/judge.js';
 import { judgedMean, judgeParseRate, judgeTable } from '../../judge/judged-metrics.js';
 import { gradeEach, judgedVerdict, type PerJudge } from '../../judge/modes.js';
-import { firstJsonObject } from '../../judge/parsers.js';
+import { parseCriteriaScores } from '../../judge/parsers.js';
 import type { ParseResult } from '../../judge/judge.js';
 import { meanMetric } from '../../metrics/definitions.js';
 import { groupVerdicts } from '../../metrics/group-verdicts.js';
@@ -261,24 +261,8 @@ export function rubricPrompt(
 }
 
 /** Rubric verdict: the JSON object with every criterion a number in 0..20 (strict; the harness also reads "15/20"). */
-export function parseRubricScores(raw: string, criteria: string[]): ParseResult<Record<string, number>> {
-  const span = firstJsonObject(raw);
-  if (!span) return { ok: false, reason: 'no JSON object' };
-  let obj: Record<string, unknown>;
-  try {
-    obj = JSON.parse(span) as Record<string, unknown>;
-  } catch (e) {
-    return { ok: false, reason: `JSON does not parse: ${(e as Error).message}` };
-  }
-  const out: Record<string, number> = {};
-  for (const c of criteria) {
-    const v = obj[c];
-    if (typeof v !== 'number' || v < 0 || v > 20)
-      return { ok: false, reason: `"${c}" must be a number 0..20 (got ${JSON.stringify(v)})` };
-    out[c] = v;
-  }
-  return { ok: true, value: out };
-}
+export const parseRubricScores = (raw: string, criteria: string[]): ParseResult<Record<string, number>> =>
+  parseCriteriaScores(raw, criteria, 0, 20, { numbersOnly: true });
 
 let resourcesForAggregate: Eqb3Resources | undefined;
 

@@ -88,6 +88,22 @@ function refVars(q: MtbenchQuestion): Record<string, string> {
   return { ref_answer_1: q.reference[0], ref_answer_2: q.reference[1] };
 }
 
+/** A judge template's system prompt and its prompt template filled with `vars`, as chat messages. */
+function filledJudgeMessages(
+  templates: Map<string, JudgeTemplate>,
+  name: string,
+  vars: Record<string, string>,
+): { template: string; messages: ChatMessage[] } {
+  const t = template(templates, name);
+  return {
+    template: name,
+    messages: [
+      { role: 'system', content: t.system_prompt },
+      { role: 'user', content: formatTemplate(t.prompt_template, vars) },
+    ],
+  };
+}
+
 /** The judge messages for single-answer grading of `answers` (the model's two turns) at `turn`. */
 export function singleJudgeMessages(
   templates: Map<string, JudgeTemplate>,
@@ -96,7 +112,6 @@ export function singleJudgeMessages(
   turn: 1 | 2,
 ): { template: string; messages: ChatMessage[] } {
   const name = singleTemplateName(q, turn);
-  const t = template(templates, name);
   const vars =
     turn === 1
       ? { question: q.turns[0], answer: answers[0], ...refVars(q) }
@@ -107,13 +122,7 @@ export function singleJudgeMessages(
           answer_2: answers[1],
           ...refVars(q),
         };
-  return {
-    template: name,
-    messages: [
-      { role: 'system', content: t.system_prompt },
-      { role: 'user', content: formatTemplate(t.prompt_template, vars) },
-    ],
-  };
+  return filledJudgeMessages(templates, name, vars);
 }
 
 /** The judge messages for a pairwise comparison (answers a in position A, b in position B) at `turn`. */
@@ -125,7 +134,6 @@ export function pairJudgeMessages(
   turn: 1 | 2,
 ): { template: string; messages: ChatMessage[] } {
   const name = pairTemplateName(q, turn);
-  const t = template(templates, name);
   const vars =
     turn === 1
       ? { question: q.turns[0], answer_a: a[0], answer_b: b[0], ...refVars(q) }
@@ -138,11 +146,5 @@ export function pairJudgeMessages(
           answer_b_2: b[1],
           ...refVars(q),
         };
-  return {
-    template: name,
-    messages: [
-      { role: 'system', content: t.system_prompt },
-      { role: 'user', content: formatTemplate(t.prompt_template, vars) },
-    ],
-  };
+  return filledJudgeMessages(templates, name, vars);
 }
