@@ -600,6 +600,33 @@ export const DATASET_FILES: DatasetFile[] = [
     sha256: ['a83e91be22a4233c364c7cd3e611702360af94d045b170b6a88848dabf9d4d21'],
     format: 'text',
   },
+  {
+    id: 'eqbench3-pairwise-prompt',
+    family: 'eqbench3',
+    version: 'EQ-bench/eqbench3@3c21bcc',
+    mirrorPath: 'eqbench3/data/pairwise_prompt_eqbench3.txt',
+    url: `${RAW}/EQ-bench/eqbench3/3c21bcc514bd43f93a00a5cf9c630aa3eb73a380/data/pairwise_prompt_eqbench3.txt`,
+    sha256: ['6b0be4d94f089a53e207ef4d916f078bae72609c9f2a4101e0ee1bb33d83b3fd'],
+    format: 'text',
+  },
+  {
+    id: 'eqbench3-pairwise-prompt-analysis',
+    family: 'eqbench3',
+    version: 'EQ-bench/eqbench3@3c21bcc',
+    mirrorPath: 'eqbench3/data/pairwise_prompt_eqbench3_analysis.txt',
+    url: `${RAW}/EQ-bench/eqbench3/3c21bcc514bd43f93a00a5cf9c630aa3eb73a380/data/pairwise_prompt_eqbench3_analysis.txt`,
+    sha256: ['9ad372bc6feac6bdbd5c0e7c6f0adc01c50fcbeff54edd0721d0bbc76f675bf4'],
+    format: 'text',
+  },
+  {
+    id: 'eqbench3-scenario-notes',
+    family: 'eqbench3',
+    version: 'EQ-bench/eqbench3@3c21bcc',
+    mirrorPath: 'eqbench3/data/scenario_notes.txt',
+    url: `${RAW}/EQ-bench/eqbench3/3c21bcc514bd43f93a00a5cf9c630aa3eb73a380/data/scenario_notes.txt`,
+    sha256: ['d66a4463bdd45d2a32dac04afcf448346fa4d9cb20e2dbd50c424c86055e2ff9'],
+    format: 'text',
+  },
   // SWE-bench Verified, offline-admitted subset (src/tasks/swebench). Instances are the official parquet rows
   // (SWE-bench/SWE-bench@52b72b35); environments/admission/bundles were made for this mirror (PROVENANCE.md).
   {

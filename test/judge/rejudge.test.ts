@@ -96,31 +96,12 @@ describe('evalkit score --judge (re-judging a run)', () => {
     expect(expectOneLineError(inPlace)).toMatch(
       /re-judging with other judges writes a new run: add --out-dir/,
     );
-    const mixed = await cli([
-      'score',
-      '--run-dir',
-      source,
-      '--judge',
-      `openai:${generous.url}`,
-      '--judge-temperature',
-      '0.5',
-      '--out-dir',
-      out,
-      '--quiet',
-    ]);
+    const rejudge = (judge: string, ...extra: string[]) =>
+      cli(['score', '--run-dir', source, '--judge', `openai:${judge}`, ...extra, '--quiet']);
+    const mixed = await rejudge(generous.url, '--judge-temperature', '0.5', '--out-dir', out);
     expect(mixed.status).not.toBe(0);
     expect(expectOneLineError(mixed)).toMatch(/resuming would mix verdicts of two judges/);
-    const same = await cli([
-      'score',
-      '--run-dir',
-      source,
-      '--judge',
-      `openai:${generous.url}`,
-      '--judge-model-name',
-      'generous',
-      '--out-dir',
-      join(root, 'x'),
-    ]);
+    const same = await rejudge(generous.url, '--judge-model-name', 'generous', '--out-dir', join(root, 'x'));
     expect(same.status).not.toBe(0);
     expect(expectOneLineError(same)).toMatch(/judged by these judges already/);
     expect(readFileSync(join(source, 'verdicts.jsonl'), 'utf8')).toBe(sourceVerdicts);

@@ -36,6 +36,11 @@ export interface PairwiseJudgment {
   plus_for_test?: number;
   plus_for_other?: number;
   error?: string;
+  /** Which code was which model, e.g. "A0493:test / A0488:other". */
+  order?: string;
+  judge_response?: Record<string, unknown>;
+  outcome_for_test_model?: number;
+  raw_judge_response?: string | null;
 }
 
 export interface RatingProcedure {
