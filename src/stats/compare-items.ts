@@ -6,12 +6,16 @@
  *    accuracy by paired bootstrap over items.
  *  - n > 1 samples per item (or fractional scores): per-item values are per-problem pass rates / pass@k
  *    estimates / mean scores; paired permutation (sign-flip) test; CI by paired bootstrap over items.
+ *  - Weighted outcomes (ratio metrics, `ItemOutcome.weight`, e.g. IFEval instruction-level: an item weighs its
+ *    number of instructions): means are Σ w·v / Σ w as in metrics.json, the CI is a bootstrap of that ratio, the
+ *    permutation test flips the signs of w·d. An item's weight is the mean of its weights in A and B (equal when
+ *    both ran the same item).
  *  - Minimum detectable effect at 80% power, alpha 0.05 (see power.ts).
  *  - Flipped items: for 0/1 outcomes pass→fail and fail→pass; for n > 1 items whose per-item value
  *    crossed 0.5 (a majority flip), largest change first.
  */
 import { mcnemar, type McNemarResult } from './mcnemar.js';
-import { pairedBootstrap, pairedPermutation } from './paired.js';
+import { pairedBootstrap, pairedPermutation, pairedWeightedBootstrap } from './paired.js';
 import { minimumDetectableEffect, sampleSd } from './power.js';
 import type { ItemOutcome } from '../metrics/definitions.js';
 import { naturalCompare } from '../util/natural-sort.js';
@@ -69,20 +73,35 @@ export function compareItemOutcomes(
   const va = new Float64Array(n);
   const vb = new Float64Array(n);
   const diffs = new Float64Array(n);
+  const w = new Float64Array(n);
   let binary = true;
+  let weighted = false;
   ids.forEach((id, i) => {
     const x = a.get(id)!;
     const y = b.get(id)!;
     va[i] = x.value;
     vb[i] = y.value;
     diffs[i] = y.value - x.value;
+    w[i] = ((x.weight ?? 1) + (y.weight ?? 1)) / 2;
+    if (w[i] !== 1) weighted = true;
     if (x.n !== 1 || y.n !== 1 || (x.value !== 0 && x.value !== 1) || (y.value !== 0 && y.value !== 1))
       binary = false;
   });
-  const mean = (xs: Float64Array) => (xs.length ? xs.reduce((s, v) => s + v, 0) / xs.length : NaN);
+  if (weighted) binary = false;
+  const sumW = w.reduce((s, v) => s + v, 0);
+  const mean = (xs: Float64Array) =>
+    !xs.length
+      ? NaN
+      : weighted
+        ? xs.reduce((s, v, i) => s + v * w[i], 0) / sumW
+        : xs.reduce((s, v) => s + v, 0) / xs.length;
   const meanA = mean(va);
   const meanB = mean(vb);
-  const boot = pairedBootstrap(diffs, { seed: opts.seed ?? 1234, resamples: opts.resamples ?? 2000 });
+  const bootOpts = { seed: opts.seed ?? 1234, resamples: opts.resamples ?? 2000 };
+  const boot = weighted ? pairedWeightedBootstrap(diffs, w, bootOpts) : pairedBootstrap(diffs, bootOpts);
+  // What the permutation test and the power estimate see: w·d scaled by the mean weight (= d when unweighted).
+  const meanW = n ? sumW / n : 1;
+  const tested = weighted ? diffs.map((d, i) => (d * w[i]) / meanW) : diffs;
   let test: TaskComparison['test'];
   const passToFail: Flip[] = [];
   const failToPass: Flip[] = [];
@@ -101,7 +120,10 @@ export function compareItemOutcomes(
     const m = mcnemar(bc, cb);
     test = { name: 'McNemar exact mid-p', p: m.midP, detail: m };
   } else {
-    const perm = pairedPermutation(diffs, { seed: opts.seed ?? 1234, resamples: opts.permutations ?? 10000 });
+    const perm = pairedPermutation(tested, {
+      seed: opts.seed ?? 1234,
+      resamples: opts.permutations ?? 10000,
+    });
     test = {
       name: perm.exact ? 'paired permutation (exact)' : `paired permutation (${perm.resamples} sign flips)`,
       p: perm.p,
@@ -118,7 +140,7 @@ export function compareItemOutcomes(
   }
   const power = minimumDetectableEffect({
     n,
-    sdDiff: sampleSd(diffs),
+    sdDiff: sampleSd(weighted ? tested.map((t, i) => t - (boot.diff * w[i]) / meanW) : diffs),
     meanA,
     meanB,
     alpha: opts.alpha,

@@ -132,6 +132,64 @@ export function pairedBootstrap(
   };
 }
 
+/**
+ * Percentile paired bootstrap over items for a weighted mean difference Σ w·d / Σ w (ratio metrics such as
+ * IFEval's instruction-level accuracy, where an item weighs its number of instructions). Items are resampled with
+ * their weights, and each resample's value is its own Σ w·d / Σ w (a ratio estimator, not a fixed denominator).
+ */
+export function pairedWeightedBootstrap(
+  diffs: ArrayLike<number>,
+  weights: ArrayLike<number>,
+  opts: { seed?: number; resamples?: number; level?: number } = {},
+): PairedBootstrapResult {
+  const seed = opts.seed ?? 1234;
+  const B = opts.resamples ?? 2000;
+  const level = opts.level ?? 0.95;
+  const n = diffs.length;
+  let sw = 0;
+  let swd = 0;
+  for (let i = 0; i < n; i++) {
+    sw += weights[i];
+    swd += weights[i] * diffs[i];
+  }
+  const diff = sw > 0 ? swd / sw : NaN;
+  if (n === 0 || !(sw > 0))
+    return { diff, ci95: [NaN, NaN], stderr: NaN, p: 1, resamples: B, seed, method: 'indices' };
+  const rnd = mulberry32(seed);
+  const stats = new Float64Array(B);
+  let le0 = 0;
+  let ge0 = 0;
+  for (let r = 0; r < B; r++) {
+    let num = 0;
+    let den = 0;
+    for (let i = 0; i < n; i++) {
+      const j = (rnd() * n) | 0;
+      num += weights[j] * diffs[j];
+      den += weights[j];
+    }
+    const m = den > 0 ? num / den : 0;
+    stats[r] = m;
+    if (m <= 0) le0++;
+    if (m >= 0) ge0++;
+  }
+  stats.sort();
+  let mu = 0;
+  for (let r = 0; r < B; r++) mu += stats[r];
+  mu /= B;
+  let ss = 0;
+  for (let r = 0; r < B; r++) ss += (stats[r] - mu) ** 2;
+  const alpha = 1 - level;
+  return {
+    diff,
+    ci95: [quantile(stats, alpha / 2), quantile(stats, 1 - alpha / 2)],
+    stderr: Math.sqrt(ss / (B - 1)),
+    p: Math.min(1, (2 * Math.min(le0, ge0)) / B),
+    resamples: B,
+    seed,
+    method: 'indices',
+  };
+}
+
 export interface PermutationResult {
   diff: number;
   /** Two-sided p-value with the +1 correction: (1 + #{|T*| ≥ |T|}) / (R + 1); exact enumeration when feasible. */

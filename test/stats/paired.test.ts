@@ -5,6 +5,7 @@ import { minimumDetectableEffect } from '../../src/stats/power.js';
 import { compareItemOutcomes, type ItemOutcome } from '../../src/stats/compare-items.js';
 import { mcnemar } from '../../src/stats/mcnemar.js';
 import { mulberry32 } from '../../src/util/rng.js';
+import { aggregateOutcomes } from '../../src/metrics/definitions.js';
 
 describe('paired bootstrap', () => {
   it('Efron & Tibshirani (1993), An Introduction to the Bootstrap, Table 2.1 mouse data (treatment group)', () => {
@@ -153,5 +154,51 @@ describe('compareItemOutcomes', () => {
     expect(c.flips.failToPass.map((f) => f.itemId)).toEqual(['y']);
     expect(c.test.name).toMatch(/McNemar/);
     expect(c.test.p).toBe(1);
+  });
+});
+
+describe('compareItemOutcomes with weighted outcomes (ratio metrics such as IFEval instruction-level)', () => {
+  // Hand-computed: light items (1 instruction) improve a lot, heavy items (4 instructions) regress a little.
+  // Unweighted mean difference: (6·(+1) + 6·(−0.25)) / 12 = +0.375. Weighted by instructions:
+  // (6·1·(+1) + 6·4·(−0.25)) / (6·1 + 6·4) = (6 − 6) / 30 = 0, and per checkpoint
+  // A = (6·0 + 6·4·1) / 30 = 0.8, B = (6·1 + 6·4·0.75) / 30 = 0.8.
+  const a = new Map<string, ItemOutcome>();
+  const b = new Map<string, ItemOutcome>();
+  for (let i = 0; i < 6; i++) {
+    a.set(`light${i}`, { n: 1, value: 0, weight: 1 });
+    b.set(`light${i}`, { n: 1, value: 1, weight: 1 });
+    a.set(`heavy${i}`, { n: 1, value: 1, weight: 4 });
+    b.set(`heavy${i}`, { n: 1, value: 0.75, weight: 4 });
+  }
+
+  it('pairs the declared weights: means, difference, CI and test use Σ w·v / Σ w', () => {
+    const c = compareItemOutcomes('ifeval', 'inst_level_strict_acc', a, b);
+    expect(c.meanA).toBeCloseTo(0.8, 12);
+    expect(c.meanB).toBeCloseTo(0.8, 12);
+    expect(c.diff).toBeCloseTo(0, 12);
+    expect(c.binary).toBe(false);
+    expect(c.ci95[0]).toBeLessThan(0);
+    expect(c.ci95[1]).toBeGreaterThan(0);
+    // sign flips of w·d = ±1 on 12 items, observed Σ = 0: every pattern is at least as extreme → p = 1
+    expect(c.test.p).toBe(1);
+    expect(c.verdict).toBe('no detectable change');
+    // the same items without weights would show a clear improvement
+    const strip = (m: Map<string, ItemOutcome>) =>
+      new Map([...m].map(([k, o]) => [k, { n: o.n, value: o.value }]));
+    const u = compareItemOutcomes('ifeval', 'inst_level_strict_acc', strip(a), strip(b));
+    expect(u.diff).toBeCloseTo(0.375, 12);
+    expect(u.test.p).toBeLessThan(c.test.p);
+  });
+
+  it('the weighted means equal the metric value metrics.json reports for the same outcomes', () => {
+    const spec = {
+      name: 'inst_level_strict_acc',
+      kind: 'ratio',
+      scoreKey: 'strict',
+      weightDetail: 'instructions',
+    } as const;
+    const c = compareItemOutcomes('ifeval', spec.name, a, b);
+    expect(aggregateOutcomes(spec, [...a.values()]).value).toBeCloseTo(c.meanA, 12);
+    expect(aggregateOutcomes(spec, [...b.values()]).value).toBeCloseTo(c.meanB, 12);
   });
 });
