@@ -125,18 +125,29 @@ describe('createGgufProvider', () => {
     expect(short.text!.length).toBeLessThan(long.text!.length);
   });
 
-  it('cuts at the first stop string and reports finish reason "stop"', async () => {
+  it('a stop string ends generation in the engine (fewer tokens), earliest of several wins, prompt text does not count', async () => {
     const prompt = completion('The quick brown fox');
     const [full] = await provider.generate(req(prompt, { max_tokens: 40 }));
     const text = full.text!;
-    // choose a 2-character stop string from the middle of the greedy output; it first occurs at index k
-    const stop = text.slice(10, 12);
-    const k = text.indexOf(stop);
-    expect(k).toBeGreaterThanOrEqual(0);
-    expect(k).toBeLessThanOrEqual(10);
-    const [cut] = await provider.generate(req(prompt, { max_tokens: 40, stop: ['@@never@@', stop] }));
-    expect(cut.text).toBe(text.slice(0, k));
+    expect(full.usage?.completionTokens).toBe(40);
+    // Two stop strings taken from the greedy output; the one listed second occurs earlier. The reference semantics
+    // (OpenAI/vLLM: the text ends right before the earliest stop string, which is not included) fix the answer:
+    const late = text.slice(30, 33);
+    const early = text.slice(8, 10);
+    const [cut] = await provider.generate(req(prompt, { max_tokens: 40, stop: [late, early] }));
     expect(cut.finishReason).toBe('stop');
+    expect(text.startsWith(cut.text!)).toBe(true);
+    expect(cut.text!.length).toBeLessThanOrEqual(8);
+    expect(cut.text!.includes(early)).toBe(false);
+    expect(text.slice(cut.text!.length).startsWith(early)).toBe(true);
+    // the engine stopped generating: far fewer than 40 tokens were sampled (not a 40-token run trimmed afterwards)
+    expect(cut.usage!.completionTokens!).toBeLessThan(20);
+    // a stop string that occurs only in the prompt does not cut the output
+    const inPromptOnly = 'quick brown';
+    expect(text.includes(inPromptOnly)).toBe(false);
+    const [kept] = await provider.generate(req(prompt, { max_tokens: 40, stop: [inPromptOnly] }));
+    expect(kept.text).toBe(text);
+    expect(kept.finishReason).toBe('length');
   });
 
   it('renders chat prompts with the GGUF chat template', async () => {
