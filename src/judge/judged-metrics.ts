@@ -147,6 +147,30 @@ export function cohensKappa(a: string[], b: string[]): number {
   return pe === 1 ? (po === 1 ? 1 : NaN) : (po - pe) / (1 - pe);
 }
 
+/** `stat` over B resamples (with replacement, seeded) of the pairs (x[i], y[i]). */
+function pairedBootstrap(
+  x: number[],
+  y: number[],
+  B: number,
+  seed: number,
+  stat: (xs: number[], ys: number[]) => number,
+): number[] {
+  const n = x.length;
+  const rnd = mulberry32(seed);
+  const out: number[] = [];
+  const xs = new Array<number>(n);
+  const ys = new Array<number>(n);
+  for (let b = 0; b < B; b++) {
+    for (let i = 0; i < n; i++) {
+      const k = Math.floor(rnd() * n);
+      xs[i] = x[k];
+      ys[i] = y[k];
+    }
+    out.push(stat(xs, ys));
+  }
+  return out;
+}
+
 /** Correlation with a percentile-bootstrap CI over paired observations. */
 export function correlationWithCI(
   x: number[],
@@ -161,19 +185,7 @@ export function correlationWithCI(
   const seed = opts.seed ?? DEFAULT_SEED;
   const method = `${kind} correlation over ${n} pairs; 95% CI: percentile bootstrap (${B} resamples, seed ${seed})`;
   if (n < 3 || !Number.isFinite(value)) return { value, method };
-  const rnd = mulberry32(seed);
-  const stats: number[] = [];
-  const xs = new Array<number>(n);
-  const ys = new Array<number>(n);
-  for (let b = 0; b < B; b++) {
-    for (let i = 0; i < n; i++) {
-      const k = Math.floor(rnd() * n);
-      xs[i] = x[k];
-      ys[i] = y[k];
-    }
-    const r = f(xs, ys);
-    if (Number.isFinite(r)) stats.push(r);
-  }
+  const stats = pairedBootstrap(x, y, B, seed, f).filter((r) => Number.isFinite(r));
   const sorted = Float64Array.from(stats).sort();
   return {
     value,
@@ -342,19 +354,7 @@ export function lengthControlledWinRate(
   const sd = Math.sqrt(mean(lengthDiffs.map((d) => d * d))) || 1;
   const x = lengthDiffs.map((d) => Math.tanh(d / sd));
   const value = fitLengthControlled(outcomes, x);
-  const rnd = mulberry32(seed);
-  const stats = new Float64Array(B);
-  const ys = new Array<number>(n);
-  const xs = new Array<number>(n);
-  for (let b = 0; b < B; b++) {
-    for (let i = 0; i < n; i++) {
-      const k = Math.floor(rnd() * n);
-      ys[i] = outcomes[k];
-      xs[i] = x[k];
-    }
-    stats[b] = fitLengthControlled(ys, xs);
-  }
-  stats.sort();
+  const stats = Float64Array.from(pairedBootstrap(outcomes, x, B, seed, fitLengthControlled)).sort();
   return { value, ci95: [quantile(stats, 0.025), quantile(stats, 0.975)], method };
 }
 
