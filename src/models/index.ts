@@ -89,15 +89,23 @@ export async function createProvider(spec: ModelSpec): Promise<ModelProvider> {
     const { startManagedVllm, failFastOnServerExit } = await import('./vllm/index.js');
     const logFile = join(spec.runDir ?? process.cwd(), 'vllm-server.log');
     const v = spec.vllm ?? {};
+    // vllm:s3://bucket/path: synced once into the local cache (only the files vLLM loads), served from there.
+    let checkpoint = rest;
+    if (rest.startsWith('s3://')) {
+      const { syncS3Checkpoint } = await import('../checkpoints/s3-checkpoint.js');
+      const cache = spec.cacheDir ?? process.env.EVALKIT_CACHE_DIR ?? join(process.cwd(), '.evalkit-cache');
+      checkpoint = (await syncS3Checkpoint(rest, cache)).dir;
+    }
     const server = await startManagedVllm({
-      checkpoint: rest,
+      checkpoint,
       tensorParallelSize: v.tensorParallelSize,
       dataParallelSize: v.dataParallelSize,
       maxModelLen: v.maxModelLen,
       extraArgs: v.extraArgs,
       logFile,
       healthTimeoutMs: v.healthTimeoutMs,
-      servedModelName: spec.modelName,
+      // An s3:// checkpoint is served under its URL, not under the cache path it happens to sit in.
+      servedModelName: spec.modelName ?? (checkpoint !== rest ? rest : undefined),
       executable: v.executable,
     });
     try {
@@ -106,7 +114,7 @@ export async function createProvider(spec: ModelSpec): Promise<ModelProvider> {
         baseUrl: server.baseUrl,
         endpoints: undefined, // the managed server is the only endpoint
         modelName: server.modelName,
-        checkpointDir: rest,
+        checkpointDir: checkpoint,
         // Identity is the checkpoint, not the ephemeral port, so resume checks and cache keys survive restarts.
         id: `vllm:${rest}#${server.modelName}`,
       });

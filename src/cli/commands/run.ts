@@ -25,12 +25,12 @@ export function register(program: Command): void {
     .summary('evaluate a model on task variants (resumes an existing --run-dir)')
     .description(
       'evaluate a model on task variants; resumes when --run-dir already holds a run\n' +
-        'models: openai:<base-url> (any OpenAI-compatible server), vllm:<checkpoint-dir> (managed vllm serve),\n' +
+        'models: openai:<base-url> (any OpenAI-compatible server), vllm:<checkpoint-dir or s3://bucket/path> (managed vllm serve),\n' +
         '        gguf:<file.gguf> or gguf:hf:<owner>/<repo>/<file.gguf> (embedded llama.cpp)',
     )
     .option(
       '--model <spec>',
-      'openai:<url> | vllm:<checkpoint> | gguf:<path> | gguf:hf:<owner>/<repo>/<file> | gguf:default (embedded default model)',
+      'openai:<url> | vllm:<checkpoint or s3://bucket/path> | gguf:<path> | gguf:hf:<owner>/<repo>/<file> | gguf:default (embedded default model)',
       'gguf:default',
     )
     .option('--model-name <name>', 'model name sent to the server and recorded in the manifest')
