@@ -10,7 +10,7 @@
  *    playwright-core): every turn, tool call, tool output, the budgets used, the verdict and the hidden tests'
  *    results, checked against the trajectory file, the verdicts and the dataset's test lists.
  */
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -228,6 +228,12 @@ describe('evalkit run with repository-level tasks', () => {
     expect(await p2p.nth(1).innerText()).toBe(String(inst.passToPass.length));
     expect(await page.locator('#test-log').textContent()).toBe(v.details.testLogTail);
     await page.screenshot({ path: join(out, 'trajectory-swebench.png'), fullPage: true });
+    // the image in docs/tracking.md (then shrink it: pngquant --quality 70-95 --force --ext .png)
+    if (process.env.EVALKIT_UPDATE_DOC_IMAGES === '1')
+      copyFileSync(
+        join(out, 'trajectory-swebench.png'),
+        join(REPO_ROOT, 'docs', 'img', 'viewer-trajectory.png'),
+      );
 
     // Aider: reached from the item page's "Turn by turn" link; the conversation and both tries' test runs
     const [g] = readJsonl(join(aiderDir, 'generations.jsonl'));
