@@ -21,8 +21,9 @@ export function register(program: Command): void {
     .description(
       'score pre-generated samples (EvalPlus sample files: .jsonl with task_id + solution|completion, or\n' +
         'the <task>/<n>.py directory form) into a run directory; without --samples, re-score the generations\n' +
-        'already in --run-dir with the current scorers (no inference); with --judge and --out-dir, re-judge the\n' +
-        "run's generations with other judges into a new run directory (docs/judges.md)",
+        'already in --run-dir with the current scorers (no inference).\n' +
+        "With --judge and --out-dir: re-judge the run's generations with other judges into a new run directory\n" +
+        '(docs/judges.md)',
     )
     .option(
       '--task <variant>',
