@@ -97,7 +97,10 @@ export interface RunResult {
 
 export interface LoadedTask {
   task: TaskVariant;
+  /** The items evaluated (the first --limit of them when a limit is set). */
   items: Item[];
+  /** Every item the task loaded: what `buildPrompt` sees (test-set few-shot exemplars come from here). */
+  allItems: Item[];
   datasets: DatasetUse[];
 }
 
@@ -114,7 +117,12 @@ export async function loadTasks(
     if (seen.has(task.name)) continue;
     seen.add(task.name);
     const { items, datasets } = await task.loadItems(ctx);
-    loaded.push({ task, items: options.limit ? items.slice(0, options.limit) : items, datasets });
+    loaded.push({
+      task,
+      items: options.limit ? items.slice(0, options.limit) : items,
+      allItems: items,
+      datasets,
+    });
   }
   return { loaded, ctx };
 }
@@ -451,7 +459,7 @@ export async function runEvaluation(spec: RunSpec): Promise<RunResult> {
           n === l.task.settings.generation.n
             ? l.task.settings.generation
             : { ...l.task.settings.generation, n };
-        const prompt = l.task.buildPrompt(item, l.items);
+        const prompt = l.task.buildPrompt(item, l.allItems);
         const req: RequestRecord = { requestId, task: l.task.name, itemId: item.id, prompt, params };
         const old = state.requests.get(requestId);
         if (!old) theLogs.requests.append(req);

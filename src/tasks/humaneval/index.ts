@@ -42,10 +42,8 @@ export const PLUS_CHECK_TIMEOUT_MS = 20_000;
 /** OLMES few-shot seed (oe_eval base_task: `fewshot_seed` default 1234, fresh `random.Random` per doc). */
 export const OLMES_FEWSHOT_SEED = 1234;
 
-const fullSets = new Map<string, Map<string, HumanEvalData>>();
-
 /** HumanEval-format records (task_id, prompt, canonical_solution, test, entry_point): HumanEval or HumanEval+ OriginFmt. */
-async function loadHumanEval(ctx: TaskLoadContext, datasetId: string, key: string, shots: number) {
+async function loadHumanEval(ctx: TaskLoadContext, datasetId: string, shots: number) {
   const { text, use, path } = await ctx.datasets.text(datasetId);
   const records = parseJsonl<Record<string, unknown>>(text, path);
   const items: Item<HumanEvalData>[] = records.map((r, i) => ({
@@ -60,7 +58,6 @@ async function loadHumanEval(ctx: TaskLoadContext, datasetId: string, key: strin
   if (shots > 0) {
     for (const it of items) it.data.fewshotIds = olmesTestSetShots(items, it.id, shots).map((s) => s.id);
   }
-  fullSets.set(key, new Map(items.map((it) => [it.id, it.data])));
   return { items, datasets: [use] };
 }
 
@@ -85,9 +82,9 @@ export function olmesTestSetShots<T extends { id: string }>(
 const olmo3Text = (d: HumanEvalData) => '```python\n' + d.prompt;
 const olmo3Target = (d: HumanEvalData) => d.canonicalSolution + '```';
 
-function olmo3Prompt(item: Item<HumanEvalData>, items: Item<HumanEvalData>[], key: string): Prompt {
-  const full = fullSets.get(key);
-  const byId = full ?? new Map(items.map((it) => [it.id, it.data]));
+function olmo3Prompt(item: Item<HumanEvalData>, items: Item<HumanEvalData>[]): Prompt {
+  // `items` is every item of the task (the runner passes the full list even under --limit).
+  const byId = new Map(items.map((it) => [it.id, it.data]));
   const ids = item.data.fewshotIds ?? olmesTestSetShots(items, item.id, 3).map((s) => s.id);
   const shots = ids.map((id) => {
     const d = byId.get(id);
@@ -146,11 +143,9 @@ function olmesCheckVariant(opts: {
       datasets: [datasetId],
       maxLength: 4096,
     },
-    loadItems: (ctx) => loadHumanEval(ctx, datasetId, name, opts.shots),
+    loadItems: (ctx) => loadHumanEval(ctx, datasetId, opts.shots),
     buildPrompt: (item, items) =>
-      opts.shots
-        ? olmo3Prompt(item, items, name)
-        : { kind: 'completion', text: item.data.prompt + answerPrefix },
+      opts.shots ? olmo3Prompt(item, items) : { kind: 'completion', text: item.data.prompt + answerPrefix },
     createScorer: (ctx) =>
       createCheckScorer<HumanEvalData>({
         ctx,
