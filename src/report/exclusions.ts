@@ -4,6 +4,7 @@
  * inside their reasoning (by default they count as failures and their rate is shown next to the score).
  */
 import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import type { ContaminationReport } from '../contamination/scan.js';
 import { EvalkitError } from '../util/errors.js';
@@ -59,6 +60,31 @@ export function loadItemExclusions(path: string): ItemExclusions {
     byTask.set(task, new Set(ids as string[]));
   }
   return { source, byTask };
+}
+
+/** `--exclude-items` and `--truncated-in-reasoning`, shared by compare and report. */
+export function addExclusionOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--exclude-items <file>',
+      'leave these items out of the metric and the paired tests: an `evalkit contamination` report (its contaminated items) or {"<task>": ["<item id>", …]}',
+    )
+    .option(
+      '--truncated-in-reasoning <policy>',
+      'samples that ended inside their reasoning: "fail" (scored as failures, the default) or "exclude" (left out of the paired tests)',
+      'fail',
+    );
+}
+
+/** The parsed options (read before any database work: bad input is one line, nothing opened). */
+export function exclusionOptionsFrom(o: {
+  excludeItems?: string;
+  truncatedInReasoning?: string;
+}): ExclusionOptions {
+  return {
+    truncatedInReasoning: parseTruncatedPolicy(o.truncatedInReasoning ?? 'fail'),
+    ...(o.excludeItems ? { excludeItems: loadItemExclusions(o.excludeItems) } : {}),
+  };
 }
 
 export function parseTruncatedPolicy(v: string): TruncatedInReasoningPolicy {

@@ -2,12 +2,12 @@ import type { Command } from 'commander';
 import { compareIndexedRuns, formatComparison } from '../../report/compare.js';
 import type { Correction } from '../../stats/multiple.js';
 import { EvalkitError } from '../../util/errors.js';
-import { loadItemExclusions, parseTruncatedPolicy } from '../../report/exclusions.js';
+import { addExclusionOptions, exclusionOptionsFrom } from '../../report/exclusions.js';
 import { openAndResolveRuns } from '../resolve-runs.js';
 import { nonNegativeInt, positiveInt } from '../shared-options.js';
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('compare')
     .description(
       'paired comparison of checkpoints on the same items: per task the metric of each run, the difference with a\n' +
@@ -33,42 +33,31 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed for bootstrap and permutations', nonNegativeInt('--seed'), 1234)
     .option('--resamples <n>', 'bootstrap resamples', positiveInt('--resamples'), 2000)
     .option('--max-flips <n>', 'flipped items listed per task in the table', positiveInt('--max-flips'), 10)
-    .option('--json', 'print the full comparison as JSON')
-    .option(
-      '--exclude-items <file>',
-      'leave these items out of the metric and the paired tests: an `evalkit contamination` report (its contaminated items) or {"<task>": ["<item id>", …]}',
-    )
-    .option(
-      '--truncated-in-reasoning <policy>',
-      'samples that ended inside their reasoning: "fail" (scored as failures, the default) or "exclude" (left out of the paired tests)',
-      'fail',
-    )
-    .action(async (refs: string[], o: Record<string, any>, cmd: Command) => {
-      if (!['holm', 'bh', 'none'].includes(o.correction))
-        throw new EvalkitError(`--correction must be holm, bh or none (got "${o.correction}")`);
-      if (!['previous', 'first'].includes(o.baseline))
-        throw new EvalkitError(`--baseline must be previous or first (got "${o.baseline}")`);
-      const truncatedInReasoning = parseTruncatedPolicy(o.truncatedInReasoning);
-      const excludeItems = o.excludeItems ? loadItemExclusions(o.excludeItems) : undefined;
-      const { db, runs } = await openAndResolveRuns('compare', refs, o, cmd);
-      try {
-        const rep = compareIndexedRuns(db, runs, {
-          seed: o.seed,
-          resamples: o.resamples,
-          correction: o.correction as Correction,
-          alpha: o.alpha,
-          baseline: o.baseline,
-          metric: o.metric,
-          tasks: o.task,
-          excludeItems,
-          truncatedInReasoning,
-        });
-        for (const w of rep.warnings) process.stderr.write(`warning: ${w}\n`);
-        process.stdout.write(
-          o.json ? JSON.stringify(rep, null, 2) + '\n' : formatComparison(rep, { maxFlips: o.maxFlips }),
-        );
-      } finally {
-        db.close();
-      }
-    });
+    .option('--json', 'print the full comparison as JSON');
+  addExclusionOptions(cmd).action(async (refs: string[], o: Record<string, any>, command: Command) => {
+    if (!['holm', 'bh', 'none'].includes(o.correction))
+      throw new EvalkitError(`--correction must be holm, bh or none (got "${o.correction}")`);
+    if (!['previous', 'first'].includes(o.baseline))
+      throw new EvalkitError(`--baseline must be previous or first (got "${o.baseline}")`);
+    const exclusions = exclusionOptionsFrom(o);
+    const { db, runs } = await openAndResolveRuns('compare', refs, o, command);
+    try {
+      const rep = compareIndexedRuns(db, runs, {
+        seed: o.seed,
+        resamples: o.resamples,
+        correction: o.correction as Correction,
+        alpha: o.alpha,
+        baseline: o.baseline,
+        metric: o.metric,
+        tasks: o.task,
+        ...exclusions,
+      });
+      for (const w of rep.warnings) process.stderr.write(`warning: ${w}\n`);
+      process.stdout.write(
+        o.json ? JSON.stringify(rep, null, 2) + '\n' : formatComparison(rep, { maxFlips: o.maxFlips }),
+      );
+    } finally {
+      db.close();
+    }
+  });
 }

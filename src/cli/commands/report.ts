@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { loadCampaign } from '../../campaign/config.js';
 import { RUN_FILES } from '../../store/run-dir.js';
 import { EvalkitError } from '../../util/errors.js';
-import { loadItemExclusions, parseTruncatedPolicy } from '../../report/exclusions.js';
+import { addExclusionOptions, exclusionOptionsFrom } from '../../report/exclusions.js';
 import { compareIndexedRuns } from '../../report/compare.js';
 import type { Correction } from '../../stats/multiple.js';
 import { prepareWritableDir } from '../../store/writable-dir.js';
@@ -12,7 +12,7 @@ import { openAndResolveRuns } from '../resolve-runs.js';
 import { nonNegativeInt, positiveInt } from '../shared-options.js';
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('report')
     .description(
       'self-contained HTML report + Markdown summary: one run, or a checkpoint line (checkpoint × task matrix with CIs and significance, trend charts, settings, paired tests, k-curves, breakdowns, flipped items with question, gold and answers)',
@@ -35,49 +35,38 @@ export function register(program: Command): void {
       positiveInt('--max-items'),
       25,
     )
-    .option('--title <text>', 'page title')
-    .option(
-      '--exclude-items <file>',
-      'leave these items out of the metric and the paired tests: an `evalkit contamination` report (its contaminated items) or {"<task>": ["<item id>", …]}',
-    )
-    .option(
-      '--truncated-in-reasoning <policy>',
-      'samples that ended inside their reasoning: "fail" (scored as failures, the default) or "exclude" (left out of the paired tests)',
-      'fail',
-    )
-    .action(async (refs: string[], o: Record<string, any>, cmd: Command) => {
-      prepareWritableDir(o.out, 'report folder'); // before any work: one clear line if it cannot be written
-      const truncatedInReasoning = parseTruncatedPolicy(o.truncatedInReasoning);
-      const excludeItems = o.excludeItems ? loadItemExclusions(o.excludeItems) : undefined;
-      if (!refs.length && o.campaign) {
-        const c = loadCampaign(o.campaign);
-        refs = c.checkpoints
-          .filter((cp) => existsSync(join(cp.runDir, RUN_FILES.manifest)))
-          .map((cp) => cp.name);
-        if (!refs.length)
-          throw new EvalkitError(
-            `${o.campaign}: no checkpoint has a run yet; run \`evalkit campaign run\` first`,
-          );
-      }
-      const { db, runs } = await openAndResolveRuns('report', refs, o, cmd, 1);
-      try {
-        const rep = compareIndexedRuns(db, runs, {
-          seed: o.seed,
-          correction: o.correction as Correction,
-          baseline: o.baseline,
-          excludeItems,
-          truncatedInReasoning,
-        });
-        // Loaded on use: the chart renderer (ECharts) takes seconds to import, and every CLI start imports this file.
-        const { writeReport } = await import('../../report/report.js');
-        const files = await writeReport(db, rep, o.out, {
-          viewerUrl: o.viewerUrl,
-          title: o.title,
-          maxFlips: o.maxItems,
-        });
-        process.stdout.write(`${files.html}\n${files.markdown}\n${files.json}\n`);
-      } finally {
-        db.close();
-      }
-    });
+    .option('--title <text>', 'page title');
+  addExclusionOptions(cmd).action(async (refs: string[], o: Record<string, any>, command: Command) => {
+    prepareWritableDir(o.out, 'report folder'); // before any work: one clear line if it cannot be written
+    const exclusions = exclusionOptionsFrom(o);
+    if (!refs.length && o.campaign) {
+      const c = loadCampaign(o.campaign);
+      refs = c.checkpoints
+        .filter((cp) => existsSync(join(cp.runDir, RUN_FILES.manifest)))
+        .map((cp) => cp.name);
+      if (!refs.length)
+        throw new EvalkitError(
+          `${o.campaign}: no checkpoint has a run yet; run \`evalkit campaign run\` first`,
+        );
+    }
+    const { db, runs } = await openAndResolveRuns('report', refs, o, command, 1);
+    try {
+      const rep = compareIndexedRuns(db, runs, {
+        seed: o.seed,
+        correction: o.correction as Correction,
+        baseline: o.baseline,
+        ...exclusions,
+      });
+      // Loaded on use: the chart renderer (ECharts) takes seconds to import, and every CLI start imports this file.
+      const { writeReport } = await import('../../report/report.js');
+      const files = await writeReport(db, rep, o.out, {
+        viewerUrl: o.viewerUrl,
+        title: o.title,
+        maxFlips: o.maxItems,
+      });
+      process.stdout.write(`${files.html}\n${files.markdown}\n${files.json}\n`);
+    } finally {
+      db.close();
+    }
+  });
 }
