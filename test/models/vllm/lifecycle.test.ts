@@ -172,7 +172,7 @@ describe('startManagedVllm', () => {
     const err = await startManagedVllm({
       checkpoint: '/ckpt/slow',
       logFile,
-      healthTimeoutMs: 2000,
+      healthTimeoutMs: 8000, // the fake server itself needs seconds to start on a loaded machine
       pollIntervalMs: 100,
     }).then(
       () => null,
@@ -180,7 +180,7 @@ describe('startManagedVllm', () => {
     );
     expect(err).toBeInstanceOf(EvalkitError);
     const msg = (err as Error).message;
-    expect(msg).toMatch(/did not become healthy within 2 s \(last check: \/health answered HTTP 503\)/);
+    expect(msg).toMatch(/did not become healthy within 8 s \(last check: \/health answered HTTP 503\)/);
     expect(msg).toContain('still loading...');
     expectNoOrphans(serverPids(await readFile(logFile, 'utf8')));
   });
