@@ -139,9 +139,20 @@ function describeModel(spec: ModelSpec, provider: ModelProvider): RunManifest['m
   };
 }
 
-/** Settings that must not change between sessions of one run directory. */
-function identity(t: RunManifest['tasks'][number]) {
-  return JSON.stringify({ name: t.name, settings: t.settings, datasets: t.datasets.map((d) => d.sha256) });
+/**
+ * What must not change between sessions of one run directory: the task's data (checksums) and its settings that
+ * are values — numbers, flags, identifiers without spaces (an answer key, a data version), structured settings
+ * (generation parameters, stops, budgets). Free-text settings (a string with whitespace: how extraction or scoring
+ * works, where shots come from) document the definition and are left out, so rewording them does not orphan a
+ * run; the prompts and parameters themselves are pinned per request (requests.jsonl) on resume.
+ */
+export function taskIdentity(
+  t: Pick<RunManifest['tasks'][number], 'name' | 'settings' | 'datasets'>,
+): string {
+  const values = Object.fromEntries(
+    Object.entries(t.settings).filter(([, v]) => !(typeof v === 'string' && /\s/.test(v))),
+  );
+  return JSON.stringify({ name: t.name, settings: values, datasets: t.datasets.map((d) => d.sha256) });
 }
 
 /** The flag that reproduces a recorded --limit, for messages. */
@@ -236,7 +247,7 @@ async function openManifest(
       m.options.simulatedUser = spec.options.simulatedUser;
     for (const t of tasks) {
       const old = m.tasks.find((x) => x.name === t.name);
-      if (old && identity(old) !== identity(t)) {
+      if (old && taskIdentity(old) !== taskIdentity(t)) {
         throw new EvalkitError(
           `${manifestPath}: task "${t.name}" was run with different settings or data (evalkit changed?); ` +
             `resuming would mix two definitions. Use a new --run-dir.`,
