@@ -198,13 +198,15 @@ async function scoreSet(set, cacheDir) {
       inputsExecuted: d('inputsExecuted'),
       queueWaitMs: ms(d('queueMs')),
       jobWallMs: ms(d('jobMs')),
+      processStartMs: ms(d('processStartMs')),
       childLoadMs: ms(d('childLoadMs')),
       childRunInputsMs: ms(d('childRunMs')),
       childEncodeSendMs: ms(d('childEncodeSendMs')),
       compareInNodeMs: ms(d('compareMs')),
-      jobsAtPerInputFloor: d('perInputTimeouts'),
-      floorJobWallMs: ms(d('floorJobMs')),
+      inputsAtPerInputLimit: d('perInputTimeouts'),
+      waitingAtFloorMs: ms(d('floorMs')),
       overallTimeouts: d('overallTimeouts'),
+      mbFromSandbox: +(d('bytesFromSandbox') / 2 ** 20).toFixed(1),
     },
   };
 }

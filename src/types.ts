@@ -103,6 +103,12 @@ export interface GenerationRecord {
    */
   textIsSolution?: boolean;
   /**
+   * Replay only: the text is an EvalPlus sample file's `completion`. `evalplus.evaluate` executes prompt + completion
+   * as written (no sanitizing, so trailing module-level code runs and can fail the sample); live completions are
+   * sanitized, as EvalPlus's codegen does before it writes `solution`.
+   */
+  textIsReplayedCompletion?: boolean;
+  /**
    * Multi-turn tasks (TaskVariant.createConversationDriver): every message of the conversation in order, each
    * model or simulated-user turn with the exact request that produced it. `text` is the last assistant turn.
    */

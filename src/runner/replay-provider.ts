@@ -59,7 +59,7 @@ export class ReplayProvider implements ModelProvider {
       };
       if (!s) return { ...base, text: null, error: `replay: no sample ${i} for ${req.itemId}` };
       if (s.solution !== undefined) return { ...base, text: s.solution, textIsSolution: true };
-      return { ...base, text: s.completion ?? '' };
+      return { ...base, text: s.completion ?? '', textIsReplayedCompletion: true };
     });
   }
 }

@@ -177,3 +177,22 @@ export function checkOutput(ctx: CheckContext, out: PyValue, exp: PyValue, args:
   }
   return exact;
 }
+
+/**
+ * Whether a test set's large expected outputs may be compared by digest (equal canonical texts ⇔ Python `==`):
+ * only where EvalPlus's check is plain `out == exp` — no special oracle, no tolerance. The float rule (atol becomes
+ * 1e-6 after a float-like expected output) is checked per set by the executor.
+ */
+export function digestComparable(ctx: Omit<CheckContext, 'atol'> & { atol: number }): boolean {
+  if (ctx.atol !== 0) return false;
+  const ep = ctx.entryPoint;
+  if (ctx.dataset === 'humaneval') return ep !== 'find_zero';
+  return ![
+    'are_equivalent',
+    'sum_div',
+    'surface_Area',
+    'digit_distance_nums',
+    ...MBPP_OUTPUT_SET_EQ_TASKS,
+    ...MBPP_OUTPUT_NOT_NONE_TASKS,
+  ].includes(ep);
+}

@@ -65,6 +65,8 @@ export interface JobEnd {
   code?: number;
   signal?: number;
   elapsed?: number;
+  /** The server's monotonic clock (seconds) when it started the job (compared with the child's own report). */
+  t0?: number;
   detail?: string;
   /** Set by the pool: ms waiting for a worker, ms from dispatch to the end. */
   queuedMs?: number;
@@ -73,9 +75,13 @@ export interface JobEnd {
 
 /**
  * Called for every frame the child sent: its meta object and, for outputs, the tagged-JSON text of the value.
- * Return true to ask the server to stop the child now. Both come from untrusted code: treat them as data.
+ * Return true to ask the server to stop the child now, or `{ skipSet: k }` to have it skip the rest of the test set
+ * at position k (EvalPlus jobs). Both arguments come from untrusted code: treat them as data.
  */
-export type FrameHandler = (meta: Record<string, unknown>, valueText: string | undefined) => boolean | void;
+export type FrameHandler = (
+  meta: Record<string, unknown>,
+  valueText: string | undefined,
+) => boolean | void | { skipSet: number };
 
 interface Pending {
   id: number;
@@ -178,7 +184,7 @@ class SandboxWorker {
   private onFrame(payload: Buffer): void {
     const cur = this.current;
     if (!cur || this.frameJob !== cur.id) return; // late frames of a stopped job
-    let stop: boolean;
+    let stop: ReturnType<FrameHandler>;
     try {
       const nl = payload.indexOf(10);
       const metaEnd = nl < 0 ? payload.length : nl;
@@ -188,11 +194,18 @@ class SandboxWorker {
       const meta = JSON.parse(payload.toString('utf8', 0, metaEnd)) as unknown;
       if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) throw new Error('bad frame');
       const value = nl < 0 ? undefined : payload.toString('utf8', nl + 1);
-      stop = cur.onFrame(meta as Record<string, unknown>, value) === true;
+      stop = cur.onFrame(meta as Record<string, unknown>, value);
     } catch {
       stop = cur.onFrame({ bad: 'malformed frame from the sandboxed process' }, undefined) !== false;
     }
-    if (stop) this.send({ op: 'stop', id: cur.id });
+    this.control(cur.id, stop);
+  }
+
+  /** Act on a frame handler's (or a timer's) request: stop the job, or skip the rest of one test set. */
+  control(id: number, what: ReturnType<FrameHandler>): void {
+    if (!this.current || this.current.id !== id) return;
+    if (what === true) this.send({ op: 'stop', id });
+    else if (what && typeof what === 'object') this.send({ op: 'skip', id, set: what.skipSet });
   }
 
   private frameJob = -1;
@@ -252,7 +265,12 @@ class SandboxWorker {
     return this.reserved || this.current !== null;
   }
 
-  run(job: Record<string, unknown>, onFrame: FrameHandler, watchdogMs: number): Promise<JobEnd> {
+  run(
+    job: Record<string, unknown>,
+    onFrame: FrameHandler,
+    watchdogMs: number,
+    onStart?: (control: (what: ReturnType<FrameHandler>) => void) => void,
+  ): Promise<JobEnd> {
     const id = nextJobId++;
     this.jobsRun++;
     return new Promise<JobEnd>((resolve) => {
@@ -262,6 +280,7 @@ class SandboxWorker {
         this.kill(`sandbox worker unresponsive for ${Math.round(watchdogMs / 1000)} s`);
       }, watchdogMs);
       this.send({ ...job, id });
+      onStart?.((what) => this.control(id, what));
     });
   }
 
@@ -275,7 +294,11 @@ class SandboxWorker {
   }
 }
 
+/** Called when a job is handed to its worker, with a function that stops it or skips one of its test sets. */
+export type JobStartHandler = (control: (what: ReturnType<FrameHandler>) => void) => void;
+
 interface QueuedJob {
+  onStart?: JobStartHandler;
   job: Record<string, unknown>;
   /** inputs to attach if the chosen worker lacks them */
   inputs?: { key: string; value: unknown; raw?: string };
@@ -321,10 +344,11 @@ export class WorkerPool {
     onFrame: FrameHandler,
     watchdogMs: number,
     inputs?: { key: string; value: unknown; raw?: string },
+    onStart?: JobStartHandler,
   ): Promise<JobEnd> {
     if (this.closed) return Promise.reject(new EvalkitError('sandbox executor is closed'));
     return new Promise((resolve) => {
-      this.queue.push({ job, inputs, onFrame, watchdogMs, resolve, submitted: performance.now() });
+      this.queue.push({ job, inputs, onFrame, watchdogMs, resolve, submitted: performance.now(), onStart });
       this.dispatch();
     });
   }
@@ -364,7 +388,7 @@ export class WorkerPool {
           w.knownInputs.add(q.inputs.key);
         }
       }
-      end = await w.run(job, q.onFrame, q.watchdogMs);
+      end = await w.run(job, q.onFrame, q.watchdogMs, q.onStart);
     } catch (e) {
       end = { reason: 'worker-died', detail: (e as Error).message };
     }

@@ -12,8 +12,10 @@ Three kinds of process:
 
 Protocol with Node (stdin/stdout of the server, which no job can reach):
   Node -> server: one JSON line per message: first {"op": "init", ...configuration}, then jobs
-                  {"op": "evalplus"|"gt"|"program", "id": N, ...}, {"op": "stop", "id": N}, and
-                  {"op": "inputs", "key": K, "n": LEN} followed by exactly LEN bytes of inputs JSON.
+                  {"op": "evalplus"|"gt"|"program", "id": N, ...}, {"op": "stop", "id": N},
+                  {"op": "skip", "id": N, "set": K} (skip the rest of test set K of an evalplus job: the server writes
+                  K on the job's control pipe and sends SIGUSR1), and {"op": "inputs", "key": K, "n": LEN} followed
+                  by exactly LEN bytes of inputs JSON ([base inputs, plus inputs] of one problem).
   server -> Node: {"ev": "ready"} once, then per job zero or more {"id": N, "ev": "f", "n": LEN} + LEN raw bytes
                   (one child frame) and exactly one {"id": N, "ev": "end", ...}.
 Child -> server: 4-byte big-endian length + frame on a pipe created for this job only.
@@ -267,12 +269,79 @@ def encode(value):
         raise Unserializable("output nested too deeply (or cyclic)")
 
 
+class _NotCanonical(Exception):
+    pass
+
+
+# Types whose repr is already canonical under ==: for a list/tuple of only these, repr() is the canonical text.
+_REPR_CANONICAL = frozenset((int, str, type(None)))
+_NUMBERS = frozenset((int, float, bool))
+_float_is_integer = float.is_integer
+
+
+def _canon_number(x):
+    """int for bool, int and integral floats (1 == 1.0 == True); the float otherwise. NaN is never equal."""
+    if type(x) is float:
+        if x != x:
+            raise _NotCanonical()
+        return int(x) if _float_is_integer(x) else x
+    return int.__index__(x)
+
+
+def _canon_text(v, depth=0):
+    """A text such that, for values built from list, tuple, str, int, float (no NaN) and bool/None, two values
+    have equal texts iff they are == in Python. Raises _NotCanonical for anything else (dict, set, bytes, NaN, ...):
+    such a value can only be compared in full."""
+    if depth > MAX_DEPTH:
+        raise _NotCanonical()
+    t = type(v)
+    if t is str:
+        return repr(v)
+    if t is int or t is bool or t is float:
+        return repr(_canon_number(v))
+    if v is None:
+        return "None"
+    if t is list or t is tuple:
+        ts = set(map(type, v))
+        if ts <= _REPR_CANONICAL:
+            return repr(v)
+        if ts <= _NUMBERS:
+            items = list(map(_canon_number, v))
+            return repr(items if t is list else tuple(items))
+        inner = ", ".join([_canon_text(x, depth + 1) for x in v])
+        if t is list:
+            return "[" + inner + "]"
+        return "(" + inner + ("," if len(v) == 1 else "") + ")"
+    # subclasses that compare like their base (namedtuple, IntEnum without __eq__, str subclasses, ...)
+    if isinstance(v, bool) or (isinstance(v, int) and _plain_subclass(t, int)):
+        return repr(int.__index__(v))
+    if isinstance(v, float) and _plain_subclass(t, float):
+        return repr(_canon_number(float.__float__(v)))
+    if isinstance(v, str) and _plain_subclass(t, str):
+        return repr(str.__str__(v))
+    if isinstance(v, list) and _plain_subclass(t, list):
+        return _canon_text(list(list.__iter__(v)), depth)
+    if isinstance(v, tuple) and _plain_subclass(t, tuple):
+        return _canon_text(tuple(tuple.__iter__(v)), depth)
+    if t is complex and complex.__getattribute__(v, "imag") == 0:
+        return repr(_canon_number(complex.__getattribute__(v, "real")))  # (2+0j) == 2
+    raise _NotCanonical()
+
+
 def digest(value):
-    """sha256 of repr(value), streamed over the items of a top-level list/tuple. Used for outputs too large to ship
-    (over MAX_NODES): Node compares it with the ground truth's digest. Forging it needs the exact repr of the correct
-    output, i.e. solving the task; equal values with different reprs (1 vs 1.0, set order) compare unequal here."""
+    """Digest of an output that is compared without being shipped (large outputs, see _large): "c:" + sha256 of the
+    ==-canonical text (_canon_text) when the value has one, else "r:<type>:" + sha256 of repr(value) (values too large
+    to encode that are no plain data: equal values with different reprs, e.g. set order, compare unequal there).
+    The ground truth and the sample use this same function; Node compares the two strings. Forging the digest of the
+    correct output needs that output, i.e. solving the task."""
     import hashlib as _h
 
+    try:
+        text = _canon_text(value)
+    except (_NotCanonical, RecursionError):
+        text = None
+    if text is not None:
+        return "c:" + _h.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     h = _h.sha256()
     t = type(value)
     if t is list or t is tuple:
@@ -288,7 +357,30 @@ def digest(value):
         h.update(b"]" if t is list else b")")
     else:
         h.update(repr(value).encode("utf-8", "surrogatepass"))
-    return t.__name__ + ":" + h.hexdigest()
+    return "r:" + t.__name__ + ":" + h.hexdigest()
+
+
+# An expected output is compared by digest when it is this large (characters of a str, items of a list/tuple, or
+# items of its inner lists): shipping and comparing such outputs costs more than running the input.
+LARGE_ITEMS = 32 * 1024
+
+
+def _large(v):
+    t = type(v)
+    if t is str:
+        return len(v) >= 8 * LARGE_ITEMS
+    if t is list or t is tuple:
+        n = len(v)
+        if n >= LARGE_ITEMS:
+            return True
+        if n and n < 4096:
+            total = 0
+            for x in v:
+                tx = type(x)
+                if tx is list or tx is tuple or tx is str:
+                    total += len(x)
+            return total >= LARGE_ITEMS * 4
+    return False
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -436,8 +528,9 @@ def install_seccomp():
     return None
 
 
-def child_setup(job, wfd):
-    """Isolate the child: fresh session, no inherited fds but the result pipe, resource limits, seccomp."""
+def child_setup(job, keep):
+    """Isolate the child: fresh session, no inherited fds but the result pipe (and its control pipe), resource
+    limits, seccomp."""
     try:
         os.setsid()
     except OSError:
@@ -445,8 +538,11 @@ def child_setup(job, wfd):
     null = os.open("/dev/null", os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(null, fd)
-    os.closerange(3, wfd)
-    os.closerange(wfd + 1, 4096)
+    lo = 3
+    for fd in sorted(keep):
+        os.closerange(lo, fd)
+        lo = fd + 1
+    os.closerange(lo, 4096)
     os.chdir("/tmp")
     os.environ["HOME"] = "/tmp"
     os.environ["TMPDIR"] = "/tmp"
@@ -545,68 +641,121 @@ def _errstr(e):
     return s[:500]
 
 
-def child_evalplus(job, inputs, send):
-    limits = job["limits"]
-    fail_fast = job.get("failFast", True)
-    by_digest = set(job.get("digest") or ())
-    not_none = job.get("notNone", False)
-    if job.get("guard", True):
-        evalplus_guard()
+class SkipSet(BaseException):
+    """Raised (from the SIGUSR1 handler) in the solution's code when Node already knows the current test set failed:
+    the rest of that set is skipped and the next set starts (fail-fast without waiting for the set's remaining
+    inputs). A BaseException, like EvalPlus's TimeoutException catching rules: a bare `except:` in the solution may
+    swallow it; the flag is checked again before every input."""
+
+
+_skip = {"fd": -1, "set": -1, "requested": False, "in_call": False}
+
+
+def _on_skip_signal(signum, frame):
+    # The server writes the position of the set to skip on the control pipe, then signals: a request for a set that
+    # is no longer running (it finished meanwhile) is ignored.
+    try:
+        data = os.read(_skip["fd"], 256)
+    except OSError:
+        data = b""
+    if _skip["set"] >= 0 and bytes((_skip["set"],)) in data:
+        _skip["requested"] = True
+        if _skip["in_call"]:
+            raise SkipSet()
+
+
+def run_test_set(job, pos, spec, inputs, send, fail_fast, not_none):
+    """One EvalPlus test set (EvalPlus unsafe_execute): exec the solution in fresh globals, then call it on every
+    input with the per-input limit. Frames carry "s": pos (the set's position in the job)."""
+    limits = spec["limits"]
+    by_digest = set(spec.get("digest") or ())
     g = {}
     t_load = _perf()
+    _skip["set"] = pos
+    _skip["requested"] = False
     try:
         with swallow_io():
-            exec(job["code"], g)
+            _skip["in_call"] = True
+            try:
+                exec(job["code"], g)
+            finally:
+                _skip["in_call"] = False
             fn = g[job["entry"]]
+    except SkipSet:
+        send({"s": pos, "done": 1, "skipped": 1}, now=True)
+        return
     except BaseException as e:
-        send({"load": _errstr(e)}, now=True)
+        send({"s": pos, "load": _errstr(e)}, now=True)
         return
     t_load = _perf() - t_load
     t_run = 0.0
     t_enc = _perf()
     for i, inp in enumerate(inputs):
-        if send.stale():
-            send.flush()
+        if _skip["requested"]:
+            break
         t0 = _perf()
         try:
             with time_limit(limits[i]):
                 with swallow_io():
-                    out = fn(*inp)
+                    _skip["in_call"] = True
+                    try:
+                        out = fn(*inp)
+                    finally:
+                        _skip["in_call"] = False
+        except SkipSet:
+            break
         except TimeoutException:
-            send({"i": i, "to": 1}, now=True)
+            t_run += _perf() - t0
+            send({"s": pos, "i": i, "to": 1}, now=True)
             if fail_fast:
-                return
+                break
             continue
         except BaseException as e:
-            send({"i": i, "e": _errstr(e)}, now=True)
-            if fail_fast:
-                return
-            continue
-        finally:
             t_run += _perf() - t0
+            send({"s": pos, "i": i, "e": _errstr(e)}, now=True)
+            if fail_fast:
+                break
+            continue
+        t_run += _perf() - t0
         if not_none and not isinstance(out, bool):
             # EvalPlus's not-None oracle only looks at `out is not None` for non-bool outputs (e.g. re.Match)
             out = out is not None
         if i in by_digest:
             try:
-                send({"i": i, "h": digest(out)})
+                send({"s": pos, "i": i, "h": digest(out)})
             except BaseException as e:
-                send({"i": i, "u": "digest failed: " + _errstr(e)})
+                send({"s": pos, "i": i, "u": "digest failed: " + _errstr(e)})
             continue
         try:
-            meta = {"i": i}
+            meta = {"s": pos, "i": i}
             value = encode(out)
         except Unserializable as e:
-            meta, value = {"i": i, "u": str(e)}, _NO_VALUE
+            meta, value = {"s": pos, "i": i, "u": str(e)}, _NO_VALUE
         except BaseException as e:
-            meta, value = {"i": i, "u": "encoding failed: " + _errstr(e)}, _NO_VALUE
+            meta, value = {"s": pos, "i": i, "u": "encoding failed: " + _errstr(e)}, _NO_VALUE
         send(meta, value)
     t_enc = _perf() - t_enc - t_run
     # timings for the profile (bench/RESULTS.md): reported by the job itself, used for statistics only
-    send({"done": 1, "prof": [t_load, t_run, t_enc]}, now=True)
+    send({"s": pos, "done": 1, "prof": [t_load, t_run, t_enc]}, now=True)
+
+
+def child_evalplus(job, inputs, send):
+    """Base and plus test sets of one sample in one process, one after the other, each with a fresh exec of the
+    solution (fresh module globals, as EvalPlus's one process per set). Node enforces each set's overall limit and
+    starts a new process for the remaining sets if it has to kill this one."""
+    fail_fast = job.get("failFast", True)
+    not_none = job.get("notNone", False)
+    if job.get("guard", True):
+        evalplus_guard()
+    send({"m": time.monotonic()}, now=True)  # setup finished: for the profile's process-start share
+    for pos, spec in enumerate(job["sets"]):
+        run_test_set(job, pos, spec, inputs[int(spec["set"])], send, fail_fast, not_none)
+    _skip["set"] = -1
 
 
 def child_ground_truth(job, inputs, send):
+    inputs = inputs[int(job["set"])]
+    digest_large = job.get("digestLarge", False)
     g = {}
     exec(job["code"], g)
     fn = g[job["entry"]]
@@ -617,6 +766,11 @@ def child_ground_truth(job, inputs, send):
         dt = time.perf_counter() - t0
         if job.get("notNone"):
             out = out is not None  # EvalPlus trusted_exec(output_not_none=True)
+        if digest_large and _large(out):
+            d = digest(out)
+            if d.startswith("c:"):
+                send({"i": i, "t": dt, "h": d})
+                continue
         try:
             value = encode(out)
         except Unserializable as e:
@@ -665,15 +819,18 @@ def child_program(job, send):
     send({"done": 1})
 
 
-def child_main(job, inputs, wfd):
+def child_main(job, inputs, wfd, cfd):
     send = make_sender(wfd)
-    err = child_setup(job, wfd)
+    err = child_setup(job, (wfd, cfd))
     if err:
         send({"setup": err}, now=True)
         return
     kind = job["op"]
     try:
         if kind == "evalplus":
+            os.set_blocking(cfd, False)
+            _skip["fd"] = cfd
+            signal.signal(signal.SIGUSR1, _on_skip_signal)
             child_evalplus(job, inputs, send)
         elif kind == "gt":
             child_ground_truth(job, inputs, send)
@@ -717,18 +874,19 @@ def zygote_main(sock):
         if op == "inputs":
             key = req.get("key")
             try:
-                inputs = json.loads(_read_fd(fds[0]))
-                if not isinstance(inputs, list):
-                    inputs = []
+                sets = json.loads(_read_fd(fds[0]))  # [base inputs, plus inputs]
+                if not isinstance(sets, list):
+                    sets = []
+                sets = [x if isinstance(x, list) else [] for x in sets]
                 if req.get("dataset") == "mbpp":
-                    inputs = mbpp_deserialize(req.get("taskId", "0"), inputs)
-                cache[key] = inputs
+                    sets = [mbpp_deserialize(req.get("taskId", "0"), x) for x in sets]
+                cache[key] = sets
             except Exception:
                 cache.pop(key, None)
         elif op == "reset":
             cache.clear()
         elif op == "fork":
-            jobfd, wfd = fds[0], fds[1]
+            jobfd, wfd, cfd = fds[0], fds[1], fds[2]
             key = req.get("key")
             pid = os.fork()
             if pid == 0:
@@ -748,12 +906,13 @@ def zygote_main(sock):
                         send({"setup": "inputs not cached: " + str(key)})
                         os._exit(71)
                     cache = None  # noqa: F841 - only this job's inputs stay referenced
-                    child_main(job, inputs, wfd)
+                    child_main(job, inputs, wfd, cfd)
                 except BaseException:
                     code = 70
                 os._exit(code)
             os.close(jobfd)
             os.close(wfd)
+            os.close(cfd)
             sock.send(json.dumps({"pid": pid}).encode())
             while True:
                 try:
@@ -765,7 +924,7 @@ def zygote_main(sock):
                 except InterruptedError:
                     continue
             sock.send(json.dumps({"status": status}).encode())
-        for fd in fds[2:] if op == "fork" else fds[1:] if op == "inputs" else fds:
+        for fd in fds[3:] if op == "fork" else fds[1:] if op == "inputs" else fds:
             try:
                 os.close(fd)
             except OSError:
@@ -887,13 +1046,20 @@ class Server:
         deadline = t0 + float(job.get("deadline", 60))
         jobfd = os.memfd_create("job", os.MFD_CLOEXEC)
         rfd, wfd = os.pipe()
+        cfd, ctl = os.pipe()  # control: the position of a test set to skip (then SIGUSR1)
+        os.set_blocking(ctl, False)
         try:
             _write_fd(jobfd, line)
-            self.to_zygote({"op": "fork", "key": job.get("key")}, [jobfd, wfd])
+            self.to_zygote({"op": "fork", "key": job.get("key")}, [jobfd, wfd, cfd])
         finally:
             os.close(jobfd)
             os.close(wfd)
-        pid = self.from_zygote(ZYGOTE_REPLY_S)["pid"]
+            os.close(cfd)
+        try:
+            pid = self.from_zygote(ZYGOTE_REPLY_S)["pid"]
+        except BaseException:
+            os.close(ctl)
+            raise
         self.sel.register(rfd, selectors.EVENT_READ, "child")
         self.sel.register(self.zsock.fileno(), selectors.EVENT_READ, "zygote")
         buf = bytearray()
@@ -934,10 +1100,18 @@ class Server:
                         self.read_stdin()
                         if self.eof and reason is None:
                             reason = "stopped"
-                        for msg in [m for m in self.pending if m.get("op") == "stop"]:
+                        for msg in [m for m in self.pending if m.get("op") in ("stop", "skip")]:
                             self.pending.remove(msg)
-                            if msg.get("id") == jid and reason is None:
+                            if msg.get("id") != jid or reason is not None:
+                                continue
+                            if msg.get("op") == "stop":
                                 reason = "stopped"
+                            elif status is None and kill_deadline is None:
+                                try:
+                                    os.write(ctl, bytes((int(msg.get("set", 0)) & 0xFF,)))
+                                    os.kill(pid, signal.SIGUSR1)
+                                except OSError:
+                                    pass
                     elif key.data == "zygote":
                         msg = self.zsock.recv(4096)
                         if not msg:
@@ -985,11 +1159,12 @@ class Server:
                 except (KeyError, ValueError):
                     pass
             os.close(rfd)
+            os.close(ctl)
         elapsed = time.monotonic() - t0
         if (reason is None and closed_before_exit and isinstance(status, int) and os.WIFSIGNALED(status)
                 and os.WTERMSIG(status) == signal.SIGKILL):
             reason = "pipe-closed"  # it was not exiting: we killed it when it closed its pipe
-        end = {"id": jid, "ev": "end", "reason": reason or "exit", "elapsed": elapsed}
+        end = {"id": jid, "ev": "end", "reason": reason or "exit", "elapsed": elapsed, "t0": t0}
         if detail:
             end["detail"] = detail
         if isinstance(status, int) and status >= 0:
@@ -1008,7 +1183,7 @@ class Server:
             if msg is None:
                 return
             op = msg.get("op")
-            if op == "stop":
+            if op in ("stop", "skip"):
                 continue  # job already finished
             if op == "inputs":
                 self.send_inputs(msg)

@@ -48,7 +48,7 @@ export function evalPlusVariant(
         : f.completionPromptShape,
       extraction: chat
         ? 'EvalPlus sanitize(response, entry_point): longest parseable chunk + dependency closure'
-        : 'EvalPlus sanitize(prompt + completion, entry_point); replayed `solution` used as-is',
+        : 'EvalPlus sanitize(prompt + completion, entry_point); replayed `solution` / prompt + replayed `completion` used as-is',
       executed: `EvalPlus base + plus inputs (${f.datasetLabel}); plus = base AND plus; outputs compared outside the sandbox`,
       timeouts: 'per input max(4 s, 4 x ground-truth time) (EvalPlus rule, in src/sandbox)',
       datasets: [f.datasetId],
@@ -65,6 +65,8 @@ export function evalPlusVariant(
         buildProgram: async (item, g, sanitizer) => {
           const text = g.text ?? '';
           if (g.textIsSolution) return text;
+          // evalplus.evaluate runs a sample file's prompt + completion verbatim (docs/fidelity.md#evalplus)
+          if (g.textIsReplayedCompletion) return item.data.prompt + text;
           return sanitizer.sanitize(chat ? text : item.data.prompt + text, item.data.entryPoint);
         },
       }),
