@@ -76,7 +76,7 @@ describe('HumanEval+ replay of EvalPlus completions (module-level code that rais
         task: 'humanevalplus',
         itemId: p.taskId,
       } as RequestRecord;
-      const [g] = await replay.generate(req, [p.k]);
+      const [g] = await replay.generate(req);
       expect(g.textIsReplayedCompletion).toBe(true);
       const v = await scorer.score(byId.get(p.taskId)!, g, { options });
       expect(v.scores, p.taskId).toEqual({ base: 0, plus: 0 });
