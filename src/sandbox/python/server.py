@@ -288,44 +288,74 @@ def _canon_number(x):
     return int.__index__(x)
 
 
-def _canon_text(v, depth=0):
-    """A text such that, for values built from list, tuple, str, int, float (no NaN) and bool/None, two values
-    have equal texts iff they are == in Python. Raises _NotCanonical for anything else (dict, set, bytes, NaN, ...):
-    such a value can only be compared in full."""
+_CHUNK = 4096
+_SEQUENCES = frozenset((list, tuple))
+_chain = itertools.chain
+
+
+def _canon_feed(v, put, depth):
+    """Feed an ==-canonical text of `v` to put(): for values built from list, tuple, str, int, float (no NaN) and
+    bool/None, two values give equal texts iff they are == in Python. Raises _NotCanonical for anything else (dict,
+    set, bytes, NaN, ...): such a value can only be compared in full. Streams: large lists never become one string."""
     if depth > MAX_DEPTH:
         raise _NotCanonical()
     t = type(v)
     if t is str:
-        return repr(v)
+        put(repr(v))
+        return
     if t is int or t is bool or t is float:
-        return repr(_canon_number(v))
+        put(repr(_canon_number(v)))
+        return
     if v is None:
-        return "None"
+        put("None")
+        return
     if t is list or t is tuple:
-        ts = set(map(type, v))
-        if ts <= _REPR_CANONICAL:
-            return repr(v)
-        if ts <= _NUMBERS:
-            items = list(map(_canon_number, v))
-            return repr(items if t is list else tuple(items))
-        inner = ", ".join([_canon_text(x, depth + 1) for x in v])
-        if t is list:
-            return "[" + inner + "]"
-        return "(" + inner + ("," if len(v) == 1 else "") + ")"
+        put("[" if t is list else "(")
+        n = len(v)
+        for start in range(0, n, _CHUNK):
+            chunk = list(v[start:start + _CHUNK])
+            if start:
+                put(", ")
+            ts = set(map(type, chunk))
+            if ts <= _REPR_CANONICAL:
+                put(repr(chunk)[1:-1])  # repr of int/str/None items is canonical: C-level
+            elif ts <= _SEQUENCES and set(map(type, _chain(*chunk))) <= _REPR_CANONICAL:
+                put(repr(chunk)[1:-1])  # lists/tuples of such items (e.g. combinations): their repr too
+            elif ts <= _NUMBERS:
+                put(repr(list(map(_canon_number, chunk)))[1:-1])
+            else:
+                first = True
+                for x in chunk:
+                    if not first:
+                        put(", ")
+                    first = False
+                    _canon_feed(x, put, depth + 1)
+        if t is tuple and n == 1:
+            put(",")
+        put("]" if t is list else ")")
+        return
     # subclasses that compare like their base (namedtuple, IntEnum without __eq__, str subclasses, ...)
     if isinstance(v, bool) or (isinstance(v, int) and _plain_subclass(t, int)):
-        return repr(int.__index__(v))
-    if isinstance(v, float) and _plain_subclass(t, float):
-        return repr(_canon_number(float.__float__(v)))
-    if isinstance(v, str) and _plain_subclass(t, str):
-        return repr(str.__str__(v))
-    if isinstance(v, list) and _plain_subclass(t, list):
-        return _canon_text(list(list.__iter__(v)), depth)
-    if isinstance(v, tuple) and _plain_subclass(t, tuple):
-        return _canon_text(tuple(tuple.__iter__(v)), depth)
-    if t is complex and complex.__getattribute__(v, "imag") == 0:
-        return repr(_canon_number(complex.__getattribute__(v, "real")))  # (2+0j) == 2
-    raise _NotCanonical()
+        put(repr(int.__index__(v)))
+    elif isinstance(v, float) and _plain_subclass(t, float):
+        put(repr(_canon_number(float.__float__(v))))
+    elif isinstance(v, str) and _plain_subclass(t, str):
+        put(repr(str.__str__(v)))
+    elif isinstance(v, list) and _plain_subclass(t, list):
+        _canon_feed(list(list.__iter__(v)), put, depth)
+    elif isinstance(v, tuple) and _plain_subclass(t, tuple):
+        _canon_feed(tuple(tuple.__iter__(v)), put, depth)
+    elif t is complex and complex.__getattribute__(v, "imag") == 0:
+        put(repr(_canon_number(complex.__getattribute__(v, "real"))))  # (2+0j) == 2
+    else:
+        raise _NotCanonical()
+
+
+def _canon_text(v):
+    """The whole canonical text (tests; digest() streams it into the hash instead)."""
+    parts = []
+    _canon_feed(v, parts.append, 0)
+    return "".join(parts)
 
 
 def digest(value):
@@ -336,12 +366,16 @@ def digest(value):
     correct output needs that output, i.e. solving the task."""
     import hashlib as _h
 
+    h = _h.sha256()
+
+    def put(text):
+        h.update(text.encode("utf-8", "surrogatepass"))
+
     try:
-        text = _canon_text(value)
+        _canon_feed(value, put, 0)
+        return "c:" + h.hexdigest()
     except (_NotCanonical, RecursionError):
-        text = None
-    if text is not None:
-        return "c:" + _h.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        pass
     h = _h.sha256()
     t = type(value)
     if t is list or t is tuple:
@@ -767,7 +801,10 @@ def child_ground_truth(job, inputs, send):
         if job.get("notNone"):
             out = out is not None  # EvalPlus trusted_exec(output_not_none=True)
         if digest_large and _large(out):
-            d = digest(out)
+            try:
+                d = digest(out)
+            except Exception:  # e.g. MemoryError: keep the output in full (or its repr digest, if too large)
+                d = ""
             if d.startswith("c:"):
                 send({"i": i, "t": dt, "h": d})
                 continue
