@@ -4,7 +4,7 @@
  * ../shared/reference/evalplus-speed-anchor: 164 greedy Llama-3.1-70B-Instruct samples and 3,280 CodeGen-16B
  * samples (n=20), with EvalPlus HEAD's own verdicts.
  *
- *   npm run build && node bench/scoring-anchor.mjs [--runs 3] [--sets greedy,n20] [--skip-gt]
+ *   npm run build && node bench/scoring-anchor.mjs [--runs 3] [--gt-runs 3] [--sets greedy,n20] [--skip-gt]
  *        [--evalplus-python /usr/bin/python3 --evalplus-src /path/to/dir/containing/evalplus] [--workers 2]
  *
  * Per run and set: wall time of scoring with a warm ground-truth cache, verdicts against EvalPlus's (listing every
@@ -45,7 +45,9 @@ const opt = (name, dflt) => {
 const runs = Number(opt('--runs', '3'));
 const workers = Number(opt('--workers', '2'));
 const setNames = opt('--sets', 'greedy,n20').split(',');
+// cold ground-truth runs (each one empties the cache); --skip-gt = one cold run, not reported
 const skipGt = args.includes('--skip-gt');
+const gtRuns = Number(opt('--gt-runs', String(runs)));
 const evalplusPython = opt('--evalplus-python', null);
 const evalplusSrc = opt('--evalplus-src', null);
 
@@ -278,7 +280,7 @@ const results = {
 };
 let cacheDir;
 if (!skipGt) {
-  for (let i = 0; i < runs; i++) {
+  for (let i = 0; i < gtRuns; i++) {
     const g = await groundTruthCold();
     console.error(`[ground truth, cold] ${JSON.stringify(g)}`);
     results.groundTruth.push(g);
