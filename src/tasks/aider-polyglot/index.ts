@@ -40,6 +40,8 @@ export const EXCLUDED: Record<string, string> = {
   'java/hangman': 'needs RxJava, which Debian does not package (no Maven Central offline)',
   'java/mazy-mice':
     "its test calls AssertJ's 2D-array assertions (hasDimensions, AssertJ >= 3.17); Debian ships AssertJ 3.14, so the test does not compile",
+  'java/rest-api':
+    'its test imports org.json (JSONObject), which is not on the classpath (javac gets JUnit 5 and AssertJ only)',
   'rust/gigasecond': 'needs the `time` crate (crates.io unreachable offline)',
   'rust/grep': 'needs the `anyhow` crate (crates.io unreachable offline)',
   'rust/simple-cipher': 'needs the `rand` crate (crates.io unreachable offline)',
