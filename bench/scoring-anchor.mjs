@@ -93,7 +93,9 @@ function loadSet(name) {
     const candidates = [r.solution, prompts.get(r.task_id) + (r.completion ?? ''), r.completion];
     const hit = candidates.map((c) => byProgram.get(`${r.task_id}\0${c}`)).find(Boolean);
     if (!hit) throw new Error(`${name}: no EvalPlus verdict for ${r.task_id} #${k}`);
-    return { key: `${r.task_id}#${k}`, taskId: r.task_id, program: hit.solution, ref: hit };
+    // `candidates`: the texts an EvalPlus version may record as `solution` for this sample (versions differ:
+    // the anchor's HEAD recorded the completion of these full-program samples, other versions prompt + completion)
+    return { key: `${r.task_id}#${k}`, taskId: r.task_id, program: hit.solution, ref: hit, candidates };
   });
   return { name, samples, file: join(ANCHOR, s.samples) };
 }
@@ -259,7 +261,7 @@ async function runEvalPlus(set) {
     for (const r of list) byProgram.set(`${r.task_id}\0${r.solution}`, r);
   let differFromAnchor = 0;
   for (const s of set.samples) {
-    const r = byProgram.get(`${s.taskId}\0${s.program}`);
+    const r = [s.program, ...s.candidates].map((c) => byProgram.get(`${s.taskId}\0${c}`)).find(Boolean);
     if (!r || r.base_status !== s.ref.base_status || r.plus_status !== s.ref.plus_status) differFromAnchor++;
   }
   rmSync(dir, { recursive: true, force: true });
