@@ -374,9 +374,10 @@ export class ResultsDb {
         sampleStatus(v.scores, true, metrics[v.task]?.primary),
         v.reason ?? null,
         str(v.extracted),
-        // The outcome (e.g. truncated-in-reasoning) rides in details: compare can leave those samples out.
+        // The verdict's outcome (e.g. truncated-in-reasoning) rides in details under its own key (a task's own
+        // details.outcome, e.g. SWE-bench's "resolved", stays as it is): compare can leave those samples out.
         v.details || v.outcome
-          ? JSON.stringify(v.outcome ? { ...v.details, outcome: v.outcome } : v.details)
+          ? JSON.stringify(v.outcome ? { ...v.details, verdictOutcome: v.outcome } : v.details)
           : null,
         v.error ?? null,
       );
@@ -474,7 +475,7 @@ export class ResultsDb {
     for (const r of rows) {
       if (filter.excludeItems?.has(r.id)) continue;
       const details = r.d ? (JSON.parse(r.d) as Record<string, unknown>) : undefined;
-      if (filter.excludeOutcome && details?.outcome === filter.excludeOutcome) continue;
+      if (filter.excludeOutcome && details?.verdictOutcome === filter.excludeOutcome) continue;
       let arr = byItem.get(r.id);
       if (!arr) byItem.set(r.id, (arr = []));
       arr.push({ sampleIndex: r.i, scores: JSON.parse(r.s), ...(details ? { details } : {}) });
@@ -496,7 +497,7 @@ export class ResultsDb {
       this.db
         .prepare(
           `SELECT COUNT(*) AS n FROM samples WHERE run_id = ? AND task = ? AND scores_json IS NOT NULL
-           AND json_extract(details_json, '$.outcome') = ?`,
+           AND json_extract(details_json, '$.verdictOutcome') = ?`,
         )
         .get(runId, task, outcome) as { n: number }
     ).n;
