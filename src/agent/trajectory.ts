@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EvalkitError } from '../util/errors.js';
-import type { AgentBudgets, AgentExit, TrajectoryStep } from './loop.js';
+import type { AgentBudgets, AgentResult, TrajectoryStep } from './loop.js';
 import type { AgentMessage } from './model.js';
 
 /** Where a sample's agent trajectory is written (the stem; the loop appends `.jsonl`). */
@@ -16,17 +16,8 @@ export function trajectoryStem(runDir: string, task: string, itemId: string, sam
   return join(runDir, 'trajectories', safe(task), `${safe(itemId)}__${sampleIndex}`);
 }
 
-export interface TrajectoryEnd {
-  exit: AgentExit;
-  turns: number;
-  toolCalls: number;
-  malformedCalls: number;
-  usage: { promptTokens: number; completionTokens: number };
-  wallMs: number;
-  error?: string;
-  patch: string;
-  at: string;
-}
+/** The `end` record: the episode's result without its messages (those are the `step` records), and when. */
+export type TrajectoryEnd = Omit<AgentResult, 'messages'> & { at: string };
 
 export interface Trajectory {
   path: string;

@@ -114,22 +114,7 @@ export function pairedBootstrap(
       if (m >= 0) ge0++;
     }
   }
-  stats.sort();
-  let mu = 0;
-  for (let r = 0; r < B; r++) mu += stats[r];
-  mu /= B;
-  let ss = 0;
-  for (let r = 0; r < B; r++) ss += (stats[r] - mu) ** 2;
-  const alpha = 1 - level;
-  return {
-    diff,
-    ci95: [quantile(stats, alpha / 2), quantile(stats, 1 - alpha / 2)],
-    stderr: Math.sqrt(ss / (B - 1)),
-    p: Math.min(1, (2 * Math.min(le0, ge0)) / B),
-    resamples: B,
-    seed,
-    method: used,
-  };
+  return summarizeBootstrap(stats, { diff, le0, ge0, level, seed, method: used });
 }
 
 /**
@@ -172,21 +157,37 @@ export function pairedWeightedBootstrap(
     if (m <= 0) le0++;
     if (m >= 0) ge0++;
   }
+  return summarizeBootstrap(stats, { diff, le0, ge0, level, seed, method: 'indices' });
+}
+
+/** Percentile CI, bootstrap standard error and two-sided sign p-value of B resampled statistics. */
+function summarizeBootstrap(
+  stats: Float64Array,
+  o: {
+    diff: number;
+    le0: number;
+    ge0: number;
+    level: number;
+    seed: number;
+    method: PairedBootstrapResult['method'];
+  },
+): PairedBootstrapResult {
+  const B = stats.length;
   stats.sort();
   let mu = 0;
   for (let r = 0; r < B; r++) mu += stats[r];
   mu /= B;
   let ss = 0;
   for (let r = 0; r < B; r++) ss += (stats[r] - mu) ** 2;
-  const alpha = 1 - level;
+  const alpha = 1 - o.level;
   return {
-    diff,
+    diff: o.diff,
     ci95: [quantile(stats, alpha / 2), quantile(stats, 1 - alpha / 2)],
     stderr: Math.sqrt(ss / (B - 1)),
-    p: Math.min(1, (2 * Math.min(le0, ge0)) / B),
+    p: Math.min(1, (2 * Math.min(o.le0, o.ge0)) / B),
     resamples: B,
-    seed,
-    method: 'indices',
+    seed: o.seed,
+    method: o.method,
   };
 }
 
