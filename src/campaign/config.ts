@@ -19,37 +19,16 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import { z } from 'zod';
-import type { ModelSpec } from '../models/spec.js';
+import { modelSpecSchema, type ModelSpec } from '../models/spec.js';
 import type { RunOptions } from '../types.js';
 import { EvalkitError } from '../util/errors.js';
-import { BUDGET_APIS, checkBudgetApi, REASONING_EFFORTS } from '../reasoning/token-budget.js';
-
-const modelSchema = z
-  .object({
-    model: z.string().regex(/^(openai|vllm|gguf):/, 'must start with openai:, vllm: or gguf:'),
-    modelName: z.string().optional(),
-    endpoints: z.array(z.string()).optional(),
-    apiKey: z.string().optional(),
-    concurrency: z.number().int().positive().optional(),
-    maxRetries: z.number().int().nonnegative().optional(),
-    requestTimeoutMs: z.number().int().positive().optional(),
-    stream: z.boolean().optional(),
-    cache: z.boolean().optional(),
-    cacheDir: z.string().optional(),
-    olmesParity: z.boolean().optional(),
-    maxLength: z.number().int().positive().optional(),
-    stopsAfterReasoning: z.boolean().optional(),
-    budgetApi: z.enum(BUDGET_APIS).optional(),
-    vllm: z.record(z.string(), z.unknown()).optional(),
-    gguf: z.record(z.string(), z.unknown()).optional(),
-  })
-  .strict();
+import { checkBudgetApi, REASONING_EFFORTS } from '../reasoning/token-budget.js';
 
 const checkpointSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only'),
     description: z.string().optional(),
-    model: modelSchema.optional(),
+    model: modelSpecSchema.optional(),
     run: z.string().optional(),
     tasks: z.array(z.string()).optional(),
   })

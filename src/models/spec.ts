@@ -6,7 +6,69 @@
  *   vllm:/path/to/checkpoint            managed `vllm serve` child process (src/models/vllm)
  *   gguf:/path/model.gguf               embedded llama.cpp in a child process (src/models/llama-cpp)
  *   gguf:hf:<owner>/<repo>/<file.gguf>  same, downloaded into the cache first
+ *
+ * `modelSpecSchema` is the one option schema for a model: the CLI (`run`) validates the ModelSpec it builds from
+ * flags with it, and a campaign's `checkpoints[].model` is parsed by it, so the two cannot drift apart.
  */
+import { z } from 'zod';
+import { BUDGET_APIS } from '../reasoning/token-budget.js';
+import { EvalkitError } from '../util/errors.js';
+
+/** Model kinds evalkit can evaluate, as the prefix of `--model` / `model:`. */
+export const MODEL_KIND_PATTERN = /^(openai|vllm|gguf):/;
+
+/** Every user-settable ModelSpec field (not the runtime ones: onRetry, runDir), strictly: a typo is an error. */
+export const modelSpecSchema = z
+  .object({
+    model: z.string().regex(MODEL_KIND_PATTERN, 'must start with openai:, vllm: or gguf:'),
+    modelName: z.string().optional(),
+    endpoints: z.array(z.string()).optional(),
+    apiKey: z.string().optional(),
+    concurrency: z.number().int().positive().optional(),
+    maxRetries: z.number().int().nonnegative().optional(),
+    retryDelayMs: z.number().int().nonnegative().optional(),
+    requestTimeoutMs: z.number().int().positive().optional(),
+    stream: z.boolean().optional(),
+    cache: z.boolean().optional(),
+    cacheDir: z.string().optional(),
+    olmesParity: z.union([z.boolean(), z.literal('marked')]).optional(),
+    maxLength: z.number().int().positive().optional(),
+    eosToken: z.string().optional(),
+    stopsAfterReasoning: z.boolean().optional(),
+    budgetApi: z.enum(BUDGET_APIS).optional(),
+    vllm: z
+      .object({
+        tensorParallelSize: z.number().int().positive().optional(),
+        dataParallelSize: z.number().int().positive().optional(),
+        maxModelLen: z.number().int().positive().optional(),
+        extraArgs: z.array(z.string()).optional(),
+        healthTimeoutMs: z.number().int().positive().optional(),
+        executable: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+    gguf: z
+      .object({
+        threads: z.number().int().positive().optional(),
+        contextSize: z.number().int().positive().optional(),
+        gpuLayers: z.number().int().nonnegative().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+/** Checks a ModelSpec built from CLI flags against the same schema a campaign uses; one line naming the field. */
+export function checkModelSpec(spec: ModelSpec, where: string): void {
+  const { onRetry: _onRetry, runDir: _runDir, ...settable } = spec;
+  const r = modelSpecSchema.safeParse(settable);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const path = issue.path.join('.');
+    throw new EvalkitError(`${where}: model${path ? `.${path}` : ''}: ${issue.message}`);
+  }
+}
+
 export interface ModelSpec {
   /** The --model string as given. */
   model: string;

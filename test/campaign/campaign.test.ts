@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { campaignStatus, formatStatus, runCampaign } from '../../src/campaign/campaign.js';
 import { loadCampaign, parseCampaign } from '../../src/campaign/config.js';
+import { checkModelSpec } from '../../src/models/spec.js';
 import { writeSyntheticRun } from '../../src/store/db/synthetic-runs.js';
 
 describe('campaign config', () => {
@@ -23,6 +24,38 @@ describe('campaign config', () => {
     expect(() =>
       parseCampaign('name: x\nsuite: [a]\nbogus: 1\ncheckpoints:\n  - {name: p, run: r}\n', 'c.yaml'),
     ).toThrow(/bogus/);
+  });
+
+  it('model options: one schema for campaign YAML and the CLI; a misspelt engine option is an error in both', () => {
+    const yaml = (model: string) => `name: x\nsuite: [a]\ncheckpoints:\n  - name: p\n    model: ${model}\n`;
+    // every option the CLI's `run` can set is accepted in YAML, nested engine options included
+    const ok = parseCampaign(
+      yaml(
+        '{ model: "vllm:/ckpt/rl", modelName: rl, retryDelayMs: 500, eosToken: "</s>", olmesParity: marked, ' +
+          'vllm: { tensorParallelSize: 8, extraArgs: ["--enforce-eager"] }, gguf: { threads: 1 } }',
+      ),
+      'c.yaml',
+    );
+    expect(ok.checkpoints[0].model).toMatchObject({
+      retryDelayMs: 500,
+      eosToken: '</s>',
+      olmesParity: 'marked',
+      vllm: { tensorParallelSize: 8, extraArgs: ['--enforce-eager'] },
+    });
+    // a typo inside the engine options used to pass silently (loose record)
+    expect(() =>
+      parseCampaign(yaml('{ model: "vllm:/ckpt/rl", vllm: { tensorParalelSize: 8 } }'), 'c.yaml'),
+    ).toThrow(/c\.yaml:5: checkpoints\.0\.model\.vllm: Unrecognized key: "tensorParalelSize"/);
+    // the CLI checks the ModelSpec it builds from flags against the same schema
+    expect(() => checkModelSpec({ model: 'openai:http://x/v1', concurrency: 0 }, 'evalkit run')).toThrow(
+      /^evalkit run: model\.concurrency: /,
+    );
+    expect(() =>
+      checkModelSpec(
+        { model: 'vllm:/c', vllm: { tensorParallelSize: 8, maxModelLen: undefined } },
+        'evalkit run',
+      ),
+    ).not.toThrow();
   });
 
   it('status matrix and run: evaluates only missing cells, skips done ones, never touches imported run dirs', async () => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { RunOptions } from '../../types.js';
 import { resolve } from 'node:path';
-import type { ModelSpec } from '../../models/spec.js';
+import { checkModelSpec, MODEL_KIND_PATTERN, type ModelSpec } from '../../models/spec.js';
 import { createProgress } from '../../runner/progress.js';
 import { runEvaluation } from '../../runner/run.js';
 import { parseShard } from '../../runner/shard.js';
@@ -136,9 +136,10 @@ export function register(program: Command): void {
       },
       gguf: { threads: o.threads },
     };
-    if (!/^(openai|vllm|gguf):/.test(model.model)) {
+    if (!MODEL_KIND_PATTERN.test(model.model)) {
       throw new EvalkitError(`--model must start with openai:, vllm: or gguf: (got "${model.model}")`);
     }
+    checkModelSpec(model, 'evalkit run'); // the schema campaign YAML uses too (src/models/spec.ts)
     const controller = new AbortController();
     let interrupts = 0;
     const onSigint = () => {
