@@ -1,6 +1,6 @@
 /** Write an imported run as an evalkit run directory (manifest, requests, generations, verdicts, metrics). */
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { writeCompleteRunDir } from '../store/run-dir.js';
 import type { GenerationRecord, RequestRecord, RunManifest, TaskMetrics, VerdictRecord } from '../types.js';
 import { EvalkitError } from '../util/errors.js';
 import type { ConfigCheck } from './config-check.js';
@@ -32,7 +32,6 @@ export function writeImportedRun(
   if (existsSync(outDir) && readdirSync(outDir).length && !args.force) {
     throw new EvalkitError(`${outDir} exists and is not empty; choose another --out or pass --force`);
   }
-  mkdirSync(outDir, { recursive: true });
   const now = new Date().toISOString();
   const manifest: RunManifest & { imported: Record<string, unknown> } = {
     evalkit: { version: 'import', gitCommit: null },
@@ -60,23 +59,12 @@ export function writeImportedRun(
       ...(args.extra ?? {}),
     },
   };
-  const lines = (xs: unknown[]) => (xs.length ? xs.map((x) => JSON.stringify(x)).join('\n') + '\n' : '');
-  writeFileSync(join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-  writeFileSync(join(outDir, 'requests.jsonl'), lines(args.tasks.flatMap((t) => t.requests)));
-  writeFileSync(join(outDir, 'generations.jsonl'), lines(args.tasks.flatMap((t) => t.generations)));
-  writeFileSync(join(outDir, 'verdicts.jsonl'), lines(args.tasks.flatMap((t) => t.verdicts)));
-  writeFileSync(
-    join(outDir, 'metrics.json'),
-    JSON.stringify(
-      {
-        evalkit: manifest.evalkit,
-        runId: args.runId,
-        model: args.model,
-        computedAt: now,
-        tasks: Object.fromEntries(args.tasks.map((t) => [t.name, t.metrics])),
-      },
-      null,
-      2,
-    ) + '\n',
-  );
+  writeCompleteRunDir(outDir, {
+    manifest,
+    requests: args.tasks.flatMap((t) => t.requests),
+    generations: args.tasks.flatMap((t) => t.generations),
+    verdicts: args.tasks.flatMap((t) => t.verdicts),
+    tasks: Object.fromEntries(args.tasks.map((t) => [t.name, t.metrics])),
+    computedAt: now,
+  });
 }

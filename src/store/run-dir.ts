@@ -23,7 +23,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { mkdir, open as openFile, readFile, rename, rm } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
+import { createReadStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { GenerationRecord, RequestRecord, RunManifest, TaskMetrics, VerdictRecord } from '../types.js';
@@ -43,6 +43,37 @@ export interface MetricsFile {
   model: RunManifest['model'];
   computedAt: string;
   tasks: Record<string, TaskMetrics>;
+}
+
+/**
+ * Writes a whole run directory at once (importers, synthetic test runs): the same five files, names and metrics
+ * header the runner writes record by record, so every reader (index, merge, rescore, viewer) sees one format.
+ */
+export function writeCompleteRunDir(
+  dir: string,
+  run: {
+    manifest: RunManifest;
+    requests: unknown[];
+    generations: unknown[];
+    verdicts: unknown[];
+    tasks: Record<string, TaskMetrics>;
+    computedAt: string;
+  },
+): void {
+  const lines = (xs: unknown[]) => (xs.length ? xs.map((x) => JSON.stringify(x)).join('\n') + '\n' : '');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, RUN_FILES.manifest), JSON.stringify(run.manifest, null, 2) + '\n');
+  writeFileSync(join(dir, RUN_FILES.requests), lines(run.requests));
+  writeFileSync(join(dir, RUN_FILES.generations), lines(run.generations));
+  writeFileSync(join(dir, RUN_FILES.verdicts), lines(run.verdicts));
+  const metrics: MetricsFile = {
+    evalkit: run.manifest.evalkit,
+    runId: run.manifest.runId,
+    model: run.manifest.model,
+    computedAt: run.computedAt,
+    tasks: run.tasks,
+  };
+  writeFileSync(join(dir, RUN_FILES.metrics), JSON.stringify(metrics, null, 2) + '\n');
 }
 
 /** Append-only JSONL writer; one write per record. */

@@ -4,8 +4,7 @@
  * a run with `effect` δ passes each sample with probability clamp(p_i + δ). Two runs made with the same
  * `itemSeed` share the items and their p_i, so their true mean difference is known.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeCompleteRunDir } from '../run-dir.js';
 import type {
   GenerationRecord,
   RequestRecord,
@@ -56,12 +55,11 @@ export function writeSyntheticRun(
   dir: string,
   spec: SyntheticRunSpec,
 ): { metrics: Record<string, TaskMetrics> } {
-  mkdirSync(dir, { recursive: true });
   const rnd = mulberry32(spec.sampleSeed ?? 7);
   const now = new Date('2025-01-01T00:00:00Z').toISOString();
-  const reqLines: string[] = [];
-  const genLines: string[] = [];
-  const verLines: string[] = [];
+  const reqs: RequestRecord[] = [];
+  const gens: GenerationRecord[] = [];
+  const vers: VerdictRecord[] = [];
   const metrics: Record<string, TaskMetrics> = {};
   const filler = 'x'.repeat(Math.max(0, (spec.textLength ?? 200) - 40));
   for (const t of spec.tasks) {
@@ -80,7 +78,7 @@ export function writeSyntheticRun(
         prompt: { kind: 'completion', text: `def f_${i}(x):\n    """Return item ${i}."""\n` },
         params: { n: t.n, temperature: t.n > 1 ? 0.8 : 0, top_p: 0.95, max_tokens: 512, stop: ['\ndef '] },
       };
-      reqLines.push(JSON.stringify(req));
+      reqs.push(req);
       const prob = Math.min(1, Math.max(0, p[i] + (t.effect ?? 0)));
       items.push({
         id: itemId,
@@ -97,7 +95,7 @@ export function writeSyntheticRun(
           text: `    return ${i} + ${s}  # ${pass ? 'ok' : 'bug'} ${filler}`,
           finishReason: 'stop',
         };
-        genLines.push(JSON.stringify(g));
+        gens.push(g);
         const v: VerdictRecord = {
           requestId,
           task: t.name,
@@ -107,7 +105,7 @@ export function writeSyntheticRun(
           extracted: `return ${i} + ${s}`,
           ...(pass ? {} : { reason: `assertion failed on input ${i}: expected ${i} got ${i + s + 1}` }),
         };
-        verLines.push(JSON.stringify(v));
+        vers.push(v);
         verdicts.push(v);
       }
     }
@@ -146,23 +144,13 @@ export function writeSyntheticRun(
     options: { seed: 1234 },
     sessions: [],
   };
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
-  writeFileSync(join(dir, 'requests.jsonl'), reqLines.join('\n') + '\n');
-  writeFileSync(join(dir, 'generations.jsonl'), genLines.join('\n') + '\n');
-  writeFileSync(join(dir, 'verdicts.jsonl'), verLines.join('\n') + '\n');
-  writeFileSync(
-    join(dir, 'metrics.json'),
-    JSON.stringify(
-      {
-        evalkit: manifest.evalkit,
-        runId: spec.runId,
-        model: manifest.model,
-        computedAt: now,
-        tasks: metrics,
-      },
-      null,
-      2,
-    ),
-  );
+  writeCompleteRunDir(dir, {
+    manifest,
+    requests: reqs,
+    generations: gens,
+    verdicts: vers,
+    tasks: metrics,
+    computedAt: now,
+  });
   return { metrics };
 }
