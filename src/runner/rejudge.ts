@@ -5,10 +5,9 @@
  * cache, so resuming an interrupted re-judging (or re-judging twice) asks the judge server nothing it answered.
  */
 import { copyFileSync, existsSync, readdirSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { judgeIdentityConflict, judgesIdentity, type JudgeSpec } from '../judge/spec.js';
-import { readManifest, RUN_FILES, writeJsonAtomic } from '../store/run-dir.js';
+import { newSession, readManifest, RUN_FILES, writeJsonAtomic } from '../store/run-dir.js';
 import { prepareWritableDir } from '../store/writable-dir.js';
 import type { RunManifest, RunOptions, TaskMetrics } from '../types.js';
 import { EvalkitError } from '../util/errors.js';
@@ -42,13 +41,7 @@ export async function rejudgeRun(spec: RejudgeSpec): Promise<Record<string, Task
     );
   const options: RunOptions = { ...spec.options, judges: spec.judges };
   const now = new Date().toISOString();
-  const session = {
-    startedAt: now,
-    endedAt: null,
-    command: spec.command ?? 'evalkit score --judge',
-    host: hostname(),
-    pid: process.pid,
-  };
+  const session = newSession(spec.command ?? 'evalkit score --judge');
   const manifestPath = join(out, RUN_FILES.manifest);
   if (existsSync(manifestPath)) {
     const m = await readManifest(out);

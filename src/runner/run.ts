@@ -10,7 +10,6 @@
  */
 import { withTokenBudget } from '../reasoning/token-budget.js';
 import { existsSync, unlinkSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DatasetResolver } from '../datasets/registry.js';
 import { answerForScoring } from '../reasoning/answer.js';
@@ -22,6 +21,7 @@ import {
 import { modelIdentity, type ModelSpec } from '../models/spec.js';
 import {
   loadRunState,
+  newSession,
   openRunLogs,
   readManifest,
   RUN_FILES,
@@ -209,13 +209,7 @@ async function openManifest(
   loaded: LoadedTask[],
 ): Promise<RunManifest> {
   const now = new Date().toISOString();
-  const session = {
-    startedAt: now,
-    endedAt: null,
-    command: spec.command ?? 'evalkit run',
-    host: hostname(),
-    pid: process.pid,
-  };
+  const session = newSession(spec.command ?? 'evalkit run');
   const tasks = loaded.map((l) => ({
     name: l.task.name,
     family: l.task.family,

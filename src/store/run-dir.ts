@@ -24,6 +24,7 @@ import {
 } from 'node:fs';
 import { mkdir, open as openFile, readFile, rename, rm } from 'node:fs/promises';
 import { createReadStream, mkdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { GenerationRecord, RequestRecord, RunManifest, TaskMetrics, VerdictRecord } from '../types.js';
@@ -43,6 +44,11 @@ export interface MetricsFile {
   model: RunManifest['model'];
   computedAt: string;
   tasks: Record<string, TaskMetrics>;
+}
+
+/** The manifest's record of one evalkit process working on a run (appended at start, closed at the end). */
+export function newSession(command: string): RunManifest['sessions'][number] {
+  return { startedAt: new Date().toISOString(), endedAt: null, command, host: hostname(), pid: process.pid };
 }
 
 /**
