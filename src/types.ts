@@ -58,6 +58,7 @@ export interface GenerationParams {
    * Request shaping the provider applies to reproduce a reference harness's inference. 'olmes' (set by the
    * OLMES-alias variants): prompt without BOS, tokenizer EOS added to the stops, skip_special_tokens false,
    * left truncation to max_length - max_tokens tokens, client-side cut at the first stop (src/models/olmes-shaping.ts).
+   * Applies to completion prompts only; the run option `olmesParity` rewrites it (src/runner/request-shaping.ts).
    */
   shaping?: 'olmes';
 }
@@ -145,7 +146,19 @@ export interface ModelProvider {
    * variant's n; 0 means the item is missing from the samples file (reported, not fatal).
    */
   sampleCount?(task: string, itemId: string): number;
+  /**
+   * Called once by the runner before the first request, with each task variant's prompt format and generation
+   * params: a provider resolves here what those requests need (the EOS string of OLMES-shaped requests), so a
+   * missing setting fails the run before it starts (EvalkitError).
+   */
+  prepare?(variants: ProviderPreparation[]): Promise<void>;
   close?(): Promise<void>;
+}
+
+/** What `ModelProvider.prepare` is told about one task variant of the run. */
+export interface ProviderPreparation {
+  format: 'completion' | 'chat';
+  generation: GenerationParams;
 }
 
 // ───────────────────────────── scoring ─────────────────────────────
@@ -347,6 +360,12 @@ export interface RunOptions {
   budgets?: import('./reasoning/token-budget.js').TokenBudgets;
   /** Model that plays the user in multi-turn tasks with a simulated user (`--simulated-user`). */
   simulatedUser?: import('./judge/spec.js').JudgeSpec;
+  /**
+   * Override of OLMES request shaping (`--olmes-parity` / `--no-olmes-parity`, campaign `options.olmesParity`):
+   * true shapes every completion-format variant, false none; absent = as each variant says (`shaping`).
+   * Applied once to the variants' generation params (src/runner/request-shaping.ts).
+   */
+  olmesParity?: boolean;
   [key: string]: unknown;
 }
 

@@ -132,7 +132,8 @@ export async function runCampaign(
       continue;
     }
     log(`campaign: ${cp.name}: evaluating ${todo.join(', ')} → ${cp.runDir}`);
-    await run({ runDir: cp.runDir, model: cp.model!, tasks: todo, options: c.options });
+    const options = cp.olmesParity === undefined ? c.options : { ...c.options, olmesParity: cp.olmesParity };
+    await run({ runDir: cp.runDir, model: cp.model!, tasks: todo, options });
     done.push({ checkpoint: cp.name, tasks: todo });
     await opts.afterCheckpoint?.(cp, c.checkpoints.indexOf(cp));
   }

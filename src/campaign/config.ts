@@ -28,7 +28,11 @@ const checkpointSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only'),
     description: z.string().optional(),
-    model: modelSpecSchema.optional(),
+    // `model.olmesParity` (true | false | "marked" = the default) is this checkpoint's OLMES request-shaping
+    // override: a run option (RunOptions.olmesParity), not a model setting; accepted here for the checkpoint.
+    model: modelSpecSchema
+      .extend({ olmesParity: z.union([z.boolean(), z.literal('marked')]).optional() })
+      .optional(),
     run: z.string().optional(),
     tasks: z.array(z.string()).optional(),
   })
@@ -49,6 +53,8 @@ const campaignSchema = z
         limit: z.number().int().positive().optional(),
         sandboxWorkers: z.number().int().positive().optional(),
         testDetails: z.boolean().optional(),
+        // OLMES request shaping for every checkpoint: true = all completion variants, false = none (--olmes-parity)
+        olmesParity: z.boolean().optional(),
         // Per-task token budgets: { "<task>" | "*": { reasoningTokens, answerTokens, reasoningEffort } }
         budgets: z
           .record(
@@ -89,6 +95,8 @@ export interface Checkpoint {
   description?: string;
   kind: 'evaluate' | 'run';
   model?: ModelSpec;
+  /** This checkpoint's OLMES request-shaping override (YAML `model.olmesParity`); wins over `options.olmesParity`. */
+  olmesParity?: boolean;
   /** Absolute run directory of this checkpoint. */
   runDir: string;
   tasks: string[];
@@ -152,11 +160,13 @@ export function parseCampaign(text: string, file: string): Campaign {
       );
     }
     names.add(cp.name);
+    const { olmesParity, ...model } = cp.model ?? { model: '' };
     return {
       name: cp.name,
       description: cp.description,
       kind: cp.model ? 'evaluate' : 'run',
-      model: cp.model as ModelSpec | undefined,
+      model: cp.model ? (model as ModelSpec) : undefined,
+      ...(typeof olmesParity === 'boolean' ? { olmesParity } : {}),
       runDir: cp.run ? abs(cp.run) : join(abs(c.runsRoot), c.name, cp.name),
       tasks: cp.tasks ?? c.suite,
     };

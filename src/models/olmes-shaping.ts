@@ -14,7 +14,21 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { GenerationParams, Prompt } from '../types.js';
 import type { HttpClient } from './http-client.js';
+
+/**
+ * Is a request OLMES-shaped? Decided by the request alone: a completion prompt whose params say
+ * `shaping: 'olmes'`. OLMES-alias variants set it; the runner rewrites it once for --olmes-parity /
+ * --no-olmes-parity (src/runner/request-shaping.ts), so the request log, the request cache and the provider
+ * all see the same fact. Chat prompts are never shaped.
+ */
+export function isOlmesShaped(req: {
+  prompt: Pick<Prompt, 'kind'>;
+  params: Pick<GenerationParams, 'shaping'>;
+}): boolean {
+  return req.prompt.kind === 'completion' && req.params.shaping === 'olmes';
+}
 
 /** Root URL (without the /vN suffix) where vLLM serves /tokenize, /detokenize, /tokenizer_info, /health. */
 export function rootUrlOf(baseUrl: string): string {

@@ -21,12 +21,18 @@
  */
 import { applyBudgetToBody, type BudgetApi } from '../reasoning/token-budget.js';
 import { setMaxListeners } from 'node:events';
-import type { GenerateOptions, GenerationRecord, ModelProvider, RequestRecord } from '../types.js';
+import type {
+  GenerateOptions,
+  GenerationRecord,
+  ModelProvider,
+  ProviderPreparation,
+  RequestRecord,
+} from '../types.js';
 import { EvalkitError } from '../util/errors.js';
 import { Limiter } from '../util/limiter.js';
 import { EndpointPool, normalizeBaseUrl, type Endpoint } from './endpoint-pool.js';
 import { HttpAttemptError, HttpClient } from './http-client.js';
-import { mayExceed, resolveEosToken, rootUrlOf } from './olmes-shaping.js';
+import { isOlmesShaped, mayExceed, resolveEosToken, rootUrlOf } from './olmes-shaping.js';
 import { cutAtStopInAnswer } from './stop-strings.js';
 import { RequestCache } from './request-cache.js';
 
@@ -65,16 +71,14 @@ export interface OpenAICompatibleOptions {
   /** Endpoint health: consecutive faults before ejection (only with ≥2 endpoints), first probe cool-down. */
   endpointFailureThreshold?: number;
   endpointCooldownMs?: number;
-  /** Request log-probabilities and record GenerationRecord.logprobSum. Default: on with olmesParity. */
-  logprobs?: boolean;
   /**
-   * OLMES-parity shaping for completion prompts: true = all, 'marked' = only requests with
-   * `params.shaping === 'olmes'` (OLMES-alias variants), false/absent = none.
+   * Request log-probabilities and record GenerationRecord.logprobSum. Default: only for OLMES-shaped requests
+   * (completion prompts whose `params.shaping` is 'olmes', OLMES records `sum_logits`).
    */
-  olmesParity?: boolean | 'marked';
-  /** OLMES max_length (prompt + generation) for left truncation. Default 4096. */
+  logprobs?: boolean;
+  /** OLMES max_length (prompt + generation) for left truncation of OLMES-shaped requests. Default 4096. */
   maxLength?: number;
-  /** EOS string added to stops in parity mode; otherwise discovered (olmes-shaping.ts resolveEosToken). */
+  /** EOS string added to the stops of OLMES-shaped requests; otherwise discovered (olmes-shaping.ts resolveEosToken). */
   eosToken?: string;
   /** Thinking models: stops are not sent to the server, only cut client-side in the answer part. */
   stopsAfterReasoning?: boolean;
@@ -181,7 +185,14 @@ export class OpenAICompatibleProvider implements ModelProvider {
   private readonly limiter: Limiter;
   private readonly cache?: RequestCache;
   private readonly modelName: string;
-  private readonly eos?: string;
+  /** How to find the EOS string for OLMES-shaped requests; resolved once, on the first need (`eosToken`). */
+  private readonly eosLookup: {
+    urls: string[];
+    explicit?: string;
+    checkpointDir?: string;
+    timeoutMs: number;
+  };
+  private eosResolution?: Promise<string>;
   private readonly seenSignals = new WeakSet<AbortSignal>();
   private readonly onRetry?: (info: RetryInfo) => void;
   private readonly o: Required<
@@ -190,33 +201,31 @@ export class OpenAICompatibleProvider implements ModelProvider {
       'maxRetries' | 'requestTimeoutMs' | 'stream' | 'maxLength' | 'truncation' | 'maxRetryAfterMs'
     >
   > & {
-    logprobs: boolean;
+    logprobs: boolean | undefined;
     stopsAfterReasoning: boolean;
     budgetApi: BudgetApi;
-    olmesParity: boolean | 'marked';
     giveUpAfterDownMs: number;
     baseMs: number;
     maxMs: number;
   };
 
-  /** Use `OpenAICompatibleProvider.create` (it discovers the model name and the EOS token). */
-  private constructor(
-    opts: OpenAICompatibleOptions,
-    client: HttpClient,
-    modelName: string,
-    eos: { eos: string; from: string } | undefined,
-  ) {
+  /** Use `OpenAICompatibleProvider.create` (it discovers the model name). */
+  private constructor(opts: OpenAICompatibleOptions, client: HttpClient, modelName: string) {
     const urls = [opts.baseUrl, ...(opts.endpoints ?? [])].map(normalizeBaseUrl);
     this.client = client;
     this.modelName = modelName;
-    this.eos = eos?.eos;
+    this.eosLookup = {
+      urls,
+      explicit: opts.eosToken,
+      checkpointDir: opts.checkpointDir,
+      timeoutMs: Math.min(opts.requestTimeoutMs ?? 30_000, 30_000),
+    };
     const concurrency = opts.concurrency ?? 128;
     this.limiter = new Limiter(concurrency);
     this.pool = new EndpointPool(urls, client, {
       failureThreshold: opts.endpointFailureThreshold,
       cooldownMs: opts.endpointCooldownMs,
     });
-    const olmesParity = opts.olmesParity ?? false;
     this.o = {
       maxRetries: opts.maxRetries ?? 6,
       requestTimeoutMs: opts.requestTimeoutMs ?? 600_000,
@@ -224,10 +233,9 @@ export class OpenAICompatibleProvider implements ModelProvider {
       maxLength: opts.maxLength ?? 4096,
       truncation: opts.truncation ?? 'token-ids',
       maxRetryAfterMs: opts.maxRetryAfterMs ?? 120_000,
-      logprobs: opts.logprobs ?? olmesParity !== false,
+      logprobs: opts.logprobs,
       stopsAfterReasoning: opts.stopsAfterReasoning ?? false,
       budgetApi: opts.budgetApi ?? 'vllm',
-      olmesParity,
       giveUpAfterDownMs: opts.giveUpAfterDownMs ?? 120_000,
       baseMs: opts.backoff?.baseMs ?? 1000,
       maxMs: opts.backoff?.maxMs ?? 30_000,
@@ -241,23 +249,63 @@ export class OpenAICompatibleProvider implements ModelProvider {
       concurrency,
       stream: this.o.stream,
       maxRetries: this.o.maxRetries,
-      olmesParity,
-      ...(olmesParity
-        ? {
-            maxLength: this.o.maxLength,
-            eosToken: eos?.eos,
-            eosTokenSource: eos?.from,
-            truncation: this.o.truncation,
-          }
-        : {}),
-      logprobs: this.o.logprobs,
+      // Applied to the requests that ask for it (params.shaping 'olmes'); eosToken is added once resolved.
+      olmesShaping: { maxLength: this.o.maxLength, truncation: this.o.truncation },
+      logprobs: this.o.logprobs ?? 'OLMES-shaped requests',
       cache: this.cache ? this.cache.path : false,
     };
   }
 
   /**
-   * Create a provider. Throws EvalkitError (before any generation) when the model name cannot be discovered
-   * or, in OLMES-parity mode, when no EOS token can be found.
+   * Resolve what the run's requests need before the first one is sent: the EOS string when any variant's
+   * completion requests are OLMES-shaped. Throws EvalkitError (the run fails before it starts) when none is found.
+   */
+  async prepare(variants: ProviderPreparation[]): Promise<void> {
+    if (variants.some((v) => isOlmesShaped({ prompt: { kind: v.format }, params: v.generation })))
+      await this.eos();
+  }
+
+  /** The tokenizer's EOS string, resolved once (explicit, /tokenizer_info, checkpoint); EvalkitError if none. */
+  private eos(): Promise<string> {
+    this.eosResolution ??= this.resolveEos();
+    return this.eosResolution;
+  }
+
+  private async resolveEos(): Promise<string> {
+    const { urls, explicit, checkpointDir, timeoutMs } = this.eosLookup;
+    const found = await resolveEosToken(this.client, urls, { explicit, checkpointDir, timeoutMs });
+    if (found) {
+      Object.assign(this.description.olmesShaping as object, {
+        eosToken: found.eos,
+        eosTokenSource: found.from,
+      });
+      return found.eos;
+    }
+    // No EOS from a server that does not answer at all: that is the problem to report.
+    const down: string[] = [];
+    for (const u of urls) {
+      try {
+        await this.client.get(`${u}/models`, timeoutMs);
+      } catch (e) {
+        if (e instanceof HttpAttemptError && (e.kind === 'network' || e.kind === 'timeout'))
+          down.push(e.message);
+      }
+    }
+    if (down.length === urls.length)
+      throw new EvalkitError(
+        `server unreachable at ${urls.join(', ')}; is the server running? (${down.join('; ')})`,
+      );
+    throw new EvalkitError(
+      `OLMES request shaping (OLMES-alias variants, or --olmes-parity) needs the tokenizer's EOS string (added to the stop sequences) but none was found: ` +
+        `${urls[0]} serves no /tokenizer_info (start vLLM with --enable-tokenizer-info-endpoint) and no readable ` +
+        `tokenizer_config.json was found; pass --eos-token (or set EVALKIT_EOS_TOKEN), e.g. --eos-token '<|endoftext|>', ` +
+        `or --no-olmes-parity to send these requests unshaped.`,
+    );
+  }
+
+  /**
+   * Create a provider. Throws EvalkitError (before any generation) when the model name cannot be discovered.
+   * The EOS string for OLMES-shaped requests is resolved by `prepare` (or on the first such request).
    */
   static async create(opts: OpenAICompatibleOptions): Promise<OpenAICompatibleProvider> {
     const urls = [opts.baseUrl, ...(opts.endpoints ?? [])].map((u) => {
@@ -300,37 +348,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
         throw new EvalkitError(`cannot determine the model name (pass --model-name): ${problems.join('; ')}`);
       }
     }
-    let eos: { eos: string; from: string } | undefined;
-    if (opts.olmesParity) {
-      eos = await resolveEosToken(client, urls, {
-        explicit: opts.eosToken,
-        checkpointDir: opts.checkpointDir,
-        timeoutMs: probeTimeout,
-      });
-      if (!eos) {
-        // No EOS from a server that does not answer at all: that is the problem to report.
-        const down: string[] = [];
-        for (const u of urls) {
-          try {
-            await client.get(`${u}/models`, probeTimeout);
-          } catch (e) {
-            if (e instanceof HttpAttemptError && (e.kind === 'network' || e.kind === 'timeout'))
-              down.push(e.message);
-          }
-        }
-        client.close();
-        if (down.length === urls.length)
-          throw new EvalkitError(
-            `server unreachable at ${urls.join(', ')}; is the server running? (${down.join('; ')})`,
-          );
-        throw new EvalkitError(
-          `OLMES parity needs the tokenizer's EOS string (added to the stop sequences) but none was found: ` +
-            `${urls[0]} serves no /tokenizer_info (start vLLM with --enable-tokenizer-info-endpoint) and no readable ` +
-            `tokenizer_config.json was found; pass --eos-token (or set EVALKIT_EOS_TOKEN), e.g. --eos-token '<|endoftext|>'.`,
-        );
-      }
-    }
-    return new OpenAICompatibleProvider(opts, client, modelName, eos);
+    return new OpenAICompatibleProvider(opts, client, modelName);
   }
 
   async generate(
@@ -347,11 +365,11 @@ export class OpenAICompatibleProvider implements ModelProvider {
     const indices = sampleIndices ?? Array.from({ length: n }, (_, i) => i);
     const records = new Map<number, GenerationRecord>();
     const base = { requestId: req.requestId, task: req.task, itemId: req.itemId };
-    const parity =
-      req.prompt.kind === 'completion' &&
-      (this.o.olmesParity === true || (this.o.olmesParity === 'marked' && req.params.shaping === 'olmes'));
+    const parity = isOlmesShaped(req);
+    const eos = parity ? await this.eos() : undefined;
+    const logprobs = this.o.logprobs ?? parity;
     const stops = [...req.params.stop];
-    if (parity && this.eos && !stops.includes(this.eos)) stops.push(this.eos);
+    if (eos && !stops.includes(eos)) stops.push(eos);
 
     // 1. cache
     const identity = this.cache
@@ -362,8 +380,8 @@ export class OpenAICompatibleProvider implements ModelProvider {
           shaping: {
             parity,
             maxLength: parity ? this.o.maxLength : undefined,
-            eos: parity ? this.eos : undefined,
-            logprobs: this.o.logprobs,
+            eos,
+            logprobs,
           },
         }
       : undefined;
@@ -390,7 +408,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
     }
 
     if (missing.length) {
-      const result = await this.callForSamples(req, missing, stops, parity, opts.signal);
+      const result = await this.callForSamples(req, missing, stops, parity, logprobs, opts.signal);
       if (result instanceof CallFailure) {
         for (const i of missing)
           records.set(i, { ...base, sampleIndex: i, text: null, error: result.message });
@@ -433,6 +451,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
     samples: number[],
     stops: string[],
     parity: boolean,
+    logprobs: boolean,
     signal?: AbortSignal,
   ): Promise<CallResult | CallFailure> {
     const p = req.params;
@@ -447,7 +466,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
     };
     if (stops.length && !this.o.stopsAfterReasoning) body.stop = stops;
     if (p.seed !== undefined) body.seed = p.seed;
-    if (this.o.logprobs) body.logprobs = chat ? true : 1;
+    if (logprobs) body.logprobs = chat ? true : 1;
     if (req.prompt.kind === 'chat') {
       body.messages = req.prompt.messages;
       // A trailing assistant message is a prefill (e.g. EvalPlus's "```python\n"): ask the server to continue

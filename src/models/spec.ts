@@ -31,7 +31,6 @@ export const modelSpecSchema = z
     stream: z.boolean().optional(),
     cache: z.boolean().optional(),
     cacheDir: z.string().optional(),
-    olmesParity: z.union([z.boolean(), z.literal('marked')]).optional(),
     maxLength: z.number().int().positive().optional(),
     eosToken: z.string().optional(),
     stopsAfterReasoning: z.boolean().optional(),
@@ -93,15 +92,9 @@ export interface ModelSpec {
   /** Serve identical requests from the request cache (across runs). */
   cache?: boolean;
   cacheDir?: string;
-  /**
-   * OLMES-parity request shaping for completion prompts (no BOS, EOS in stops, left truncation).
-   * true: every completion request; false: none; 'marked': only requests whose params say `shaping: 'olmes'`
-   * (what the runner chooses by itself when a task variant reproduces OLMES and the user said nothing).
-   */
-  olmesParity?: boolean | 'marked';
-  /** OLMES max_length (prompt + generation) used for left truncation; default 4096. */
+  /** OLMES max_length (prompt + generation) used for left truncation of OLMES-shaped requests; default 4096. */
   maxLength?: number;
-  /** Tokenizer EOS string added to stops under OLMES parity when the server cannot tell it (else $EVALKIT_EOS_TOKEN). */
+  /** Tokenizer EOS string added to the stops of OLMES-shaped requests when the server cannot tell it (else $EVALKIT_EOS_TOKEN). */
   eosToken?: string;
   /**
    * Thinking models: do not send stop strings to the server (its stop would fire inside the reasoning); cut

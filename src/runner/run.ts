@@ -53,6 +53,7 @@ import { manifestErrors, summarizeErrors, type ErrorSummary } from './error-summ
 import { computeRunMetrics } from './metrics.js';
 import { createProgress, retryNotices, type ProgressCounts, type ProgressSink } from './progress.js';
 import { acquireRunLock } from './run-lock.js';
+import { olmesShapedVariants, withShapingOverride } from './request-shaping.js';
 import { shardOfRequest } from './shard.js';
 
 export interface RunSpec {
@@ -113,7 +114,11 @@ export async function loadTasks(
   const seen = new Set<string>();
   for (const entry of names) {
     // A token budget (--budget) becomes part of the task's generation settings: recorded and part of its identity.
-    const task = withTokenBudget(typeof entry === 'string' ? await getTask(entry) : entry, options.budgets);
+    // So does the OLMES request-shaping override (--olmes-parity / --no-olmes-parity).
+    const task = withShapingOverride(
+      withTokenBudget(typeof entry === 'string' ? await getTask(entry) : entry, options.budgets),
+      options.olmesParity,
+    );
     if (seen.has(task.name)) continue;
     seen.add(task.name);
     const { items, datasets } = await task.loadItems(ctx);
@@ -339,18 +344,13 @@ export async function scoreGeneration(
   }
 }
 
-/**
- * OLMES-alias variants mark their requests `shaping: 'olmes'`; unless the user chose (--olmes-parity /
- * --no-olmes-parity), the provider then applies OLMES request shaping to exactly those requests.
- */
-export function withRequestShaping(model: ModelSpec, loaded: LoadedTask[]): ModelSpec {
-  if (model.olmesParity !== undefined) return model;
-  const marked = loaded.filter((l) => l.task.settings.generation.shaping === 'olmes').map((l) => l.task.name);
-  if (!marked.length || !/^(openai|vllm):/.test(model.model)) return model;
+/** Say on stderr which variants' requests an HTTP provider will shape like OLMES. */
+function announceShaping(model: ModelSpec, loaded: LoadedTask[]): void {
+  const shaped = olmesShapedVariants(loaded.map((l) => l.task));
+  if (!shaped.length || !/^(openai|vllm):/.test(model.model)) return;
   process.stderr.write(
-    `evalkit: OLMES-parity request shaping (no BOS, EOS in stops, left truncation) for: ${marked.join(', ')}\n`,
+    `evalkit: OLMES-parity request shaping (no BOS, EOS in stops, left truncation) for: ${shaped.join(', ')}\n`,
   );
-  return { ...model, olmesParity: 'marked' };
 }
 
 async function createProviderFor(model: ModelSpec, runDir: string): Promise<ModelProvider> {
@@ -386,10 +386,14 @@ export async function runEvaluation(spec: RunSpec): Promise<RunResult> {
   const counts: ProgressCounts = { total: 0, generated: 0, scored: 0, errored: 0, skipped: 0 };
   try {
     ctx.runDir = runDir;
-    const model = { ...withRequestShaping(spec.model, loaded) };
+    const model = { ...spec.model };
     model.onRetry ??= retryNotices(progress);
     const theProvider: ModelProvider = spec.provider ?? (await createProviderFor(model, runDir));
     provider = theProvider;
+    announceShaping(model, loaded);
+    await theProvider.prepare?.(
+      loaded.map((l) => ({ format: l.task.settings.format, generation: l.task.settings.generation })),
+    );
     await openManifest(runDir, spec, theProvider, loaded);
     const state = await loadRunState(runDir, { tasks: new Set(loaded.map((l) => l.task.name)) });
     logs = await openRunLogs(runDir);

@@ -39,9 +39,19 @@ describe('campaign config', () => {
     expect(ok.checkpoints[0].model).toMatchObject({
       retryDelayMs: 500,
       eosToken: '</s>',
-      olmesParity: 'marked',
       vllm: { tensorParallelSize: 8, extraArgs: ['--enforce-eager'] },
     });
+    // `olmesParity` is the checkpoint's request-shaping override (a run option), not a model setting:
+    // "marked" (= each variant decides) is no override; a boolean is one
+    expect(ok.checkpoints[0].model).not.toHaveProperty('olmesParity');
+    expect(ok.checkpoints[0]).not.toHaveProperty('olmesParity');
+    const off = parseCampaign(
+      yaml('{ model: "openai:http://127.0.0.1:1/v1", olmesParity: false }') +
+        'options: { olmesParity: true }\n',
+      'c.yaml',
+    );
+    expect(off.checkpoints[0].olmesParity).toBe(false);
+    expect(off.options.olmesParity).toBe(true);
     // a typo inside the engine options used to pass silently (loose record)
     expect(() =>
       parseCampaign(yaml('{ model: "vllm:/ckpt/rl", vllm: { tensorParalelSize: 8 } }'), 'c.yaml'),

@@ -101,14 +101,16 @@ c.on('exit', (code) => process.exit(code ?? 0));
         model: `vllm:${ckpt}`,
         modelName: 'ckpt',
         runDir,
-        olmesParity: true,
         vllm: { executable: exe, healthTimeoutMs: 60_000 },
       });
       const endpoint = (p.description.endpoints as string[])[0];
       try {
         expect(p.id).toBe(`vllm:${ckpt}#ckpt`);
-        expect(p.description).toMatchObject({ managedServer: 'vllm', olmesParity: true, eosToken: '</s>' });
-        const gens = await p.generate(req);
+        // an OLMES-shaped variant makes the managed provider resolve the EOS string up front
+        const shaped = { ...req.params, shaping: 'olmes' as const };
+        await p.prepare!([{ format: 'completion', generation: shaped }]);
+        expect(p.description).toMatchObject({ managedServer: 'vllm', olmesShaping: { eosToken: '</s>' } });
+        const gens = await p.generate({ ...req, params: shaped });
         expect(gens.every((g) => typeof g.text === 'string' && !g.error)).toBe(true);
         expect((await fetch(`${endpoint}/models`)).status).toBe(200);
       } finally {

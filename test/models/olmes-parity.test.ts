@@ -3,10 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  OpenAICompatibleProvider,
-  type OpenAICompatibleOptions,
-} from '../../src/models/openai-compatible.js';
+import type { OpenAICompatibleOptions } from '../../src/models/openai-compatible.js';
 import { cutAtStop } from '../../src/models/olmes-shaping.js';
 import { stubTokenize, type StubServer } from '../../src/testing/openai-stub-server.js';
 import { EvalkitError } from '../../src/util/errors.js';
@@ -14,13 +11,14 @@ import type { RequestRecord } from '../../src/types.js';
 import { provider as stubProvider, stub, useCleanups } from '../helpers/stub-provider.js';
 
 useCleanups();
-const provider = (o: OpenAICompatibleOptions) => stubProvider(o, { olmesParity: true });
+const provider = (o: OpenAICompatibleOptions) => stubProvider(o);
+// An OLMES-shaped request: the provider shapes a request iff it is a completion with params.shaping 'olmes'.
 const req = (text: string, max_tokens = 30, stop = ['\n\n']): RequestRecord => ({
   requestId: 'gsm8k|1',
   task: 'gsm8k',
   itemId: '1',
   prompt: { kind: 'completion', text },
-  params: { n: 1, temperature: 0, top_p: 1, max_tokens, stop },
+  params: { n: 1, temperature: 0, top_p: 1, max_tokens, stop, shaping: 'olmes' },
 });
 const gen = (s: StubServer) => s.requests.filter((r) => r.path === '/v1/completions');
 
@@ -47,7 +45,7 @@ describe('OLMES parity shaping', () => {
     expect(g.text).toBe('The answer is 4.');
     // the stub gives -0.25 per generated token over the raw (uncut) text it generated
     expect(g.logprobSum).toBeCloseTo(-0.25 * Buffer.byteLength('The answer is 4.<|endoftext|>junk'), 10);
-    expect(p.description).toMatchObject({ olmesParity: true, eosToken: '<|endoftext|>', maxLength: 4096 });
+    expect(p.description.olmesShaping).toMatchObject({ eosToken: '<|endoftext|>', maxLength: 4096 });
     // without a BOS the server counts exactly the prompt bytes
     expect(g.usage?.promptTokens).toBe(Buffer.byteLength('Q: 2+2?\nA:'));
   });
@@ -113,20 +111,30 @@ describe('OLMES parity shaping', () => {
     );
     const s = await stub({ modelName: dir, tokenizerInfo: false });
     const p = await provider({ baseUrl: s.url });
-    expect(p.description.eosToken).toBe('<|im_end|>');
-    expect(p.description.eosTokenSource).toBe(join(dir, 'tokenizer_config.json'));
+    await p.prepare([{ format: 'completion', generation: req('x').params }]);
+    expect(p.description.olmesShaping).toMatchObject({
+      eosToken: '<|im_end|>',
+      eosTokenSource: join(dir, 'tokenizer_config.json'),
+    });
 
     const s2 = await stub({ tokenizerInfo: false });
     const p2 = await provider({ baseUrl: s2.url, eosToken: '<eos>' });
     await p2.generate(req('x'));
     expect(gen(s2)[0].body.stop).toEqual(['\n\n', '<eos>']);
 
-    await expect(OpenAICompatibleProvider.create({ baseUrl: s2.url, olmesParity: true })).rejects.toThrow(
-      EvalkitError,
-    );
-    await expect(OpenAICompatibleProvider.create({ baseUrl: s2.url, olmesParity: true })).rejects.toThrow(
-      /EVALKIT_EOS_TOKEN/,
-    );
+    // Without an EOS source: nothing to resolve for unshaped or chat variants; shaped ones fail before any request.
+    const p3 = await provider({ baseUrl: s2.url });
+    const unshaped = { ...req('x').params, shaping: undefined };
+    await p3.prepare([
+      { format: 'completion', generation: unshaped },
+      { format: 'chat', generation: req('x').params },
+    ]);
+    const shaped = p3.prepare([{ format: 'completion', generation: req('x').params }]);
+    await expect(shaped).rejects.toThrow(EvalkitError);
+    await expect(shaped).rejects.toThrow(/EVALKIT_EOS_TOKEN/);
+    await expect(p3.generate(req('x'))).rejects.toThrow(/--eos-token/); // the same answer on a direct call
+    const [plain] = await p3.generate({ ...req('x'), params: unshaped });
+    expect(plain.error).toBeUndefined();
   });
 
   it('cutAtStop cuts at the earliest stop string and ignores empty stops', () => {

@@ -61,7 +61,7 @@ export function register(program: Command): void {
     .option('--cache', 'serve identical requests from the request cache (across runs)')
     .option(
       '--olmes-parity',
-      'shape ALL completion requests like OLMES (no BOS, EOS in stops, left truncation); by default only the OLMES-alias variants are shaped',
+      'shape the requests of ALL completion-format variants like OLMES (no BOS, EOS in stops, left truncation); by default only the OLMES-alias variants are shaped; recorded in the run (a resume must say the same)',
     )
     .option('--no-olmes-parity', 'never shape requests like OLMES, not even for OLMES-alias variants')
     .option(
@@ -69,7 +69,10 @@ export function register(program: Command): void {
       'OLMES max_length (prompt + generation tokens) for left truncation',
       positiveInt('--max-length'),
     )
-    .option('--eos-token <text>', 'tokenizer EOS string for --olmes-parity when the server cannot report it')
+    .option(
+      '--eos-token <text>',
+      'tokenizer EOS string for OLMES-shaped requests when the server cannot report it',
+    )
     .option(
       '--stops-after-reasoning',
       "thinking models: don't send stop strings to the server (they would fire inside the reasoning); cut them client-side in the answer only",
@@ -111,6 +114,7 @@ export function register(program: Command): void {
     if (o.agentMaxTurns) options.agentMaxTurns = o.agentMaxTurns;
     if (o.languages) options.languages = o.languages;
     if (o.budget) options.budgets = budgetsFromFlags(o.budget as string[]);
+    if (o.olmesParity !== undefined) options.olmesParity = o.olmesParity as boolean;
     const budgetApi = parseBudgetApi(o.budgetApi);
     checkBudgetApi(options.budgets, budgetApi);
     const model: ModelSpec = {
@@ -123,7 +127,6 @@ export function register(program: Command): void {
       requestTimeoutMs: o.requestTimeout,
       stream: o.stream,
       cache: o.cache,
-      olmesParity: o.olmesParity,
       maxLength: o.maxLength,
       eosToken: o.eosToken,
       stopsAfterReasoning: o.stopsAfterReasoning,

@@ -399,6 +399,7 @@ export function failFastOnServerExit(inner: ModelProvider, server: ManagedVllm):
       return Promise.race([inner.generate(req, sampleIndices, opts), crashed]);
     },
     sampleCount: inner.sampleCount?.bind(inner),
+    prepare: inner.prepare?.bind(inner),
     async close() {
       try {
         await inner.close?.();
