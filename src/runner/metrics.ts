@@ -5,10 +5,10 @@ import {
   iterJsonl,
   readManifest,
   readMetrics,
+  metricsDocument,
   RUN_FILES,
   sampleKey,
-  writeJsonAtomic,
-  type MetricsFile,
+  writeMetrics,
 } from '../store/run-dir.js';
 import { computeGenerationStats } from '../reasoning/generation-stats.js';
 import type { GenerationRecord, RunOptions, TaskMetrics, VerdictRecord } from '../types.js';
@@ -79,13 +79,12 @@ export async function computeRunMetrics(
       generation: computeGenerationStats(gensByTask.get(l.task.name) ?? [], verdicts, options),
     };
   }
-  const file: MetricsFile = {
-    evalkit: { version: evalkitVersion(), gitCommit: evalkitGitCommit() },
-    runId: manifest.runId,
-    model: manifest.model,
-    computedAt: new Date().toISOString(),
-    tasks: out,
-  };
-  await writeJsonAtomic(join(runDir, RUN_FILES.metrics), file);
+  await writeMetrics(
+    runDir,
+    metricsDocument(manifest, out, {
+      evalkit: { version: evalkitVersion(), gitCommit: evalkitGitCommit() },
+      computedAt: new Date().toISOString(),
+    }),
+  );
   return out;
 }

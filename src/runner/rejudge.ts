@@ -4,10 +4,10 @@
  * manifest with the new judges and `rejudgedFrom`, and the new judges' verdicts. Judge calls go through the request
  * cache, so resuming an interrupted re-judging (or re-judging twice) asks the judge server nothing it answered.
  */
-import { copyFileSync, existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { judgeIdentityConflict, judgesIdentity, type JudgeSpec } from '../judge/spec.js';
-import { newSession, readManifest, RUN_FILES, writeJsonAtomic } from '../store/run-dir.js';
+import { copyRunRecords, newSession, readManifest, RUN_FILES, writeManifest } from '../store/run-dir.js';
 import { prepareWritableDir } from '../store/writable-dir.js';
 import type { RunManifest, RunOptions, TaskMetrics } from '../types.js';
 import { EvalkitError } from '../util/errors.js';
@@ -54,13 +54,12 @@ export async function rejudgeRun(spec: RejudgeSpec): Promise<Record<string, Task
     m.status = 'running';
     m.endedAt = null;
     m.sessions.push(session);
-    await writeJsonAtomic(manifestPath, m);
+    await writeManifest(out, m);
   } else {
     prepareWritableDir(out, 'run directory');
     if (readdirSync(out).length)
       throw new EvalkitError(`${out} is not empty and not a run; use a new --out-dir`);
-    for (const f of [RUN_FILES.requests, RUN_FILES.generations])
-      if (existsSync(join(src, f))) copyFileSync(join(src, f), join(out, f));
+    copyRunRecords(src, out, ['requests', 'generations']);
     const m: RunManifest = {
       ...source,
       evalkit: { version: evalkitVersion(), gitCommit: evalkitGitCommit() },
@@ -75,14 +74,14 @@ export async function rejudgeRun(spec: RejudgeSpec): Promise<Record<string, Task
     };
     delete m.failure;
     delete m.errors;
-    await writeJsonAtomic(manifestPath, m);
+    await writeManifest(out, m);
   }
   let metrics: Record<string, TaskMetrics>;
   try {
     metrics = await rescoreRun(out, options, { tasks: spec.tasks, progress: spec.progress });
   } catch (e) {
     const m = await readManifest(out);
-    await writeJsonAtomic(manifestPath, {
+    await writeManifest(out, {
       ...m,
       status: 'failed',
       endedAt: new Date().toISOString(),
@@ -95,6 +94,6 @@ export async function rejudgeRun(spec: RejudgeSpec): Promise<Record<string, Task
   m.status = 'completed';
   m.endedAt = ended;
   m.sessions[m.sessions.length - 1].endedAt = ended;
-  await writeJsonAtomic(manifestPath, m);
+  await writeManifest(out, m);
   return metrics;
 }

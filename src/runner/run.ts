@@ -26,7 +26,7 @@ import {
   readManifest,
   RUN_FILES,
   sampleKey,
-  writeJsonAtomic,
+  writeManifest,
 } from '../store/run-dir.js';
 import { prepareWritableDir, removeCreatedDirs } from '../store/writable-dir.js';
 import { getTask } from '../tasks/registry.js';
@@ -259,7 +259,7 @@ async function openManifest(
     delete m.failure;
     delete m.errors;
     m.sessions.push(moved ? { ...session, modelId: provider.id } : session);
-    await writeJsonAtomic(manifestPath, m);
+    await writeManifest(runDir, m);
     return m;
   }
   const m: RunManifest = {
@@ -275,7 +275,7 @@ async function openManifest(
     ...(spec.shard ? { shard: spec.shard } : {}),
     sessions: [session],
   };
-  await writeJsonAtomic(manifestPath, m);
+  await writeManifest(runDir, m);
   return m;
 }
 
@@ -292,7 +292,7 @@ async function finishManifest(
   m.endedAt = now;
   const s = m.sessions[m.sessions.length - 1];
   if (s) s.endedAt = now;
-  await writeJsonAtomic(join(runDir, RUN_FILES.manifest), m);
+  await writeManifest(runDir, m);
 }
 
 function erroredVerdict(g: GenerationRecord): VerdictRecord {

@@ -18,17 +18,16 @@
  * bootstrap CIs cannot be combined from per-shard metrics.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { modelIdentity } from '../models/spec.js';
 import { shardOfRequest } from '../runner/shard.js';
 import {
   iterJsonl,
-  JsonlAppender,
   readManifest,
   RUN_FILES,
   sampleKey,
-  writeJsonAtomic,
+  writeManifest,
+  writeRunRecords,
 } from '../store/run-dir.js';
 import type { GenerationRecord, RequestRecord, RunManifest, VerdictRecord } from '../types.js';
 import { EvalkitError } from '../util/errors.js';
@@ -245,18 +244,7 @@ export async function mergeRunDirs(
   verdicts.sort(order);
 
   // ── write ──
-  await mkdir(out, { recursive: true });
-  const write = (file: string, records: unknown[]) => {
-    const w = new JsonlAppender(join(out, file), 1 << 30);
-    try {
-      for (const r of records) w.append(r);
-    } finally {
-      w.close();
-    }
-  };
-  write(RUN_FILES.requests, requests);
-  write(RUN_FILES.generations, generations);
-  write(RUN_FILES.verdicts, verdicts);
+  writeRunRecords(out, { requests, generations, verdicts });
 
   const sorted = [...shards].sort((a, b) => a.manifest.shard!.index - b.manifest.shard!.index);
   const times = (f: (m: RunManifest) => string | null) =>
@@ -283,7 +271,7 @@ export async function mergeRunDirs(
       requests: s.requests.size,
     })),
   };
-  await writeJsonAtomic(join(out, RUN_FILES.manifest), merged);
+  await writeManifest(out, merged);
   if (opts.recomputeMetrics) await opts.recomputeMetrics(out);
   return {
     outDir: out,

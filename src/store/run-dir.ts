@@ -14,6 +14,7 @@
 import {
   appendFileSync,
   closeSync,
+  copyFileSync,
   existsSync,
   fstatSync,
   fsyncSync,
@@ -51,35 +52,93 @@ export function newSession(command: string): RunManifest['sessions'][number] {
   return { startedAt: new Date().toISOString(), endedAt: null, command, host: hostname(), pid: process.pid };
 }
 
+export type RunFile = keyof typeof RUN_FILES;
+
+/** Path of one of a run directory's files (the only place their names are spelt is RUN_FILES). */
+export const runFilePath = (dir: string, file: RunFile) => join(dir, RUN_FILES[file]);
+
+/** The text of a run's JSON documents (manifest.json, metrics.json): indented, newline-terminated. */
+const jsonDocument = (value: unknown) => JSON.stringify(value, null, 2) + '\n';
+
+/** Write a run's manifest atomically (a failed write leaves the previous version whole). */
+export const writeManifest = (dir: string, manifest: RunManifest) =>
+  writeJsonAtomic(runFilePath(dir, 'manifest'), manifest);
+
+/**
+ * The metrics.json document of a run: per-task metrics under the run's header. `evalkit` is the version that
+ * computed them (the current one when the runner or `score` computes, the recorded one for imported runs).
+ */
+export function metricsDocument(
+  manifest: Pick<RunManifest, 'runId' | 'model'>,
+  tasks: Record<string, TaskMetrics>,
+  computed: { evalkit: RunManifest['evalkit']; computedAt: string },
+): MetricsFile {
+  return {
+    evalkit: computed.evalkit,
+    runId: manifest.runId,
+    model: manifest.model,
+    computedAt: computed.computedAt,
+    tasks,
+  };
+}
+
+/** Write metrics.json atomically. */
+export const writeMetrics = (dir: string, metrics: MetricsFile) =>
+  writeJsonAtomic(runFilePath(dir, 'metrics'), metrics);
+
+export interface RunRecords {
+  requests: Iterable<unknown>;
+  generations: Iterable<unknown>;
+  verdicts: Iterable<unknown>;
+}
+
+/**
+ * Write the three record logs of a run at once, replacing what is there (merge, importers, synthetic runs):
+ * one JSON record per line, as the runner appends them, fsync'd before returning.
+ */
+export function writeRunRecords(dir: string, records: RunRecords): void {
+  mkdirSync(dir, { recursive: true });
+  for (const file of ['requests', 'generations', 'verdicts'] as const) {
+    const path = runFilePath(dir, file);
+    writeFileSync(path, '');
+    const w = new JsonlAppender(path, 1 << 30);
+    try {
+      for (const r of records[file]) w.append(r);
+    } finally {
+      w.close();
+    }
+  }
+}
+
+/** Copy record logs of one run directory into another (re-judging starts from the source's generations). */
+export function copyRunRecords(
+  from: string,
+  to: string,
+  files: Array<Exclude<RunFile, 'manifest' | 'metrics'>>,
+) {
+  for (const f of files)
+    if (existsSync(runFilePath(from, f))) copyFileSync(runFilePath(from, f), runFilePath(to, f));
+}
+
 /**
  * Writes a whole run directory at once (importers, synthetic test runs): the same five files, names and metrics
  * header the runner writes record by record, so every reader (index, merge, rescore, viewer) sees one format.
  */
 export function writeCompleteRunDir(
   dir: string,
-  run: {
+  run: RunRecords & {
     manifest: RunManifest;
-    requests: unknown[];
-    generations: unknown[];
-    verdicts: unknown[];
     tasks: Record<string, TaskMetrics>;
     computedAt: string;
   },
 ): void {
-  const lines = (xs: unknown[]) => (xs.length ? xs.map((x) => JSON.stringify(x)).join('\n') + '\n' : '');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, RUN_FILES.manifest), JSON.stringify(run.manifest, null, 2) + '\n');
-  writeFileSync(join(dir, RUN_FILES.requests), lines(run.requests));
-  writeFileSync(join(dir, RUN_FILES.generations), lines(run.generations));
-  writeFileSync(join(dir, RUN_FILES.verdicts), lines(run.verdicts));
-  const metrics: MetricsFile = {
+  writeRunRecords(dir, run);
+  writeFileSync(runFilePath(dir, 'manifest'), jsonDocument(run.manifest));
+  const metrics = metricsDocument(run.manifest, run.tasks, {
     evalkit: run.manifest.evalkit,
-    runId: run.manifest.runId,
-    model: run.manifest.model,
     computedAt: run.computedAt,
-    tasks: run.tasks,
-  };
-  writeFileSync(join(dir, RUN_FILES.metrics), JSON.stringify(metrics, null, 2) + '\n');
+  });
+  writeFileSync(runFilePath(dir, 'metrics'), jsonDocument(metrics));
 }
 
 /** Append-only JSONL writer; one write per record. */
@@ -222,7 +281,7 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
   try {
     const fh = await openFile(tmp, 'w');
     try {
-      await fh.writeFile(JSON.stringify(value, null, 2) + '\n');
+      await fh.writeFile(jsonDocument(value));
       await fh.sync();
     } finally {
       await fh.close();
