@@ -71,6 +71,8 @@ export interface RequestRecord {
   itemId: string;
   prompt: Prompt;
   params: GenerationParams;
+  /** What the task decided while fitting the prompt into the model's context (`TaskVariant.fitPrompt`). */
+  promptInfo?: Record<string, unknown>;
 }
 
 // ───────────────────────────── generations ─────────────────────────────
@@ -152,7 +154,24 @@ export interface ModelProvider {
    * missing setting fails the run before it starts (EvalkitError).
    */
   prepare?(variants: ProviderPreparation[]): Promise<void>;
+  /**
+   * Tokens of `text` by the served model's tokenizer, special tokens (BOS) included; undefined when the server
+   * exposes no tokenizer. Used to fit prompts into the context (`TaskVariant.fitPrompt`).
+   */
+  countTokens?(text: string): Promise<number | undefined>;
   close?(): Promise<void>;
+}
+
+/** What `TaskVariant.fitPrompt` gets from the runner. */
+export interface PromptFitting {
+  /**
+   * Tokens of a prompt with the tokenizer's special tokens (BOS), by the served model's tokenizer when the
+   * provider exposes one (`exact`), else an upper bound (UTF-8 bytes + 2: every token of a byte-level BPE or
+   * byte-fallback SentencePiece covers ≥ 1 byte, + BOS + a dummy-prefix token).
+   */
+  countTokens(text: string): Promise<{ tokens: number; exact: boolean }>;
+  /** The model's context length when the run sets one (`--max-model-len`); else the task's own default. */
+  maxModelLen?: number;
 }
 
 /** What `ModelProvider.prepare` is told about one task variant of the run. */
@@ -290,6 +309,16 @@ export interface TaskVariant<D = any> {
   loadItems(ctx: TaskLoadContext): Promise<{ items: Item<D>[]; datasets: DatasetUse[] }>;
   /** Build the byte-exact prompt for one item (few-shot context included). `items` = all items (for test-set shots). */
   buildPrompt(item: Item<D>, items: Item<D>[]): Prompt;
+  /**
+   * Tasks whose reference harness shortens a prompt that does not fit the model's context (MMLU-Pro drops
+   * shots): the runner builds their prompts with this instead of `buildPrompt`, giving it a token counter;
+   * `info` (e.g. the shots used) is recorded with the request in requests.jsonl.
+   */
+  fitPrompt?(
+    item: Item<D>,
+    items: Item<D>[],
+    fit: PromptFitting,
+  ): Promise<{ prompt: Prompt; info: Record<string, unknown> }>;
   /** Create the scorer (may start sandbox workers). */
   createScorer(ctx: TaskLoadContext): Scorer<D> | Promise<Scorer<D>>;
   /**

@@ -124,6 +124,7 @@ export async function createProvider(spec: ModelSpec): Promise<ModelProvider> {
           description: { ...inner.description, managedServer: 'vllm', vllmLog: logFile },
           generate: (req, idx, o) => inner.generate(req, idx, o),
           prepare: (variants) => inner.prepare(variants),
+          countTokens: (text) => inner.countTokens(text),
           close: () => inner.close(),
         },
         server,

@@ -265,6 +265,44 @@ export class OpenAICompatibleProvider implements ModelProvider {
       await this.eos();
   }
 
+  /** Whether the server has no /tokenize (learnt from the first 404/405); then countTokens answers undefined. */
+  private noTokenizer = false;
+
+  /**
+   * Tokens of `text` with special tokens (BOS) by the served model's tokenizer (vLLM `POST /tokenize`), for tasks
+   * that fit prompts into the context. undefined when the server has no tokenizer endpoint (HTTP 404/405).
+   */
+  async countTokens(text: string): Promise<number | undefined> {
+    if (this.noTokenizer) return undefined;
+    let missing = false;
+    const r = await this.withRetries('/tokenize', undefined, async (ep) => {
+      const root = rootUrlOf(ep.url);
+      this.stats.tokenizeCalls++;
+      try {
+        const tok = await this.client.post(
+          `${root}/tokenize`,
+          { model: this.modelName, prompt: text, add_special_tokens: true },
+          { timeoutMs: this.o.requestTimeoutMs },
+        );
+        if (!Array.isArray(tok?.tokens))
+          throw new HttpAttemptError(`POST ${root}/tokenize: response has no "tokens" list`, 'protocol');
+        return tok.tokens.length as number;
+      } catch (e) {
+        if (e instanceof HttpAttemptError && (e.status === 404 || e.status === 405)) {
+          missing = true;
+          return -1;
+        }
+        throw e;
+      }
+    });
+    if (missing) {
+      this.noTokenizer = true;
+      return undefined;
+    }
+    if (r instanceof CallFailure) throw new EvalkitError(`counting prompt tokens: ${r.message}`);
+    return r;
+  }
+
   /** The tokenizer's EOS string, resolved once (explicit, /tokenizer_info, checkpoint); EvalkitError if none. */
   private eos(): Promise<string> {
     this.eosResolution ??= this.resolveEos();

@@ -36,6 +36,7 @@ import type {
   GenerationRecord,
   Item,
   ModelProvider,
+  PromptFitting,
   RequestRecord,
   RunManifest,
   RunOptions,
@@ -344,6 +345,28 @@ export async function scoreGeneration(
   }
 }
 
+/**
+ * The token counter tasks fit their prompts with: the provider's tokenizer when it has one, otherwise (and from
+ * the first time it says it has none) the documented upper bound UTF-8 bytes + 2 (src/types.ts PromptFitting).
+ */
+function promptFitting(provider: ModelProvider, model: ModelSpec): PromptFitting {
+  let tokenizer = provider.countTokens !== undefined;
+  return {
+    maxModelLen: model.vllm?.maxModelLen,
+    async countTokens(text: string) {
+      if (tokenizer) {
+        const n = await provider.countTokens!(text);
+        if (n !== undefined) return { tokens: n, exact: true };
+        tokenizer = false;
+        process.stderr.write(
+          'evalkit: the server exposes no tokenizer (/tokenize): prompts are fitted into the context with the upper bound "UTF-8 bytes + 2 tokens", which may drop more shots than the reference harness (recorded per request in requests.jsonl promptInfo)\n',
+        );
+      }
+      return { tokens: Buffer.byteLength(text, 'utf8') + 2, exact: false };
+    },
+  };
+}
+
 /** Say on stderr which variants' requests an HTTP provider will shape like OLMES. */
 function announceShaping(model: ModelSpec, loaded: LoadedTask[]): void {
   const shaped = olmesShapedVariants(loaded.map((l) => l.task));
@@ -446,6 +469,7 @@ export async function runEvaluation(spec: RunSpec): Promise<RunResult> {
       })();
     };
 
+    const fitting = promptFitting(theProvider, spec.model);
     const samplesFor = (l: LoadedTask, item: Item) =>
       theProvider.sampleCount ? theProvider.sampleCount(l.task.name, item.id) : l.task.settings.generation.n;
     for (const l of loaded) {
@@ -468,8 +492,16 @@ export async function runEvaluation(spec: RunSpec): Promise<RunResult> {
           n === l.task.settings.generation.n
             ? l.task.settings.generation
             : { ...l.task.settings.generation, n };
-        const prompt = l.task.buildPrompt(item, l.allItems);
-        const req: RequestRecord = { requestId, task: l.task.name, itemId: item.id, prompt, params };
+        const fitted = l.task.fitPrompt ? await l.task.fitPrompt(item, l.allItems, fitting) : undefined;
+        const prompt = fitted?.prompt ?? l.task.buildPrompt(item, l.allItems);
+        const req: RequestRecord = {
+          requestId,
+          task: l.task.name,
+          itemId: item.id,
+          prompt,
+          params,
+          ...(fitted ? { promptInfo: fitted.info } : {}),
+        };
         const old = state.requests.get(requestId);
         if (!old) theLogs.requests.append(req);
         else if (

@@ -117,6 +117,8 @@ export interface StubServerOptions {
   ignoreStop?: boolean;
   /** Serve GET /tokenizer_info (vLLM needs --enable-tokenizer-info-endpoint). Default true. */
   tokenizerInfo?: boolean;
+  /** Serve POST /tokenize and /detokenize (vLLM does; OpenAI's API does not). Default true. */
+  tokenize?: boolean;
   /**
    * Emulate vLLM's `--reasoning-parser`: chat outputs are split at `</think>` and the reasoning is sent in this
    * field (`reasoning_content` in vLLM < 0.10 and DeepSeek's API, `reasoning` in newer vLLM). Default: off.
@@ -740,7 +742,7 @@ export async function startStubServer(options: StubServerOptions = {}): Promise<
           eos_token: eos,
           model_max_length: maxModelLen,
         });
-      } else if (method === 'POST' && path === '/tokenize') {
+      } else if (method === 'POST' && path === '/tokenize' && options.tokenize !== false) {
         const b = parseJson(raw);
         checkModel(b);
         if (typeof b.prompt !== 'string') throw new HttpError(400, 'tokenize: prompt must be a string');

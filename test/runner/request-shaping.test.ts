@@ -82,6 +82,9 @@ describe('evalkit run: shaping is a fact of each request (real CLI, real stub se
       '2',
       '--max-length',
       String(MAX_LENGTH),
+      // MMLU-Pro keeps its 5 shots (fitted below 8192 − 2048 tokens; the stub tokenizer counts bytes)
+      '--max-model-len',
+      '8192',
       '--run-dir',
       dir,
       ...flags,
@@ -175,6 +178,9 @@ describe('evalkit run: shaping is a fact of each request (real CLI, real stub se
       '2',
       '--max-length',
       String(MAX_LENGTH),
+      // MMLU-Pro keeps its 5 shots (fitted below 8192 − 2048 tokens; the stub tokenizer counts bytes)
+      '--max-model-len',
+      '8192',
       '--run-dir',
       byDefault.dir,
       '--no-olmes-parity',

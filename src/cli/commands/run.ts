@@ -93,7 +93,11 @@ export function register(program: Command): void {
     )
     .option('--tensor-parallel-size <n>', 'vllm: tensor parallel size', positiveInt('--tensor-parallel-size'))
     .option('--data-parallel-size <n>', 'vllm: data parallel size', positiveInt('--data-parallel-size'))
-    .option('--max-model-len <n>', 'vllm: max model length', positiveInt('--max-model-len'))
+    .option(
+      '--max-model-len <n>',
+      'model context length: vllm serve --max-model-len, and the context prompts are fitted into (MMLU-Pro drops shots as its official script does; default there 4096)',
+      positiveInt('--max-model-len'),
+    )
     .option('--vllm-arg <arg>', 'vllm: extra argument passed to `vllm serve` (repeatable)', collect)
     .option('--threads <n>', 'gguf: CPU threads for llama.cpp (default 1)', positiveInt('--threads'))
     // repository-level tasks (docs/software-engineering.md)

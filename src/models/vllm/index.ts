@@ -400,6 +400,7 @@ export function failFastOnServerExit(inner: ModelProvider, server: ManagedVllm):
     },
     sampleCount: inner.sampleCount?.bind(inner),
     prepare: inner.prepare?.bind(inner),
+    countTokens: inner.countTokens?.bind(inner),
     async close() {
       try {
         await inner.close?.();

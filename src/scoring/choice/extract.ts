@@ -38,8 +38,9 @@ export function extractMmluProLetter(text: string, extraction: MmluProExtraction
 /**
  * The official fallback for an unparsable answer, as in the scripts that produced the 2024 figures (re-seeded
  * before every guess, so the guess depends only on the number of options): random.seed(12345);
- * random.randint(0, len(options) - 1), compared with `answer_index`. Since 2025-02 the official script seeds once
- * per run instead (the guess then depends on how many guesses came before it), which is not reproduced here.
+ * random.randint(0, len(options) - 1), compared with `answer_index`. Since 2025-02-23 the official script seeds once
+ * per run instead (the guess then depends on every guess before it): replayed at run level by
+ * `seededOnceAccuracy` (src/tasks/mmlu-pro/index.ts).
  */
 export function mmluProFallbackGuess(numOptions: number): number {
   return new PythonRandom(12345).randbelow(numOptions);

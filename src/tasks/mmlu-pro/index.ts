@@ -10,9 +10,13 @@
  * `mmlu_pro` = 2024-10 (12,032 questions), `mmlu_pro:2026-02` (12,030), `mmlu_pro:2024-05` (12,032: the 2024-10
  * file with the 48 records that differed in May 2024 put back — the key of the 2024 paper/leaderboard figures,
  * graded with the extraction script of that time). Each records settings.answerKey and settings.extraction.
- * Metrics: acc (an unparsable answer is wrong), acc_with_random_guess (the official number: an unparsable answer
- * gets the official seeded random guess, seed 12345), no_answer (share of samples with no letter extracted);
- * per-category breakdown.
+ * Metrics: acc (an unparsable answer is wrong), acc_with_random_guess (the number the 2024 scripts print: an
+ * unparsable answer gets the guess of `random.seed(12345)` re-seeded per guess), no_answer (share of samples with no
+ * letter extracted); per-category breakdown; and acc_with_random_guess_seeded_once (extra metric: what the script
+ * since 2025-02-23 prints, seeding once per run, see `seededOnceAccuracy`).
+ *
+ * Long prompts: the official script drops shots (5, 4, …) until the prompt, tokenised with the model tokenizer's
+ * special tokens, is shorter than max_model_length − max_new_tokens = 4096 − 2048 tokens (`fitMmluProPrompt`).
  */
 import { requireField } from '../../datasets/registry.js';
 import { sampledMetrics } from '../../metrics/definitions.js';
@@ -26,12 +30,16 @@ import type {
   DatasetUse,
   GenerationRecord,
   Item,
+  MetricValue,
   Prompt,
+  PromptFitting,
   Scorer,
+  VerdictRecord,
   TaskLoadContext,
   TaskVariant,
 } from '../../types.js';
 import { EvalkitError } from '../../util/errors.js';
+import { PythonRandom } from '../../scoring/code/python-random.js';
 
 const LETTERS = 'ABCDEFGHIJ'.split('');
 export const MMLU_PRO_HEADER =
@@ -73,10 +81,88 @@ function formatExample(question: string, options: string[], cot: string | null):
  */
 const HEADER_FILE_ENDING = '\n\n\n';
 
-export function mmluProPrompt(d: MmluProData): string {
+/** The prompt with the first `k` shots of the item's category (default: all five). */
+export function mmluProPrompt(d: MmluProData, k = d.shots.length): string {
   let p = MMLU_PRO_HEADER.replace('{$}', d.category) + HEADER_FILE_ENDING + '\n';
-  for (const s of d.shots) p += formatExample(s.question, s.options, s.cot);
+  for (const s of d.shots.slice(0, k)) p += formatExample(s.question, s.options, s.cot);
   return p + formatExample(d.question, d.options, null);
+}
+
+/** The official script's model context (`max_model_length`, also vLLM's max_model_len there). */
+export const MMLU_PRO_MAX_MODEL_LENGTH = 4096;
+
+/** What the runner records with each request (requests.jsonl `promptInfo`). */
+export interface MmluProPromptInfo {
+  /** Shots in the prompt (5 unless the prompt had to be shortened). */
+  shots: number;
+  /** The limit: the prompt must have fewer tokens than this (max model length − max new tokens). */
+  tokensBelow: number;
+  /** The counted tokens of the prompt sent (absent when its byte length alone proves it fits). */
+  promptTokens?: number;
+  /** How tokens were counted: the served model's tokenizer, or the upper bound bytes + 2. */
+  tokenCount?: 'tokenizer' | 'estimate';
+  /** false when even the 0-shot prompt is too long (the official loop never ends there; evalkit sends it). */
+  fits: boolean;
+}
+
+/**
+ * The official long-prompt rule (evaluate_from_local.py `eval_cot`, since 2024-05-23): k = 5; build the k-shot
+ * prompt; count `len(tokenizer(prompt).input_ids)` (special tokens included); keep it if the count is below
+ * max_model_length − max_new_tokens, else k − 1. The official loop goes on with negative k (Python `val[:k]`
+ * then re-grows the shots and never ends when the 0-shot prompt does not fit): evalkit stops at 0 shots and
+ * records `fits: false`. A prompt whose UTF-8 length + 2 is already below the limit fits without counting.
+ */
+export async function fitMmluProPrompt(
+  d: MmluProData,
+  maxNewTokens: number,
+  fit: PromptFitting,
+): Promise<{ text: string; info: MmluProPromptInfo }> {
+  const tokensBelow = (fit.maxModelLen ?? MMLU_PRO_MAX_MODEL_LENGTH) - maxNewTokens;
+  for (let k = d.shots.length; ; k--) {
+    const text = mmluProPrompt(d, k);
+    if (Buffer.byteLength(text, 'utf8') + 2 < tokensBelow)
+      return { text, info: { shots: k, tokensBelow, fits: true } };
+    const n = await fit.countTokens(text);
+    const counted = { promptTokens: n.tokens, tokenCount: n.exact ? 'tokenizer' : 'estimate' } as const;
+    if (n.tokens < tokensBelow || k === 0)
+      return { text, info: { shots: k, tokensBelow, ...counted, fits: n.tokens < tokensBelow } };
+  }
+}
+
+/**
+ * `acc_with_random_guess` as the official script prints it since 2025-02-23 (evaluate_from_local.py /
+ * evaluate_from_api.py, commits 996df13 / 3016805: `random.seed(12345)` once at import instead of before every
+ * guess). The guess of an unparsable answer then depends on every guess drawn before it in the process: subjects
+ * in sorted order, items in dataset order, and `save_res` runs twice per subject (the first pass only logs; the
+ * second pass's counts are returned), so each subject's guesses draw twice from the one stream. Replayed here
+ * over the items of this run in that order (one sample per item; errored samples are left out).
+ */
+export function seededOnceAccuracy(items: Item<MmluProData>[], verdicts: VerdictRecord[]): MetricValue {
+  const byItem = new Map(verdicts.filter((v) => v.scores && v.sampleIndex === 0).map((v) => [v.itemId, v]));
+  const subjects = [...new Set(items.map((it) => it.data.category))].sort();
+  const rng = new PythonRandom(12345);
+  let correct = 0;
+  let scored = 0;
+  for (const subject of subjects) {
+    const rows = items.filter((it) => it.data.category === subject && byItem.has(it.id));
+    for (const pass of [1, 2]) {
+      for (const it of rows) {
+        const s = byItem.get(it.id)!.scores!;
+        const hit = s.no_answer ? rng.randbelow(it.data.options.length) === it.data.goldIndex : s.acc === 1;
+        if (pass === 2) {
+          scored++;
+          if (hit) correct++;
+        }
+      }
+    }
+  }
+  return {
+    value: scored ? correct / scored : 0,
+    items: scored,
+    method:
+      'official script since 2025-02-23: random.seed(12345) once per run; unparsable answers guessed in the order ' +
+      'sorted subjects → dataset order, two passes per subject (second counted); no per-item outcome',
+  };
 }
 
 /** An answer key: the test-split file, and optionally a file of records that replace theirs by question_id. */
@@ -192,6 +278,9 @@ const EXTRACTION_RULES: Record<MmluProExtraction, string> = {
   '2024-05': 'official script of 2024-05 (2024 paper/leaderboard figures): "answer is (X)" only',
 };
 
+/** The official sampling: greedy, max_new_tokens 2048, stop "Question:". */
+const GENERATION = { n: 1, temperature: 0, top_p: 1, max_tokens: 2048, stop: ['Question:'] };
+
 function variant(
   name: string,
   key: MmluProAnswerKey,
@@ -206,20 +295,31 @@ function variant(
       format: 'completion',
       shots: 5,
       fewShotSource: 'validation split, first 5 examples of the same category (mmlu-pro-validation)',
-      generation: { n: 1, temperature: 0, top_p: 1, max_tokens: 2048, stop: ['Question:'] },
+      generation: { ...GENERATION, stop: [...GENERATION.stop] },
       primaryMetric: 'acc',
       answerKey: key.version,
       extraction,
       extractionRule: EXTRACTION_RULES[extraction],
       dataset: key.testId,
       scoring:
-        'acc: letter == answer, unparsable = wrong; acc_with_random_guess: unparsable → the official guess ' +
-        '(random.seed(12345); randint(0, len(options) - 1) == answer_index); no_answer: no letter found',
+        "acc: letter == answer, unparsable = wrong; acc_with_random_guess: unparsable → the 2024 scripts' guess " +
+        '(random.seed(12345) before each guess; randint(0, len(options) - 1) == answer_index); no_answer: no letter ' +
+        'found; extra acc_with_random_guess_seeded_once: the script since 2025-02-23 (one seed per run)',
+      contextFit:
+        'official shot shrinking: 5 → 0 shots until tokens(prompt, special tokens included) < max_model_length ' +
+        `(${MMLU_PRO_MAX_MODEL_LENGTH}, or --max-model-len) − max_tokens; shots used per request in requests.jsonl promptInfo`,
     },
     loadItems: (ctx) => loadMmluPro(ctx, key),
     buildPrompt: (item): Prompt => ({ kind: 'completion', text: mmluProPrompt(item.data) }),
+    fitPrompt: async (item, _items, fit) => {
+      const { text, info } = await fitMmluProPrompt(item.data, GENERATION.max_tokens, fit);
+      return { prompt: { kind: 'completion', text }, info: { ...info } };
+    },
     createScorer: () => mmluProScorer(extraction),
     metrics: sampledMetrics(['acc', 'acc_with_random_guess', 'no_answer'], 1),
+    extraMetrics: (items, verdicts) => ({
+      acc_with_random_guess_seeded_once: seededOnceAccuracy(items, verdicts),
+    }),
     breakdownBy: ['category'],
   };
 }
