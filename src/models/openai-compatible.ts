@@ -276,17 +276,8 @@ export class OpenAICompatibleProvider implements ModelProvider {
     if (this.noTokenizer) return undefined;
     let missing = false;
     const r = await this.withRetries('/tokenize', undefined, async (ep) => {
-      const root = rootUrlOf(ep.url);
-      this.stats.tokenizeCalls++;
       try {
-        const tok = await this.client.post(
-          `${root}/tokenize`,
-          { model: this.modelName, prompt: text, add_special_tokens: true },
-          { timeoutMs: this.o.requestTimeoutMs },
-        );
-        if (!Array.isArray(tok?.tokens))
-          throw new HttpAttemptError(`POST ${root}/tokenize: response has no "tokens" list`, 'protocol');
-        return tok.tokens.length as number;
+        return (await this.tokenize(ep, text, true)).length;
       } catch (e) {
         if (e instanceof HttpAttemptError && (e.status === 404 || e.status === 405)) {
           missing = true;
@@ -549,6 +540,25 @@ export class OpenAICompatibleProvider implements ModelProvider {
     });
   }
 
+  /** Token ids of `text` by the server's tokenizer (vLLM `POST <root>/tokenize`). */
+  private async tokenize(
+    ep: Endpoint,
+    text: string,
+    addSpecialTokens: boolean,
+    signal?: AbortSignal,
+  ): Promise<number[]> {
+    const root = rootUrlOf(ep.url);
+    this.stats.tokenizeCalls++;
+    const tok = await this.client.post(
+      `${root}/tokenize`,
+      { model: this.modelName, prompt: text, add_special_tokens: addSpecialTokens },
+      { timeoutMs: this.o.requestTimeoutMs, signal },
+    );
+    if (!Array.isArray(tok?.tokens))
+      throw new HttpAttemptError(`POST ${root}/tokenize: response has no "tokens" list`, 'protocol');
+    return tok.tokens as number[];
+  }
+
   /** Left-truncate via the server's tokenizer. Returns null when the prompt fits. */
   private async truncate(
     ep: Endpoint,
@@ -556,19 +566,11 @@ export class OpenAICompatibleProvider implements ModelProvider {
     maxCtx: number,
     signal?: AbortSignal,
   ): Promise<number[] | string | null> {
-    const root = rootUrlOf(ep.url);
-    this.stats.tokenizeCalls++;
-    const tok = await this.client.post(
-      `${root}/tokenize`,
-      { model: this.modelName, prompt: text, add_special_tokens: false },
-      { timeoutMs: this.o.requestTimeoutMs, signal },
-    );
-    const tokens: unknown = tok?.tokens;
-    if (!Array.isArray(tokens))
-      throw new HttpAttemptError(`POST ${root}/tokenize: response has no "tokens" list`, 'protocol');
+    const tokens = await this.tokenize(ep, text, false, signal);
     if (tokens.length <= maxCtx) return null;
-    const kept = tokens.slice(-maxCtx) as number[];
+    const kept = tokens.slice(-maxCtx);
     if (this.o.truncation === 'token-ids') return kept;
+    const root = rootUrlOf(ep.url);
     const det = await this.client.post(
       `${root}/detokenize`,
       { model: this.modelName, tokens: kept },
