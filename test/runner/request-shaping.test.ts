@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -187,5 +187,29 @@ describe('evalkit run: shaping is a fact of each request (real CLI, real stub se
     ]);
     expect(resume.status).not.toBe(0);
     expect(expectOneLineError(resume)).toMatch(/task "gsm8k::olmes" was run with different settings/);
+  });
+
+  it('an OLMES-alias variant on a server that cannot tell its EOS: one clear line before any request, nothing left behind', async () => {
+    const bare = await startStubServer({ tokenizerInfo: false });
+    try {
+      const dir = join(mkdtempSync(join(tmpdir(), 'evalkit-shaping-eos-')), 'run');
+      const args = ['run', '--model', `openai:${bare.url}`, '--task', 'gsm8k::olmes', '--limit', '1'];
+      const r = await cli([...args, '--run-dir', dir]);
+      expect(r.status).not.toBe(0);
+      expect(expectOneLineError(r)).toMatch(
+        /needs the tokenizer's EOS string .* pass --eos-token .* or --no-olmes-parity/,
+      );
+      expect(bare.requests.some((x) => x.path === '/v1/completions')).toBe(false);
+      expect(existsSync(dir)).toBe(false);
+      // the two ways out both work: an explicit EOS, or no shaping
+      const withEos = await cli([...args, '--run-dir', dir, '--eos-token', '<|eot|>']);
+      expect(withEos.status, withEos.stderr).toBe(0);
+      const sent = bare.requests.filter((x) => x.path === '/v1/completions');
+      expect(sent.map((x) => x.body.stop.at(-1))).toEqual(['<|eot|>']);
+      const unshaped = await cli([...args, '--run-dir', `${dir}-plain`, '--no-olmes-parity']);
+      expect(unshaped.status, unshaped.stderr).toBe(0);
+    } finally {
+      await bare.close();
+    }
   });
 });
