@@ -467,6 +467,34 @@ def time_limit(seconds):
         signal.setitimer(signal.ITIMER_REAL, 0)
 
 
+# Third-party modules a solution may import under EvalPlus: EvalPlus's own runtime dependencies (install_requires of
+# evalplus setup.cfg at HEAD 26d6d00, the version that produced ../shared/reference/evalplus-speed-anchor) and theirs,
+# as top-level module names. Anything else installed on this machine (python3-requests, lxml, bs4 for BigCodeBench...)
+# is not importable in an EvalPlus job, so a verdict does not depend on what else the machine has: the anchor's
+# CodeGen samples that `import requests` at module level fail there (docs/fidelity.md#evalplus).
+EVALPLUS_THIRD_PARTY = frozenset((
+    "wget", "tempdir", "multipledispatch", "appdirs", "numpy", "tqdm", "termcolor", "fire", "openai", "tree_sitter",
+    "tree_sitter_python", "rich", "transformers", "anthropic", "google", "datasets", "psutil", "boto3", "ollama",
+    # their own dependencies that a Debian or pip install brings along
+    "six", "pygments", "markdown_it", "mdurl",
+))
+
+
+class _EvalPlusImports:
+    """A meta-path finder placed first: importing a top-level module that is neither standard library nor in
+    EVALPLUS_THIRD_PARTY raises ModuleNotFoundError, as in EvalPlus's environment."""
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        top = name.partition(".")[0]
+        if top in _STDLIB or top in EVALPLUS_THIRD_PARTY:
+            return None
+        raise ModuleNotFoundError("No module named %r" % top, name=top)
+
+
+_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
+
+
 def evalplus_guard():
     """The environment EvalPlus's reliability_guard gives solutions (facts from evalplus/eval/utils.py): the same
     names are disabled so that solutions behave as they would under EvalPlus. This is fidelity, not security."""
@@ -781,6 +809,8 @@ def child_evalplus(job, inputs, send):
     not_none = job.get("notNone", False)
     if job.get("guard", True):
         evalplus_guard()
+        if _STDLIB:
+            sys.meta_path.insert(0, _EvalPlusImports)
     send({"m": time.monotonic()}, now=True)  # setup finished: for the profile's process-start share
     for pos, spec in enumerate(job["sets"]):
         run_test_set(job, pos, spec, inputs[int(spec["set"])], send, fail_fast, not_none)

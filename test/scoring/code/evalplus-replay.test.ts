@@ -52,6 +52,12 @@ afterAll(async () => {
   await scorer?.close?.();
 });
 
+/** Samples that import a package EvalPlus's environment lacks (installed here or not, they must fail). */
+const FOREIGN_IMPORT = [
+  ['HumanEval/27', 11, 'requests'],
+  ['HumanEval/48', 4, 'requests'],
+] as const;
+
 describe('HumanEval+ replay of EvalPlus completions (module-level code that raises)', () => {
   it('fails the samples whose own trailing code raises, as EvalPlus does; sanitized live text passes', async () => {
     const { items } = await variant.loadItems({ datasets: new DatasetResolver(), options });
@@ -87,6 +93,29 @@ describe('HumanEval+ replay of EvalPlus completions (module-level code that rais
       const live: GenerationRecord = { ...g, textIsReplayedCompletion: undefined };
       const l = await scorer.score(byId.get(p.taskId)!, live, { options });
       expect(l.scores.base, p.taskId).toBe(1);
+    }
+  }, 120_000);
+
+  it("fails the samples that import a package outside EvalPlus's environment, as EvalPlus does", async () => {
+    const { items } = await variant.loadItems({ datasets: new DatasetResolver(), options });
+    const byId = new Map(items.map((it) => [it.id, it]));
+    scorer ??= variant.createScorer({ datasets: new DatasetResolver(), options });
+    for (const [taskId, k, module] of FOREIGN_IMPORT) {
+      const s = samples.filter((x) => x.task_id === taskId)[k];
+      const prompt = (byId.get(taskId)!.data as { prompt: string }).prompt;
+      const ref = reference[taskId].find((r) => r.solution === prompt + s.completion)!;
+      expect([ref.base_status, ref.plus_status], taskId).toEqual(['fail', 'fail']);
+      const replay = new ReplayProvider('anchor.jsonl', [
+        { taskId, sampleIndex: k, completion: s.completion },
+      ]);
+      const [g] = await replay.generate({
+        requestId: `humanevalplus|${taskId}`,
+        task: 'humanevalplus',
+        itemId: taskId,
+      } as RequestRecord);
+      const v = await scorer.score(byId.get(taskId)!, g, { options });
+      expect(v.scores, taskId).toEqual({ base: 0, plus: 0 });
+      expect(v.reason).toContain(`No module named '${module}'`);
     }
   }, 120_000);
 });
