@@ -62,7 +62,15 @@ export function renderItem(
   const requestOf = sides.map((s) => db.request(s.runId, task, itemId)).find(Boolean);
   const prompt = promptText(requestOf?.prompt);
   const params = requestOf?.params;
-  const promptBlock = `<details class="prompt"><summary>prompt as sent (${prompt.length} characters${params ? `; n=${params.n}, temperature ${params.temperature}, max_tokens ${params.max_tokens}` : ''})</summary><pre id="prompt">${esc(prompt)}</pre></details>`;
+  // How the prompt was fitted into the context (e.g. MMLU-Pro: shots 1, tokensBelow 2800, fits true).
+  const fitted = requestOf?.promptInfo
+    ? `; <span class="prompt-info">${esc(
+        Object.entries(requestOf.promptInfo)
+          .map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+          .join(', '),
+      )}</span>`
+    : '';
+  const promptBlock = `<details class="prompt"><summary>prompt as sent (${prompt.length} characters${params ? `; n=${params.n}, temperature ${params.temperature}, max_tokens ${params.max_tokens}` : ''}${fitted})</summary><pre id="prompt">${esc(prompt)}</pre></details>`;
   const question = f?.question
     ? `<div class="label">question</div><pre class="question">${esc(f.question)}</pre>${opts.showPrompt ? promptBlock : ''}`
     : `${opts.facts?.error ? `<div class="meta">question and gold unavailable: ${esc(opts.facts.error)}</div>` : ''}${promptBlock}`;

@@ -34,7 +34,7 @@ import { EvalkitError } from '../../util/errors.js';
 import { iterJsonl, readManifest, readMetrics, RUN_FILES } from '../run-dir.js';
 import { fsErrorLine, prepareWritableDir } from '../writable-dir.js';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -64,6 +64,7 @@ CREATE TABLE IF NOT EXISTS requests (
   item_id TEXT NOT NULL,
   prompt_json TEXT,
   params_json TEXT,
+  prompt_info_json TEXT,
   PRIMARY KEY (run_id, task, item_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS samples (
@@ -192,7 +193,12 @@ export class ResultsDb {
       this.db
         .prepare(`INSERT INTO meta (key, value) VALUES ('schema_version', ?)`)
         .run(String(SCHEMA_VERSION));
-    else if (Number(v.value) !== SCHEMA_VERSION) {
+    else if (Number(v.value) === 1) {
+      // 1 → 2: requests gained prompt_info_json (how a prompt was fitted into the context); runs indexed
+      // before keep it empty until re-indexed.
+      this.db.exec(`ALTER TABLE requests ADD COLUMN prompt_info_json TEXT`);
+      this.db.prepare(`UPDATE meta SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
+    } else if (Number(v.value) !== SCHEMA_VERSION) {
       throw new EvalkitError(
         `${path}: results database schema ${v.value}, this evalkit uses ${SCHEMA_VERSION}; delete the file and run \`evalkit index\``,
       );
@@ -322,8 +328,8 @@ export class ResultsDb {
   ): Promise<IndexResult> {
     const BATCH = 5000;
     const insReq = this.db.prepare(
-      `INSERT INTO requests (run_id, task, item_id, prompt_json, params_json) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (run_id, task, item_id) DO UPDATE SET prompt_json = excluded.prompt_json, params_json = excluded.params_json`,
+      `INSERT INTO requests (run_id, task, item_id, prompt_json, params_json, prompt_info_json) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, task, item_id) DO UPDATE SET prompt_json = excluded.prompt_json, params_json = excluded.params_json, prompt_info_json = excluded.prompt_info_json`,
     );
     const insGen = this.db.prepare(
       `INSERT INTO samples (run_id, task, item_id, sample_index, text, finish_reason, gen_error) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -351,7 +357,14 @@ export class ResultsDb {
       if (batch.length) flush(batch);
     };
     await batched<RequestRecord>(RUN_FILES.requests, (r) =>
-      insReq.run(runId, r.task, r.itemId, JSON.stringify(r.prompt), JSON.stringify(r.params)),
+      insReq.run(
+        runId,
+        r.task,
+        r.itemId,
+        JSON.stringify(r.prompt),
+        JSON.stringify(r.params),
+        r.promptInfo ? JSON.stringify(r.promptInfo) : null,
+      ),
     );
     await batched<GenerationRecord>(RUN_FILES.generations, (g) =>
       insGen.run(
@@ -541,15 +554,23 @@ export class ResultsDb {
     return rows.map(toSampleRow);
   }
 
-  request(runId: string, task: string, itemId: string): Pick<RequestRecord, 'prompt' | 'params'> | undefined {
+  request(
+    runId: string,
+    task: string,
+    itemId: string,
+  ): Pick<RequestRecord, 'prompt' | 'params' | 'promptInfo'> | undefined {
     const r = this.db
-      .prepare(`SELECT prompt_json, params_json FROM requests WHERE run_id = ? AND task = ? AND item_id = ?`)
-      .get(runId, task, itemId) as { prompt_json: string | null; params_json: string | null } | undefined;
+      .prepare(
+        `SELECT prompt_json, params_json, prompt_info_json FROM requests WHERE run_id = ? AND task = ? AND item_id = ?`,
+      )
+      .get(runId, task, itemId) as
+      { prompt_json: string | null; params_json: string | null; prompt_info_json: string | null } | undefined;
     if (!r) return undefined;
     return {
       prompt: r.prompt_json ? JSON.parse(r.prompt_json) : undefined,
       params: r.params_json ? JSON.parse(r.params_json) : undefined,
-    } as Pick<RequestRecord, 'prompt' | 'params'>;
+      ...(r.prompt_info_json ? { promptInfo: JSON.parse(r.prompt_info_json) } : {}),
+    } as Pick<RequestRecord, 'prompt' | 'params' | 'promptInfo'>;
   }
 }
 

@@ -13,6 +13,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { renderItem } from '../../../src/report/item-view.js';
+import { ResultsDb } from '../../../src/store/db/results-db.js';
 import { RUN_FILES } from '../../../src/store/run-dir.js';
 import { mmluProFallbackGuess } from '../../../src/scoring/choice/extract.js';
 import { seededOnceAccuracy, type MmluProData } from '../../../src/tasks/mmlu-pro/index.js';
@@ -65,6 +68,29 @@ describe('MMLU-Pro: official shot shrinking, through evalkit run and the stub se
     // what was sent is the fitted prompt
     const sent = withTokenizer.requests.filter((x) => x.path === '/v1/completions').map((x) => x.body.prompt);
     expect(sent.sort()).toEqual(reqs.map(promptOf).sort());
+
+    // A user sees it: the results index keeps promptInfo and the item view shows it with the prompt. The index
+    // file starts at schema 1 (before promptInfo) and is migrated in place.
+    const dbPath = join(mkdtempSync(join(tmpdir(), 'evalkit-mmlu-db-')), 'results.sqlite');
+    new ResultsDb(dbPath).close();
+    const old = new Database(dbPath);
+    old.exec(
+      `ALTER TABLE requests DROP COLUMN prompt_info_json; UPDATE meta SET value = '1' WHERE key = 'schema_version'`,
+    );
+    old.close();
+    const db = new ResultsDb(dbPath);
+    try {
+      const { runId } = await db.indexRun(dir);
+      expect(db.request(runId, 'mmlu_pro', 'mmlu_pro/72')?.promptInfo).toEqual({
+        shots: 1,
+        tokensBelow: 2800,
+        fits: true,
+      });
+      const html = renderItem(db, 'mmlu_pro', 'mmlu_pro/72', [{ runId, label: 'run' }]);
+      expect(html).toContain('<span class="prompt-info">shots 1, tokensBelow 2800, fits true</span>');
+    } finally {
+      db.close();
+    }
   });
 
   it('without a tokenizer: the upper bound bytes + 2, said on stderr; a prompt that never fits is sent 0-shot, fits: false', async () => {
