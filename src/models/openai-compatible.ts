@@ -133,6 +133,13 @@ interface CallResult {
   latencyMs: number;
 }
 
+/** A server that does not answer at all: that is the problem to report (not a missing model name or EOS). */
+function unreachable(urls: string[], problems: string[]): EvalkitError {
+  return new EvalkitError(
+    `server unreachable at ${urls.join(', ')}; is the server running? (${problems.join('; ')})`,
+  );
+}
+
 class CallFailure {
   constructor(readonly message: string) {}
 }
@@ -320,10 +327,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
           down.push(e.message);
       }
     }
-    if (down.length === urls.length)
-      throw new EvalkitError(
-        `server unreachable at ${urls.join(', ')}; is the server running? (${down.join('; ')})`,
-      );
+    if (down.length === urls.length) throw unreachable(urls, down);
     throw new EvalkitError(
       `OLMES request shaping (OLMES-alias variants, or --olmes-parity) needs the tokenizer's EOS string (added to the stop sequences) but none was found: ` +
         `${urls[0]} serves no /tokenizer_info (start vLLM with --enable-tokenizer-info-endpoint) and no readable ` +
@@ -352,7 +356,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
     let modelName = opts.modelName;
     if (!modelName) {
       const problems: string[] = [];
-      let unreachable = 0;
+      let down = 0;
       for (const u of urls) {
         try {
           const models = await client.get(`${u}/models`, probeTimeout);
@@ -363,17 +367,14 @@ export class OpenAICompatibleProvider implements ModelProvider {
           }
           problems.push(`${u}/models lists no model`);
         } catch (e) {
-          if (e instanceof HttpAttemptError && (e.kind === 'network' || e.kind === 'timeout')) unreachable++;
+          if (e instanceof HttpAttemptError && (e.kind === 'network' || e.kind === 'timeout')) down++;
           problems.push((e as Error).message);
         }
       }
       if (!modelName) {
         client.close();
         // A dead server is a connection problem, not a model-name problem: say so first.
-        if (unreachable === urls.length)
-          throw new EvalkitError(
-            `server unreachable at ${urls.join(', ')}; is the server running? (${problems.join('; ')})`,
-          );
+        if (down === urls.length) throw unreachable(urls, problems);
         throw new EvalkitError(`cannot determine the model name (pass --model-name): ${problems.join('; ')}`);
       }
     }
