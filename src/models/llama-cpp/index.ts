@@ -153,6 +153,7 @@ class EngineProcess {
   readonly child: ChildProcess;
   private readonly tail: string[] = [];
   private pending = new Map<number, (samples: WorkerSample[] | Error) => void>();
+  private pendingCounts = new Map<number, (count: number | Error) => void>();
   private nextId = 1;
   exitReason: string | null = null;
   readonly ready: Promise<WorkerModelInfo>;
@@ -173,6 +174,10 @@ class EngineProcess {
           const done = this.pending.get(m.id);
           this.pending.delete(m.id);
           done?.(m.samples);
+        } else if (m.type === 'tokens') {
+          const done = this.pendingCounts.get(m.id);
+          this.pendingCounts.delete(m.id);
+          done?.(m.count);
         }
       });
       this.child.on('exit', (code, signal) => {
@@ -181,6 +186,8 @@ class EngineProcess {
         rejectReady(err);
         for (const done of this.pending.values()) done(err);
         this.pending.clear();
+        for (const done of this.pendingCounts.values()) done(err);
+        this.pendingCounts.clear();
       });
       this.child.on('error', (e) => rejectReady(e));
     });
@@ -219,6 +226,16 @@ class EngineProcess {
         params: req.params,
         sampleIndices,
       } satisfies ParentMessage);
+    });
+  }
+
+  /** Tokens of a completion prompt as `generate` feeds it (BOS included). */
+  countTokens(text: string): Promise<number | Error> {
+    if (!this.alive) return Promise.resolve(new Error(this.describeExit()));
+    const id = this.nextId++;
+    return new Promise((resolveCount) => {
+      this.pendingCounts.set(id, resolveCount);
+      this.child.send({ type: 'tokenize', id, text } satisfies ParentMessage);
     });
   }
 
@@ -359,6 +376,12 @@ export async function createGgufProvider(opts: GgufProviderOptions): Promise<Mod
         latencyMs: s.latencyMs,
         source,
       }));
+    },
+    async countTokens(text: string): Promise<number> {
+      const eng = await ensureEngine();
+      const n = eng instanceof Error ? eng : await eng.countTokens(text);
+      if (n instanceof Error) throw new EvalkitError(`counting prompt tokens: ${n.message}`);
+      return n;
     },
     async close() {
       await engine.stop();

@@ -25,7 +25,14 @@ export interface WorkerAbort {
   id: number;
 }
 
-export type ParentMessage = WorkerInit | WorkerGenerate | WorkerAbort | { type: 'shutdown' };
+/** Count the tokens of a completion prompt as `generate` feeds it to the model (the GGUF's BOS included). */
+export interface WorkerTokenize {
+  type: 'tokenize';
+  id: number;
+  text: string;
+}
+
+export type ParentMessage = WorkerInit | WorkerGenerate | WorkerAbort | WorkerTokenize | { type: 'shutdown' };
 
 /** What the worker learnt about the model at load time (recorded in the provider description). */
 export interface WorkerModelInfo {
@@ -55,4 +62,5 @@ export interface WorkerSample {
 export type ChildMessage =
   | { type: 'ready'; info: WorkerModelInfo }
   | { type: 'init-error'; message: string }
-  | { type: 'result'; id: number; samples: WorkerSample[] };
+  | { type: 'result'; id: number; samples: WorkerSample[] }
+  | { type: 'tokens'; id: number; count: number };

@@ -117,9 +117,7 @@ async function generateOne(
     if (prompt.kind === 'completion') {
       // Special-token text in the prompt (e.g. "<|im_start|>") is parsed as the special token, as vLLM's HF
       // tokenizer does for /v1/completions; the BOS the GGUF asks for is prepended by LlamaCompletion.
-      const bos = model.tokens.shouldPrependBosToken && model.tokens.bos != null ? 1 : 0;
-      const inputTokens = model.tokenize(prompt.text, true, bos ? 'trimLeadingSpace' : undefined);
-      const promptTokens = inputTokens.length + bos;
+      const { inputTokens, promptTokens } = completionPromptTokens(prompt.text);
       const room = context.contextSize - promptTokens;
       if (room <= 0)
         return {
@@ -196,7 +194,21 @@ async function generateOne(
   }
 }
 
+/**
+ * A completion prompt as the model sees it: special-token text parsed as the special token (as vLLM's HF tokenizer
+ * does for /v1/completions); the BOS the GGUF asks for is prepended by LlamaCompletion and counted here.
+ */
+function completionPromptTokens(text: string) {
+  const bos = model.tokens.shouldPrependBosToken && model.tokens.bos != null ? 1 : 0;
+  const inputTokens = model.tokenize(text, true, bos ? 'trimLeadingSpace' : undefined);
+  return { inputTokens, promptTokens: inputTokens.length + bos };
+}
+
 async function handle(msg: ParentMessage): Promise<void> {
+  if (msg.type === 'tokenize') {
+    send({ type: 'tokens', id: msg.id, count: completionPromptTokens(msg.text).promptTokens });
+    return;
+  }
   if (msg.type === 'init') {
     try {
       await init(msg);

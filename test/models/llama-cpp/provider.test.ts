@@ -176,6 +176,15 @@ describe('createGgufProvider', () => {
     expect(g.text).toBeNull();
     expect(g.error).toMatch(/does not fit the context size 4096/);
   });
+
+  it('countTokens: what a completion prompt is fed with (BOS included), for fitting prompts into the context', async () => {
+    const text = 'Question: what is 2 + 2?\nAnswer:';
+    const [g] = await provider.generate(req(completion(text), { max_tokens: 1 }));
+    expect(g.usage?.promptTokens).toBeGreaterThan(1);
+    expect(await provider.countTokens!(text)).toBe(g.usage?.promptTokens);
+    // the prompt the engine refuses above is counted beyond the 4096-token context
+    expect(await provider.countTokens!('x '.repeat(2100))).toBeGreaterThan(4096);
+  });
 });
 
 describe('failures stay in the engine process', () => {
