@@ -5,6 +5,7 @@
  * enums follow the published schema; the test validates the output against it with an independent validator.
  */
 import type { RunManifest, TaskMetrics } from '../types.js';
+import { providerOfKind } from '../models/registry.js';
 
 export const EEE_SCHEMA_VERSION = '0.3.0';
 
@@ -22,6 +23,8 @@ export function everyEvalEverRecord(
 ): Record<string, unknown> {
   const retrieved = opts.retrievedAt ?? new Date();
   const modelName = manifest.model.name ?? manifest.model.id;
+  // evalkit serves some checkpoints itself (the registry's self-deployed providers: vLLM, GGUF)
+  const selfDeployed = providerOfKind(manifest.model.provider)?.selfDeployed ?? false;
   const results: Record<string, unknown>[] = [];
   for (const t of manifest.tasks) {
     const m = metrics[t.name];
@@ -119,8 +122,8 @@ export function everyEvalEverRecord(
       additional_details: {
         // evalkit runs checkpoints it serves itself (vLLM, GGUF) or a server the user runs; "unknown" for the
         // rest. Weights: evaluating a checkpoint means having its weights; an OpenAI-compatible URL may not.
-        deployment_type: ['vllm', 'gguf'].includes(manifest.model.provider) ? 'self_deployed' : 'unknown',
-        model_availability: ['vllm', 'gguf'].includes(manifest.model.provider) ? 'open_weights' : 'unknown',
+        deployment_type: selfDeployed ? 'self_deployed' : 'unknown',
+        model_availability: selfDeployed ? 'open_weights' : 'unknown',
         ...strings({ provider: manifest.model.provider, endpoint: manifest.model.endpoint }),
       },
     },

@@ -5,6 +5,7 @@
  */
 import type { RunOptions } from '../types.js';
 import { EvalkitError } from '../util/errors.js';
+import { checkModelKind } from '../models/registry.js';
 
 export interface JudgeSpec {
   /** Provider spec exactly as for `--model`, e.g. "openai:http://127.0.0.1:8000/v1". */
@@ -69,8 +70,6 @@ export function judgeIdentityConflict(recorded: RunOptions, now: RunOptions): st
   return undefined;
 }
 
-const PROVIDER_PREFIX = /^(openai|vllm|gguf):/;
-
 /**
  * Judges from CLI flags: `--judge` (repeatable) with `--judge-model-name` matched by position (one name for
  * all judges is also accepted).
@@ -95,8 +94,7 @@ export function judgesFromFlags(o: {
     );
   const labels = o.judgeLabel ?? [];
   return models.map((model, i) => {
-    if (!PROVIDER_PREFIX.test(model))
-      throw new EvalkitError(`--judge must start with openai:, vllm: or gguf: (got "${model}")`);
+    checkModelKind(model, '--judge');
     const spec: JudgeSpec = { model };
     const name = names.length === 1 ? names[0] : names[i];
     if (name) spec.modelName = name;
@@ -113,10 +111,7 @@ export function simulatedUserFromFlags(o: {
   simulatedUserModelName?: string;
 }): JudgeSpec | undefined {
   if (!o.simulatedUser) return undefined;
-  if (!PROVIDER_PREFIX.test(o.simulatedUser))
-    throw new EvalkitError(
-      `--simulated-user must start with openai:, vllm: or gguf: (got "${o.simulatedUser}")`,
-    );
+  checkModelKind(o.simulatedUser, '--simulated-user');
   return {
     model: o.simulatedUser,
     ...(o.simulatedUserModelName ? { modelName: o.simulatedUserModelName } : {}),

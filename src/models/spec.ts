@@ -13,47 +13,37 @@
 import { z } from 'zod';
 import { BUDGET_APIS } from '../reasoning/token-budget.js';
 import { EvalkitError } from '../util/errors.js';
+import { kindPrefixesText, modelKindPattern, PROVIDERS, type ProviderOptionGroups } from './registry.js';
 
-/** Model kinds evalkit can evaluate, as the prefix of `--model` / `model:`. */
-export const MODEL_KIND_PATTERN = /^(openai|vllm|gguf):/;
+/** The settable fields every model spec has, whatever its provider (the provider groups come from the registry). */
+const baseModelSpecShape = {
+  model: z.string().regex(modelKindPattern(), `must start with ${kindPrefixesText()}`),
+  modelName: z.string().optional(),
+  endpoints: z.array(z.string()).optional(),
+  apiKey: z.string().optional(),
+  concurrency: z.number().int().positive().optional(),
+  maxRetries: z.number().int().nonnegative().optional(),
+  retryDelayMs: z.number().int().nonnegative().optional(),
+  requestTimeoutMs: z.number().int().positive().optional(),
+  stream: z.boolean().optional(),
+  cache: z.boolean().optional(),
+  cacheDir: z.string().optional(),
+  maxLength: z.number().int().positive().optional(),
+  eosToken: z.string().optional(),
+  stopsAfterReasoning: z.boolean().optional(),
+  budgetApi: z.enum(BUDGET_APIS).optional(),
+};
 
-/** Every user-settable ModelSpec field (not the runtime ones: onRetry, runDir), strictly: a typo is an error. */
+/**
+ * Every user-settable ModelSpec field (not the runtime ones: onRetry, runDir), strictly: a typo is an error.
+ * Each provider with options adds its group (`vllm: {...}`, `gguf: {...}`) from its registry descriptor.
+ */
 export const modelSpecSchema = z
   .object({
-    model: z.string().regex(MODEL_KIND_PATTERN, 'must start with openai:, vllm: or gguf:'),
-    modelName: z.string().optional(),
-    endpoints: z.array(z.string()).optional(),
-    apiKey: z.string().optional(),
-    concurrency: z.number().int().positive().optional(),
-    maxRetries: z.number().int().nonnegative().optional(),
-    retryDelayMs: z.number().int().nonnegative().optional(),
-    requestTimeoutMs: z.number().int().positive().optional(),
-    stream: z.boolean().optional(),
-    cache: z.boolean().optional(),
-    cacheDir: z.string().optional(),
-    maxLength: z.number().int().positive().optional(),
-    eosToken: z.string().optional(),
-    stopsAfterReasoning: z.boolean().optional(),
-    budgetApi: z.enum(BUDGET_APIS).optional(),
-    vllm: z
-      .object({
-        tensorParallelSize: z.number().int().positive().optional(),
-        dataParallelSize: z.number().int().positive().optional(),
-        maxModelLen: z.number().int().positive().optional(),
-        extraArgs: z.array(z.string()).optional(),
-        healthTimeoutMs: z.number().int().positive().optional(),
-        executable: z.string().optional(),
-      })
-      .strict()
-      .optional(),
-    gguf: z
-      .object({
-        threads: z.number().int().positive().optional(),
-        contextSize: z.number().int().positive().optional(),
-        gpuLayers: z.number().int().nonnegative().optional(),
-      })
-      .strict()
-      .optional(),
+    ...baseModelSpecShape,
+    ...Object.fromEntries(
+      PROVIDERS.filter((p) => p.optionsKey).map((p) => [p.optionsKey!, p.optionsSchema.strict().optional()]),
+    ),
   })
   .strict();
 
@@ -68,7 +58,11 @@ export function checkModelSpec(spec: ModelSpec, where: string): void {
   }
 }
 
-export interface ModelSpec {
+/** The user's model: the fields every provider shares plus the providers' option groups (from the registry). */
+export type ModelSpec = BaseModelSpec & ProviderOptionGroups;
+
+/** The ModelSpec fields every provider shares. */
+export interface BaseModelSpec {
   /** The --model string as given. */
   model: string;
   /** Model name sent in the request body (`model` field) and recorded in the manifest. */
@@ -103,17 +97,6 @@ export interface ModelSpec {
   stopsAfterReasoning?: boolean;
   /** How per-task token budgets are sent: vllm (default) | openai | sglang (src/reasoning/token-budget.ts). */
   budgetApi?: import('../reasoning/token-budget.js').BudgetApi;
-  /** Managed vLLM options. */
-  vllm?: {
-    tensorParallelSize?: number;
-    dataParallelSize?: number;
-    maxModelLen?: number;
-    extraArgs?: string[];
-    healthTimeoutMs?: number;
-    executable?: string;
-  };
-  /** Embedded engine options. */
-  gguf?: { threads?: number; contextSize?: number; gpuLayers?: number };
   /** Run directory (managed servers write their logs here). */
   runDir?: string;
 }

@@ -19,6 +19,7 @@ import {
   visibleExamplesOfItem,
 } from '../scoring/code/reward-hacking.js';
 import { modelIdentity, type ModelSpec } from '../models/spec.js';
+import { findProvider } from '../models/registry.js';
 import {
   loadRunState,
   newSession,
@@ -370,7 +371,7 @@ function promptFitting(provider: ModelProvider, model: ModelSpec): PromptFitting
 /** Say on stderr which variants' requests an HTTP provider will shape like OLMES. */
 function announceShaping(model: ModelSpec, loaded: LoadedTask[]): void {
   const shaped = olmesShapedVariants(loaded.map((l) => l.task));
-  if (!shaped.length || !/^(openai|vllm):/.test(model.model)) return;
+  if (!shaped.length || !findProvider(model.model)?.speaksOpenAI) return;
   process.stderr.write(
     `evalkit: OLMES-parity request shaping (no BOS, EOS in stops, left truncation) for: ${shaped.join(', ')}\n`,
   );

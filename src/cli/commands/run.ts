@@ -1,7 +1,14 @@
 import type { Command } from 'commander';
 import type { RunOptions } from '../../types.js';
 import { resolve } from 'node:path';
-import { checkModelSpec, MODEL_KIND_PATTERN, type ModelSpec } from '../../models/spec.js';
+import { checkModelSpec, type ModelSpec } from '../../models/spec.js';
+import { checkModelKind } from '../../models/registry.js';
+import {
+  addProviderOptions,
+  modelFlagHelp,
+  providerOptionsFrom,
+  providerSummaries,
+} from '../provider-options.js';
 import { createProgress } from '../../runner/progress.js';
 import { runEvaluation } from '../../runner/run.js';
 import { parseShard } from '../../runner/shard.js';
@@ -20,86 +27,77 @@ import {
 } from '../shared-options.js';
 
 export function register(program: Command): void {
-  const cmd = program
-    .command('run')
-    .summary('evaluate a model on task variants (resumes an existing --run-dir)')
-    .description(
-      'evaluate a model on task variants; resumes when --run-dir already holds a run\n' +
-        'models: openai:<base-url> (any OpenAI-compatible server), vllm:<checkpoint-dir or s3://bucket/path> (managed vllm serve),\n' +
-        '        gguf:<file.gguf> or gguf:hf:<owner>/<repo>/<file.gguf> (embedded llama.cpp)',
-    )
-    .option(
-      '--model <spec>',
-      'openai:<url> | vllm:<checkpoint or s3://bucket/path> | gguf:<path> | gguf:hf:<owner>/<repo>/<file> | gguf:default (embedded default model)',
-      'gguf:default',
-    )
-    .option('--model-name <name>', 'model name sent to the server and recorded in the manifest')
-    .requiredOption('--task <variant>', 'task variant (repeatable); see `evalkit list tasks`', collect)
-    .requiredOption('--run-dir <dir>', 'run directory (created, or resumed if it exists)')
-    .option(
-      '--add-tasks',
-      'allow --task variants that an existing --run-dir does not hold yet to be added to it',
-    )
-    .option(
-      '--endpoint <url>',
-      'additional OpenAI-compatible endpoint serving the same model (repeatable; load-balanced)',
-      collect,
-    )
-    .option('--concurrency <n>', 'max requests in flight (default 128)', positiveInt('--concurrency'))
-    .option(
-      '--max-retries <n>',
-      'retries per request on 429/5xx/reset/timeout/malformed response before the sample is marked errored (default 6; 0 = none)',
-      nonNegativeInt('--max-retries'),
-    )
-    .option(
-      '--retry-delay <ms>',
-      'delay before the first retry (doubles per retry up to 30 s, with jitter; default 1000)',
-      nonNegativeInt('--retry-delay'),
-    )
-    .option('--request-timeout <ms>', 'per-request timeout in milliseconds', positiveInt('--request-timeout'))
-    .option('--stream', 'use streaming (server-sent events) responses')
-    .option('--cache', 'serve identical requests from the request cache (across runs)')
-    .option(
-      '--olmes-parity',
-      'shape the requests of ALL completion-format variants like OLMES (no BOS, EOS in stops, left truncation); by default only the OLMES-alias variants are shaped; recorded in the run (a resume must say the same)',
-    )
-    .option('--no-olmes-parity', 'never shape requests like OLMES, not even for OLMES-alias variants')
-    .option(
-      '--max-length <n>',
-      'OLMES max_length (prompt + generation tokens) for left truncation',
-      positiveInt('--max-length'),
-    )
-    .option(
-      '--eos-token <text>',
-      'tokenizer EOS string for OLMES-shaped requests when the server cannot report it',
-    )
-    .option(
-      '--stops-after-reasoning',
-      "thinking models: don't send stop strings to the server (they would fire inside the reasoning); cut them client-side in the answer only",
-    )
-    .option(
-      '--budget <spec>',
-      'token budget for thinking models: [<task>=]reasoning:<tokens>,answer:<tokens>,effort:<minimal|low|medium|high> (any subset; repeatable; without <task>= for every task); recorded in the run',
-      collect,
-    )
-    .option(
-      '--budget-api <api>',
-      'how budgets are sent: vllm (max_tokens + thinking_token_budget) | openai (max_completion_tokens + reasoning_effort) | sglang (chat_template_kwargs.thinking_budget)',
-      'vllm',
-    )
-    .option(
-      '--shard <i/N>',
-      'evaluate only shard i of N (deterministic by request); combine with `evalkit merge`',
-    )
-    .option('--tensor-parallel-size <n>', 'vllm: tensor parallel size', positiveInt('--tensor-parallel-size'))
-    .option('--data-parallel-size <n>', 'vllm: data parallel size', positiveInt('--data-parallel-size'))
-    .option(
-      '--max-model-len <n>',
-      'model context length: vllm serve --max-model-len, and the context prompts are fitted into (MMLU-Pro drops shots as its official script does; default there 4096)',
-      positiveInt('--max-model-len'),
-    )
-    .option('--vllm-arg <arg>', 'vllm: extra argument passed to `vllm serve` (repeatable)', collect)
-    .option('--threads <n>', 'gguf: CPU threads for llama.cpp (default 1)', positiveInt('--threads'))
+  const cmd = addProviderOptions(
+    program
+      .command('run')
+      .summary('evaluate a model on task variants (resumes an existing --run-dir)')
+      .description(
+        `evaluate a model on task variants; resumes when --run-dir already holds a run\n${providerSummaries()}`,
+      )
+      .option('--model <spec>', modelFlagHelp(), 'gguf:default')
+      .option('--model-name <name>', 'model name sent to the server and recorded in the manifest')
+      .requiredOption('--task <variant>', 'task variant (repeatable); see `evalkit list tasks`', collect)
+      .requiredOption('--run-dir <dir>', 'run directory (created, or resumed if it exists)')
+      .option(
+        '--add-tasks',
+        'allow --task variants that an existing --run-dir does not hold yet to be added to it',
+      )
+      .option(
+        '--endpoint <url>',
+        'additional OpenAI-compatible endpoint serving the same model (repeatable; load-balanced)',
+        collect,
+      )
+      .option('--concurrency <n>', 'max requests in flight (default 128)', positiveInt('--concurrency'))
+      .option(
+        '--max-retries <n>',
+        'retries per request on 429/5xx/reset/timeout/malformed response before the sample is marked errored (default 6; 0 = none)',
+        nonNegativeInt('--max-retries'),
+      )
+      .option(
+        '--retry-delay <ms>',
+        'delay before the first retry (doubles per retry up to 30 s, with jitter; default 1000)',
+        nonNegativeInt('--retry-delay'),
+      )
+      .option(
+        '--request-timeout <ms>',
+        'per-request timeout in milliseconds',
+        positiveInt('--request-timeout'),
+      )
+      .option('--stream', 'use streaming (server-sent events) responses')
+      .option('--cache', 'serve identical requests from the request cache (across runs)')
+      .option(
+        '--olmes-parity',
+        'shape the requests of ALL completion-format variants like OLMES (no BOS, EOS in stops, left truncation); by default only the OLMES-alias variants are shaped; recorded in the run (a resume must say the same)',
+      )
+      .option('--no-olmes-parity', 'never shape requests like OLMES, not even for OLMES-alias variants')
+      .option(
+        '--max-length <n>',
+        'OLMES max_length (prompt + generation tokens) for left truncation',
+        positiveInt('--max-length'),
+      )
+      .option(
+        '--eos-token <text>',
+        'tokenizer EOS string for OLMES-shaped requests when the server cannot report it',
+      )
+      .option(
+        '--stops-after-reasoning',
+        "thinking models: don't send stop strings to the server (they would fire inside the reasoning); cut them client-side in the answer only",
+      )
+      .option(
+        '--budget <spec>',
+        'token budget for thinking models: [<task>=]reasoning:<tokens>,answer:<tokens>,effort:<minimal|low|medium|high> (any subset; repeatable; without <task>= for every task); recorded in the run',
+        collect,
+      )
+      .option(
+        '--budget-api <api>',
+        'how budgets are sent: vllm (max_tokens + thinking_token_budget) | openai (max_completion_tokens + reasoning_effort) | sglang (chat_template_kwargs.thinking_budget)',
+        'vllm',
+      )
+      .option(
+        '--shard <i/N>',
+        'evaluate only shard i of N (deterministic by request); combine with `evalkit merge`',
+      ),
+  ) // then the provider flags (--tensor-parallel-size, --threads, ...) from the registry's descriptors
     // repository-level tasks (docs/software-engineering.md)
     .option(
       '--agent-protocol <p>',
@@ -135,17 +133,9 @@ export function register(program: Command): void {
       eosToken: o.eosToken,
       stopsAfterReasoning: o.stopsAfterReasoning,
       budgetApi,
-      vllm: {
-        tensorParallelSize: o.tensorParallelSize,
-        dataParallelSize: o.dataParallelSize,
-        maxModelLen: o.maxModelLen,
-        extraArgs: o.vllmArg,
-      },
-      gguf: { threads: o.threads },
+      ...providerOptionsFrom(o),
     };
-    if (!MODEL_KIND_PATTERN.test(model.model)) {
-      throw new EvalkitError(`--model must start with openai:, vllm: or gguf: (got "${model.model}")`);
-    }
+    checkModelKind(model.model, '--model');
     checkModelSpec(model, 'evalkit run'); // the schema campaign YAML uses too (src/models/spec.ts)
     const controller = new AbortController();
     let interrupts = 0;
