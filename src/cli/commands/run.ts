@@ -12,7 +12,6 @@ import {
 import { createProgress } from '../../runner/progress.js';
 import { runEvaluation } from '../../runner/run.js';
 import { parseShard } from '../../runner/shard.js';
-import { EvalkitError } from '../../util/errors.js';
 import { addJudgeOptions, judgeRunOptions } from '../../judge/cli-options.js';
 import { exportResults } from '../export.js';
 import { formatErrorSummary } from '../../runner/error-summary.js';
