@@ -176,6 +176,21 @@ function inputsOf(problem: EvalPlusProblem, set: 'base' | 'plus'): { value: unkn
 
 const SET_POSITION = { base: 0, plus: 1 } as const;
 
+/** Ground-truth batches per worker (see prepare): small enough to balance slow tasks, few process starts. */
+const GT_BATCHES_PER_WORKER = 4;
+
+interface RawGroundTruthSet {
+  outputs: string[];
+  times: number[];
+}
+
+const groundTruthMemoKey = (p: EvalPlusProblem): string => `${p.datasetHash}\0${p.taskId}`;
+
+/** not-None tasks: the ground-truth child already sent `out is not None` (EvalPlus output_not_none). */
+function groundTruthSet(s: RawGroundTruthSet): GroundTruthSet {
+  return { expected: s.outputs, floats: s.outputs.map(isFloatsText), times: s.times };
+}
+
 const inputSetsMemo = new WeakMap<EvalPlusProblem, { key: string; value: unknown; raw: string }>();
 
 /** Both input sets of a problem as one zygote cache entry: `[base, plus]` (raw JSON text kept: 3.0 stays a float). */
@@ -311,12 +326,27 @@ class Executor implements CodeExecutor {
 
   // ------------------------------------------------------------------ ground truth
 
+  /**
+   * Ground truth of every problem, from the cache or computed. What the cache lacks is computed in batches of many
+   * tasks per process, one task after the other (EvalPlus computes a whole dataset's ground truth in one process):
+   * one process start per batch instead of one per task and set. A task its batch could not finish (its canonical
+   * solution raised, the batch was killed) is computed again on its own, which reports the error.
+   */
   async prepare(problems: EvalPlusProblem[]): Promise<void> {
+    const missing = new Map<string, EvalPlusProblem>();
+    for (const p of problems) {
+      const key = groundTruthMemoKey(p);
+      if (this.gtMemo.has(key) || missing.has(key)) continue;
+      const cached = await this.readGroundTruthCache(p);
+      if (cached) this.gtMemo.set(key, Promise.resolve(cached));
+      else missing.set(key, p);
+    }
+    if (missing.size > 1) await this.computeGroundTruthBatches([...missing.values()]);
     await Promise.all(problems.map((p) => this.groundTruth(p)));
   }
 
   private groundTruth(problem: EvalPlusProblem): Promise<GroundTruth> {
-    const key = `${problem.datasetHash}\0${problem.taskId}`;
+    const key = groundTruthMemoKey(problem);
     let p = this.gtMemo.get(key);
     if (!p) {
       p = this.loadOrComputeGroundTruth(problem);
@@ -326,47 +356,158 @@ class Executor implements CodeExecutor {
     return p;
   }
 
-  private async loadOrComputeGroundTruth(problem: EvalPlusProblem): Promise<GroundTruth> {
+  private groundTruthFile(problem: EvalPlusProblem): { dir: string; file: string } {
     const dir = join(this.cacheDir, groundTruthCacheKey(), safeName(problem.datasetHash || 'unknown'));
-    const file = join(dir, `${safeName(problem.taskId)}.json`);
-    const fp = fingerprint(problem);
-    const toSet = (s: { outputs: string[]; times: number[] }): GroundTruthSet => {
-      // not-None tasks: the ground-truth child already sent `out is not None` (EvalPlus output_not_none)
-      const expected = s.outputs;
-      return { expected, floats: expected.map(isFloatsText), times: s.times };
-    };
-    if (existsSync(file)) {
-      try {
-        const c = JSON.parse(await readFile(file, 'utf8')) as CacheFile;
-        if (validCacheFile(c, problem, fp)) {
-          this.stats.groundTruthFromCache++;
-          return { base: toSet(c.base), plus: toSet(c.plus) };
-        }
-      } catch {
-        /* unreadable cache entry: recompute */
-      }
+    return { dir, file: join(dir, `${safeName(problem.taskId)}.json`) };
+  }
+
+  private async readGroundTruthCache(problem: EvalPlusProblem): Promise<GroundTruth | null> {
+    const { file } = this.groundTruthFile(problem);
+    if (!existsSync(file)) return null;
+    try {
+      const c = JSON.parse(await readFile(file, 'utf8')) as CacheFile;
+      if (!validCacheFile(c, problem, fingerprint(problem))) return null;
+      this.stats.groundTruthFromCache++;
+      return { base: groundTruthSet(c.base), plus: groundTruthSet(c.plus) };
+    } catch {
+      return null; // unreadable cache entry: recompute
     }
+  }
+
+  private async loadOrComputeGroundTruth(problem: EvalPlusProblem): Promise<GroundTruth> {
+    const cached = await this.readGroundTruthCache(problem);
+    if (cached) return cached;
     const digestLarge = digestComparable({ ...problem, atol: problem.atol || 0 });
     const [base, plus] = await this.withGroundTruthPool((pool) =>
       Promise.all(
-        (['base', 'plus'] as const).map(async (set) => {
-          const r = await this.runGroundTruth(pool, problem, set, digestLarge);
-          // A float-like expected output switches EvalPlus's atol to 1e-6 for the rest of the set, and with atol a
-          // non-equal output can pass (allclose): such a set keeps every output in full.
-          if (r.outputs.some((o) => o.startsWith(CANONICAL_DIGEST_PREFIX)) && r.outputs.some(isFloatsText))
-            return this.runGroundTruth(pool, problem, set, false);
-          return r;
-        }),
+        (['base', 'plus'] as const).map(async (set) =>
+          this.fullWhereFloats(
+            pool,
+            problem,
+            set,
+            await this.runGroundTruth(pool, problem, set, digestLarge),
+          ),
+        ),
       ),
     );
+    return this.storeGroundTruth(problem, base, plus);
+  }
+
+  /**
+   * A float-like expected output switches EvalPlus's atol to 1e-6 for the rest of the set, and with atol a non-equal
+   * output can pass (allclose): a set with both digests and floats is computed again keeping every output in full.
+   */
+  private async fullWhereFloats(
+    pool: WorkerPool,
+    problem: EvalPlusProblem,
+    set: 'base' | 'plus',
+    r: RawGroundTruthSet,
+  ): Promise<RawGroundTruthSet> {
+    if (r.outputs.some((o) => o.startsWith(CANONICAL_DIGEST_PREFIX)) && r.outputs.some(isFloatsText))
+      return this.runGroundTruth(pool, problem, set, false);
+    return r;
+  }
+
+  private async storeGroundTruth(
+    problem: EvalPlusProblem,
+    base: RawGroundTruthSet,
+    plus: RawGroundTruthSet,
+  ): Promise<GroundTruth> {
     this.stats.groundTruthComputed++;
-    const entry = { format: CACHE_FORMAT, taskId: problem.taskId, fingerprint: fp, base, plus };
+    const { dir, file } = this.groundTruthFile(problem);
+    const entry = {
+      format: CACHE_FORMAT,
+      taskId: problem.taskId,
+      fingerprint: fingerprint(problem),
+      base,
+      plus,
+    };
     const c: CacheFile = { ...entry, checksum: cacheChecksum(entry) };
     await mkdir(dir, { recursive: true });
     const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     await writeFile(tmp, JSON.stringify(c));
     await rename(tmp, file);
-    return { base: toSet(base), plus: toSet(plus) };
+    return { base: groundTruthSet(base), plus: groundTruthSet(plus) };
+  }
+
+  /** Batches of tasks of one dataset, several per worker so that a slow task does not leave a core idle. */
+  private async computeGroundTruthBatches(problems: EvalPlusProblem[]): Promise<void> {
+    const byDataset = new Map<string, EvalPlusProblem[]>();
+    for (const p of problems) byDataset.set(p.dataset, [...(byDataset.get(p.dataset) ?? []), p]);
+    const size = Math.max(1, Math.ceil(problems.length / (this.workers * GT_BATCHES_PER_WORKER)));
+    const batches: EvalPlusProblem[][] = [];
+    for (const list of byDataset.values())
+      for (let i = 0; i < list.length; i += size) batches.push(list.slice(i, i + size));
+    await this.withGroundTruthPool((pool) =>
+      Promise.all(batches.map((b) => this.runGroundTruthBatch(pool, b))),
+    );
+  }
+
+  private async runGroundTruthBatch(pool: WorkerPool, problems: EvalPlusProblem[]): Promise<void> {
+    const results = problems.map(() =>
+      [0, 1].map(() => ({ outputs: [] as string[], times: [] as number[] })),
+    );
+    const complete = problems.map(() => [false, false]);
+    const broken = problems.map(() => false);
+    const digestLarge = problems.map((p) => digestComparable({ ...p, atol: p.atol || 0 }));
+    const key = `gt-batch:${problems[0].datasetHash}:${createHash('sha256')
+      .update(problems.map((p) => p.taskId).join('\0'))
+      .digest('hex')
+      .slice(0, 16)}`;
+    const raw = `[${problems.map((p) => `[${stringifyPythonJson(p.taskId)},${inputSets(p).raw}]`).join(',')}]`;
+    await pool.submit(
+      {
+        op: 'gt-batch',
+        dataset: problems[0].dataset,
+        taskId: problems[0].taskId,
+        tasks: problems.map((p, k) => ({
+          code: p.groundTruthProgram,
+          entry: p.entryPoint,
+          digestLarge: digestLarge[k],
+          notNone: p.dataset === 'mbpp' && MBPP_OUTPUT_NOT_NONE_TASKS.includes(p.entryPoint),
+        })),
+        deadline: GT_DEADLINE_S,
+        cpuSeconds: GT_DEADLINE_S + 5,
+        memBytes: this.memBytes,
+        seccomp: true,
+        guard: false,
+      },
+      (fr, value) => {
+        const k = fr.k;
+        const s = fr.s;
+        if (typeof k !== 'number' || !problems[k] || (s !== 0 && s !== 1)) return false;
+        const r = results[k][s];
+        if (fr.done) complete[k][s] = true;
+        else if (
+          fr.i === r.outputs.length &&
+          fr.u === undefined &&
+          (value !== undefined || typeof fr.h === 'string')
+        ) {
+          r.outputs.push(value ?? DIGEST_PREFIX + String(fr.h));
+          r.times.push(Number(fr.t) || 0);
+        } else broken[k] = true; // an error, a non-data output or a malformed frame: this task goes on its own
+        return false;
+      },
+      GT_DEADLINE_S * 1000 + WATCHDOG_GRACE_MS,
+      { key, value: null, raw },
+    );
+    await Promise.all(
+      problems.map(async (p, k) => {
+        const ok = (s: 0 | 1): boolean =>
+          complete[k][s] &&
+          results[k][s].outputs.length === inputsOf(p, s === 0 ? 'base' : 'plus').value.length;
+        const memoKey = groundTruthMemoKey(p);
+        if (broken[k] || !ok(0) || !ok(1) || this.gtMemo.has(memoKey)) return;
+        const done = (async () => {
+          const base = await this.fullWhereFloats(pool, p, 'base', results[k][0]);
+          const plus = await this.fullWhereFloats(pool, p, 'plus', results[k][1]);
+          return this.storeGroundTruth(p, base, plus);
+        })();
+        this.gtMemo.set(memoKey, done);
+        done.catch(() => this.gtMemo.delete(memoKey));
+        await done.catch(() => undefined);
+      }),
+    );
   }
 
   /** Ground truth runs in its own pool, started on demand and stopped when no ground truth is being computed. */

@@ -384,7 +384,12 @@ export class WorkerPool {
             w.resetInputs();
             w.knownInputs.clear();
           }
-          w.sendInputs(q.inputs.key, { dataset: job.dataset, taskId: job.taskId }, q.inputs);
+          const meta = {
+            dataset: job.dataset,
+            taskId: job.taskId,
+            ...(job.op === 'gt-batch' ? { batch: 1 } : {}),
+          };
+          w.sendInputs(q.inputs.key, meta, q.inputs);
           w.knownInputs.add(q.inputs.key);
         }
       }

@@ -12,7 +12,7 @@ Three kinds of process:
 
 Protocol with Node (stdin/stdout of the server, which no job can reach):
   Node -> server: one JSON line per message: first {"op": "init", ...configuration}, then jobs
-                  {"op": "evalplus"|"gt"|"program", "id": N, ...}, {"op": "stop", "id": N},
+                  {"op": "evalplus"|"gt"|"gt-batch"|"program", "id": N, ...}, {"op": "stop", "id": N},
                   {"op": "skip", "id": N, "set": K} (skip the rest of test set K of an evalplus job: the server writes
                   K on the job's control pipe and sends SIGUSR1), and {"op": "inputs", "key": K, "n": LEN} followed
                   by exactly LEN bytes of inputs JSON ([base inputs, plus inputs] of one problem).
@@ -817,18 +817,18 @@ def child_evalplus(job, inputs, send):
     _skip["set"] = -1
 
 
-def child_ground_truth(job, inputs, send):
-    inputs = inputs[int(job["set"])]
-    digest_large = job.get("digestLarge", False)
+def _ground_truth_set(code, entry, inputs, not_none, digest_large, send, tag):
+    """Expected outputs and per-input times of one canonical solution on one input set (EvalPlus trusted_exec:
+    a fresh exec of the program, each input deep-copied and timed). Frames carry `tag` (which task and set)."""
     g = {}
-    exec(job["code"], g)
-    fn = g[job["entry"]]
+    exec(code, g)
+    fn = g[entry]
     for i, inp in enumerate(inputs):
         inp = copy.deepcopy(inp)
         t0 = time.perf_counter()
         out = fn(*inp)
         dt = time.perf_counter() - t0
-        if job.get("notNone"):
+        if not_none:
             out = out is not None  # EvalPlus trusted_exec(output_not_none=True)
         if digest_large and _large(out):
             try:
@@ -836,18 +836,38 @@ def child_ground_truth(job, inputs, send):
             except Exception:  # e.g. MemoryError: keep the output in full (or its repr digest, if too large)
                 d = ""
             if d.startswith("c:"):
-                send({"i": i, "t": dt, "h": d})
+                send(dict(tag, i=i, t=dt, h=d))
                 continue
         try:
             value = encode(out)
         except Unserializable as e:
             if "too large" in str(e):
-                send({"i": i, "t": dt, "h": digest(out)})
+                send(dict(tag, i=i, t=dt, h=digest(out)))
             else:
-                send({"i": i, "u": str(e), "t": dt})
+                send(dict(tag, i=i, u=str(e), t=dt))
             continue
-        send({"i": i, "t": dt}, value)
-    send({"done": 1}, now=True)
+        send(dict(tag, i=i, t=dt), value)
+    send(dict(tag, done=1), now=True)
+
+
+def child_ground_truth(job, inputs, send):
+    _ground_truth_set(job["code"], job["entry"], inputs[int(job["set"])], job.get("notNone"),
+                      job.get("digestLarge", False), send, {})
+
+
+def child_ground_truth_batch(job, inputs, send):
+    """Ground truth of many tasks in one process, one after the other, as EvalPlus computes it (one process for the
+    whole dataset). A task whose canonical solution raises is reported (its frames end with "err") and the next
+    task starts; Node computes that one again on its own."""
+    for k, task in enumerate(job["tasks"]):
+        sets = inputs[k] if k < len(inputs) else None
+        for s in (0, 1):
+            tag = {"k": k, "s": s}
+            try:
+                _ground_truth_set(task["code"], task["entry"], sets[s], task.get("notNone"),
+                                  task.get("digestLarge", False), send, tag)
+            except BaseException as e:
+                send(dict(tag, err=_errstr(e)), now=True)
 
 
 def child_program(job, send):
@@ -901,6 +921,8 @@ def child_main(job, inputs, wfd, cfd):
             child_evalplus(job, inputs, send)
         elif kind == "gt":
             child_ground_truth(job, inputs, send)
+        elif kind == "gt-batch":
+            child_ground_truth_batch(job, inputs, send)
         elif kind == "program":
             child_program(job, send)
     finally:
@@ -925,6 +947,16 @@ def _read_fd(fd):
 # sample's outputs (not even in freed memory). The job itself arrives on a memfd the zygote never reads.
 
 
+def _input_sets(dataset, task_id, sets):
+    """[base inputs, plus inputs] of one task as the solution receives them."""
+    if not isinstance(sets, list):
+        sets = []
+    sets = [x if isinstance(x, list) else [] for x in sets]
+    if dataset == "mbpp":
+        sets = [mbpp_deserialize(task_id, x) for x in sets]
+    return sets
+
+
 def zygote_main(sock):
     import socket as _socket
 
@@ -941,13 +973,12 @@ def zygote_main(sock):
         if op == "inputs":
             key = req.get("key")
             try:
-                sets = json.loads(_read_fd(fds[0]))  # [base inputs, plus inputs]
-                if not isinstance(sets, list):
-                    sets = []
-                sets = [x if isinstance(x, list) else [] for x in sets]
-                if req.get("dataset") == "mbpp":
-                    sets = [mbpp_deserialize(req.get("taskId", "0"), x) for x in sets]
-                cache[key] = sets
+                data = json.loads(_read_fd(fds[0]))
+                if req.get("batch"):
+                    # ground-truth batch: [[taskId, [base inputs, plus inputs]], ...]
+                    cache[key] = [_input_sets(req.get("dataset"), t, x) for t, x in data]
+                else:
+                    cache[key] = _input_sets(req.get("dataset"), req.get("taskId", "0"), data)
             except Exception:
                 cache.pop(key, None)
         elif op == "reset":
@@ -1105,7 +1136,7 @@ class Server:
         try:
             _write_fd(fd, msg["raw"])
             self.to_zygote({"op": "inputs", "key": msg.get("key"), "dataset": msg.get("dataset"),
-                            "taskId": msg.get("taskId")}, [fd])
+                            "taskId": msg.get("taskId"), "batch": bool(msg.get("batch"))}, [fd])
         finally:
             os.close(fd)
 
@@ -1258,7 +1289,7 @@ class Server:
                 self.send_inputs(msg)
             elif op == "reset":
                 self.to_zygote({"op": "reset"})
-            elif op in ("evalplus", "gt", "program"):
+            elif op in ("evalplus", "gt", "gt-batch", "program"):
                 line = json.dumps(msg).encode()
                 try:
                     self.run_job(msg, line)
