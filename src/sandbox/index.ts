@@ -555,6 +555,7 @@ class Executor implements CodeExecutor {
       (fr, value) => {
         if (fr.done) done = true;
         else if (fr.setup) problemText = `sandbox setup failed: ${capJobText(fr.setup)}`;
+        else if (fr.err !== undefined) problemText = capJobText(fr.err);
         else if (fr.u !== undefined)
           problemText = `output for input #${capJobText(fr.i)} is not data (${capJobText(fr.u)})`;
         else if (fr.i === outputs.length && (value !== undefined || typeof fr.h === 'string')) {

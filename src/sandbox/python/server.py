@@ -821,12 +821,20 @@ def _ground_truth_set(code, entry, inputs, not_none, digest_large, send, tag):
     """Expected outputs and per-input times of one canonical solution on one input set (EvalPlus trusted_exec:
     a fresh exec of the program, each input deep-copied and timed). Frames carry `tag` (which task and set)."""
     g = {}
-    exec(code, g)
-    fn = g[entry]
+    try:
+        exec(code, g)
+        fn = g[entry]
+    except BaseException as e:
+        send(dict(tag, err="loading the canonical solution: " + _errstr(e)), now=True)
+        return
     for i, inp in enumerate(inputs):
         inp = copy.deepcopy(inp)
         t0 = time.perf_counter()
-        out = fn(*inp)
+        try:
+            out = fn(*inp)
+        except BaseException as e:
+            send(dict(tag, err="canonical solution raised on input #%d: %s" % (i, _errstr(e))), now=True)
+            return
         dt = time.perf_counter() - t0
         if not_none:
             out = out is not None  # EvalPlus trusted_exec(output_not_none=True)
