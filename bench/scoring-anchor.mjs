@@ -259,17 +259,21 @@ async function runEvalPlus(set) {
   const byProgram = new Map();
   for (const list of Object.values(res))
     for (const r of list) byProgram.set(`${r.task_id}\0${r.solution}`, r);
-  let differFromAnchor = 0;
+  const differFromAnchor = [];
   for (const s of set.samples) {
     const r = [s.program, ...s.candidates].map((c) => byProgram.get(`${s.taskId}\0${c}`)).find(Boolean);
-    if (!r || r.base_status !== s.ref.base_status || r.plus_status !== s.ref.plus_status) differFromAnchor++;
+    if (!r || r.base_status !== s.ref.base_status || r.plus_status !== s.ref.plus_status)
+      differFromAnchor.push(
+        `${s.key}: ${r ? `${r.base_status}/${r.plus_status}` : 'missing'} vs anchor ${s.ref.base_status}/${s.ref.plus_status}`,
+      );
   }
   rmSync(dir, { recursive: true, force: true });
   return {
     seconds: +seconds.toFixed(2),
     load: `${l0} → ${load()}`,
     ...rss,
-    differFromAnchorVerdicts: differFromAnchor,
+    differFromAnchorVerdicts: differFromAnchor.length,
+    differFromAnchor,
   };
 }
 
