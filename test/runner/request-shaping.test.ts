@@ -66,29 +66,32 @@ describe('evalkit run: shaping is a fact of each request (real CLI, real stub se
   afterAll(async () => s?.close());
   const MAX_LENGTH = 3000; // gsm8k::olmes max_tokens 512 → 2488 prompt tokens; mmlu_pro 2048 → 952
 
+  /** `evalkit run` of gsm8k::olmes (an OLMES alias) + mmlu_pro (not one), 2 items each, into `dir`. */
+  const runArgs = (dir: string, flags: string[]): string[] => [
+    'run',
+    '--model',
+    `openai:${s.url}`,
+    '--task',
+    'gsm8k::olmes',
+    '--task',
+    'mmlu_pro',
+    '--limit',
+    '2',
+    '--max-length',
+    String(MAX_LENGTH),
+    // MMLU-Pro keeps its 5 shots (fitted below 8192 − 2048 tokens; the stub tokenizer counts bytes)
+    '--max-model-len',
+    '8192',
+    '--run-dir',
+    dir,
+    ...flags,
+  ];
+
   /** Run gsm8k::olmes (OLMES alias) + mmlu_pro (not an OLMES alias) through the CLI; what reached the server. */
   async function runWith(flags: string[]) {
     s.resetLog();
     const dir = mkdtempSync(join(tmpdir(), 'evalkit-shaping-cli-'));
-    const r = await cli([
-      'run',
-      '--model',
-      `openai:${s.url}`,
-      '--task',
-      'gsm8k::olmes',
-      '--task',
-      'mmlu_pro',
-      '--limit',
-      '2',
-      '--max-length',
-      String(MAX_LENGTH),
-      // MMLU-Pro keeps its 5 shots (fitted below 8192 − 2048 tokens; the stub tokenizer counts bytes)
-      '--max-model-len',
-      '8192',
-      '--run-dir',
-      dir,
-      ...flags,
-    ]);
+    const r = await cli(runArgs(dir, flags));
     expect(r.status, r.stderr).toBe(0);
     const sent = s.requests.filter((x) => x.path === '/v1/completions');
     const requests: RequestRecord[] = jsonl(join(dir, RUN_FILES.requests));
@@ -166,25 +169,7 @@ describe('evalkit run: shaping is a fact of each request (real CLI, real stub se
     expect(s.requests.filter((x) => x.path === '/tokenize')).toHaveLength(3);
 
     // The flag is part of the run's identity: resuming the default run with another choice is refused.
-    const resume = await cli([
-      'run',
-      '--model',
-      `openai:${s.url}`,
-      '--task',
-      'gsm8k::olmes',
-      '--task',
-      'mmlu_pro',
-      '--limit',
-      '2',
-      '--max-length',
-      String(MAX_LENGTH),
-      // MMLU-Pro keeps its 5 shots (fitted below 8192 − 2048 tokens; the stub tokenizer counts bytes)
-      '--max-model-len',
-      '8192',
-      '--run-dir',
-      byDefault.dir,
-      '--no-olmes-parity',
-    ]);
+    const resume = await cli(runArgs(byDefault.dir, ['--no-olmes-parity']));
     expect(resume.status).not.toBe(0);
     expect(expectOneLineError(resume)).toMatch(/task "gsm8k::olmes" was run with different settings/);
   });
