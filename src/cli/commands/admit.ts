@@ -14,7 +14,9 @@ export function register(program: Command): void {
       "re-run the SWE-bench Verified offline admission gate in evalkit's own harness: for each instance, --repeats\n" +
         'times, the gold patch must resolve and the empty patch must leave every FAIL_TO_PASS test failing, in the\n' +
         "instance's Debian environment (built with mmdebstrap on first use) without network. One JSON line per\n" +
-        'instance goes to --out as soon as it is decided; exits 1 if any instance is not admitted.',
+        'instance goes to --out as soon as it is decided, and instances already decided there (with at least\n' +
+        '--repeats repeats) are not graded again, so an interrupted sweep resumes; exits 1 if any instance is not\n' +
+        'admitted.',
     )
     .option('--instance <id>', 'only this instance (repeatable)', collect)
     .option('--repo <owner/name>', 'only instances of this repository (repeatable)', collect)

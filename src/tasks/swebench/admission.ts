@@ -4,7 +4,8 @@
  * instance's Debian environment, no network). The record is appended as JSON lines (one per instance, written
  * as soon as it is decided) and summarised per repo.
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { EvalkitError } from '../../util/errors.js';
 import type { DatasetResolver } from '../../datasets/registry.js';
 import type { SweData, SweInstance } from './data.js';
 import { gradePatch } from './grade.js';
@@ -68,7 +69,16 @@ export async function runAdmission(
   opts: { repeats: number; out: string; testTimeoutMs?: number; log?: (s: string) => void },
 ): Promise<AdmissionRecord[]> {
   const out: AdmissionRecord[] = [];
+  // Resume: an instance already decided in --out with at least this many repeats is not graded again.
+  const decided = decidedRecords(opts.out, opts.repeats);
+  const skipped = instances.filter((i) => decided.has(i.instanceId)).length;
+  if (skipped) opts.log?.(`${skipped} instance(s) already decided in ${opts.out}: not graded again`);
   for (const inst of instances) {
+    const earlier = decided.get(inst.instanceId);
+    if (earlier) {
+      out.push(earlier);
+      continue;
+    }
     const t0 = performance.now();
     const rec = await admitInstance(datasets, data, inst, opts);
     appendFileSync(opts.out, JSON.stringify({ ...rec, wallMs: Math.round(performance.now() - t0) }) + '\n');
@@ -78,4 +88,28 @@ export async function runAdmission(
     out.push(rec);
   }
   return out;
+}
+
+/**
+ * Records of --out that decide their instance for `repeats`: admitted after `repeats` gold/empty pairs, or rejected
+ * (a rejection is final at its first failing repeat). The last record of an instance wins.
+ */
+function decidedRecords(file: string, repeats: number): Map<string, AdmissionRecord> {
+  const decided = new Map<string, AdmissionRecord>();
+  if (!existsSync(file)) return decided;
+  const lines = readFileSync(file, 'utf8').split('\n');
+  lines.forEach((line, i) => {
+    if (!line.trim()) return;
+    let rec: AdmissionRecord;
+    try {
+      rec = JSON.parse(line) as AdmissionRecord;
+      if (typeof rec.instanceId !== 'string' || !Array.isArray(rec.runs))
+        throw new Error('not an admission record');
+    } catch (e) {
+      throw new EvalkitError(`${file}:${i + 1}: not an admission record (${(e as Error).message})`);
+    }
+    const pairs = rec.runs.filter((r) => r.mode === 'gold').length;
+    if (!rec.admitted || pairs >= repeats) decided.set(rec.instanceId, rec);
+  });
+  return decided;
 }
