@@ -4,17 +4,11 @@
  * solution importing it would pass on this machine and fail under EvalPlus; the executor must fail it.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EvalPlusProblem } from '../../src/sandbox/api.js';
-import { createCodeExecutor } from '../../src/sandbox/index.js';
+import { executorWithFreshCache } from '../helpers/sandbox.js';
 
-const executor = createCodeExecutor({
-  workers: 1,
-  cacheDir: mkdtempSync(join(tmpdir(), 'evalkit-gt-imports-')),
-});
+const executor = executorWithFreshCache('imports', { workers: 1 });
 afterAll(() => executor.close());
 
 const add: EvalPlusProblem = {

@@ -9,13 +9,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvalPlusProblem } from '../../src/sandbox/api.js';
 import { createCodeExecutor } from '../../src/sandbox/index.js';
+import { executorWithFreshCache } from '../helpers/sandbox.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
-const executor = createCodeExecutor({
-  workers: 2,
-  cacheDir: mkdtempSync(join(tmpdir(), 'evalkit-gt-hostile-')),
-  minTimeLimitMs: 1000,
-});
+const executor = executorWithFreshCache('hostile', { minTimeLimitMs: 1000 });
 
 const problem: EvalPlusProblem = {
   taskId: 'Hostile/1',

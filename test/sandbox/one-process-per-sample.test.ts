@@ -4,19 +4,13 @@
  * those of EvalPlus's one-process-per-set, full-comparison semantics.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvalPlusProblem } from '../../src/sandbox/api.js';
-import { createCodeExecutor } from '../../src/sandbox/index.js';
+import { executorWithFreshCache } from '../helpers/sandbox.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
-const executor = createCodeExecutor({
-  workers: 2,
-  cacheDir: mkdtempSync(join(tmpdir(), 'evalkit-gt-one-process-')),
-  minTimeLimitMs: 1000,
-});
+const executor = executorWithFreshCache('one-process', { minTimeLimitMs: 1000 });
 
 /** Large outputs: 100,000 ints (over the digest threshold) for n = 100000, small ones otherwise. */
 const big: EvalPlusProblem = {
