@@ -117,6 +117,32 @@ for v in (float("nan"), {1: 2}, {1}, b"x", [float("nan")], 1+1j):
         bad += 1
     except server._NotCanonical:
         pass
+# The text must not depend on how a large list is cut into repr() pieces (_CHUNK items, at most _PIECE_ITEMS inner
+# items): the same value in one piece, in single items and in the default pieces gives the same text.
+big = [tuple("ab%d" % (i % 7) for _ in range(20)) for i in range(3000)] + [(0.5, 1.25), (1.0, 2.5), (-0.0,), [1, "x"]]
+floats = [(i + 0.5, -i - 0.25) for i in range(20000)] + [(float("inf"), 1.5)]
+values = [big, floats, tuple(big), [list(t) for t in big[:2000]], [(1.5, 2.0)] * 9000, [[True, 1.5]] * 9000,
+          [tuple(range(40000)), (1, 2)] * 2]
+default = (server._CHUNK, server._PIECE_ITEMS)
+for v in values:
+    texts = set()
+    for chunk, piece in (default, (1 << 40, 1 << 40), (1, 1), (7, 100)):
+        server._CHUNK, server._PIECE_ITEMS = chunk, piece
+        texts.add(server._canon_text(v))
+    server._CHUNK, server._PIECE_ITEMS = default
+    if len(texts) != 1:
+        bad += 1
+        print("PIECES CHANGE THE TEXT", repr(v)[:80])
+if server._canon_text([(1.0, 2.5)] * 5000) != server._canon_text([(1, 2.5)] * 5000):
+    bad += 1
+    print("MISMATCH integral floats inside tuples")
+for v in ([(1.5, float("nan"))] * 5000, [1.5, float("nan")] * 5000):
+    try:
+        server._canon_text(v)
+        print("NOT REFUSED: NaN in a large list")
+        bad += 1
+    except server._NotCanonical:
+        pass
 print("bad", bad)
 `;
     const out = execFileSync('/usr/bin/python3', ['-I', '-S', '-B', '-c', script], { encoding: 'utf8' });
