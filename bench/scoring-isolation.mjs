@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 /**
- * Cost of the sandbox's isolation per job (issue #10): one worker, trivial jobs run one after another, so what is
- * measured is the per-job overhead (fork from the zygote, per-job user/mount/IPC namespaces and tmpfs mounts,
- * seccomp, relay, comparison), not the code under test.
+ * Cost of the sandbox's isolation per job (issue #10): one worker, trivial EvalPlus samples scored one after
+ * another, so what is measured is the per-job overhead (fork from the zygote, per-job user/mount/IPC namespaces and
+ * tmpfs mounts, seccomp, EvalPlus's guard, relay, comparison), not the code under test. A job is one sample: one
+ * sandboxed process running its base and plus test sets (one input each).
  *
  *   npm run build && node bench/scoring-isolation.mjs [--jobs 200] [--compare-dist /path/to/other/dist]
+ *
+ * (Until 2026-11-28 this bench scored --jobs/2 samples and divided by --jobs, a leftover of one process per test
+ * set: its "per job" figures before that date are per half sample, i.e. half of a process's cost.)
  *
  * Prints, per configuration: wall ms per job and CPU ms per job (user+sys of Node and of every process under it,
  * including the jobs they reaped). Configurations: this build sandboxed; this build with
@@ -77,7 +81,7 @@ async function measure(dist, unsafe) {
   for (let i = 0; i < 5; i++) await ex.evaluateEvalPlus(problem, 'def f(x):\n    return x\n'); // warm
   const c0 = cpuMs();
   const t0 = performance.now();
-  for (let i = 0; i < jobs / 2; i++) {
+  for (let i = 0; i < jobs; i++) {
     const r = await ex.evaluateEvalPlus(problem, 'def f(x):\n    return x\n');
     if (r.base.status !== 'pass' || r.plus.status !== 'pass')
       throw new Error(`unexpected verdict ${JSON.stringify(r)}`);
