@@ -30,7 +30,23 @@ export async function buildProgram(): Promise<Command> {
     const mod = (await import(pathToFileURL(join(dir, f)).href)) as { register?: (p: Command) => void };
     mod.register?.(program);
   }
+  reflowHelp(program);
   return program;
+}
+
+/**
+ * Help texts are written in the source as wrapped lines; commander wraps them again to the terminal's width, so a
+ * hard line break inside a paragraph gives ragged help. Join such breaks; keep blank lines (paragraphs) and lines
+ * that start with whitespace (indented lists).
+ */
+export function reflowHelpText(text: string): string {
+  return text.replace(/([^\n])\n(?=[^\s])/g, '$1 ');
+}
+
+function reflowHelp(cmd: Command): void {
+  cmd.description(reflowHelpText(cmd.description()));
+  for (const option of cmd.options) option.description = reflowHelpText(option.description);
+  for (const sub of cmd.commands) reflowHelp(sub);
 }
 
 /**

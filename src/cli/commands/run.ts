@@ -31,7 +31,7 @@ export function register(program: Command): void {
       .command('run')
       .summary('evaluate a model on task variants (resumes an existing --run-dir)')
       .description(
-        `evaluate a model on task variants; resumes when --run-dir already holds a run\n${providerSummaries()}`,
+        `evaluate a model on task variants; resumes when --run-dir already holds a run.\n\n${providerSummaries()}`,
       )
       .option('--model <spec>', modelFlagHelp(), 'gguf:default')
       .option('--model-name <name>', 'model name sent to the server and recorded in the manifest')
