@@ -45,7 +45,15 @@ export function register(program: Command): void {
             throw new EvalkitError(`--instance: unknown instance id(s): ${unknown.join(', ')}`);
           instances = instances.filter((i) => o.instance!.includes(i.instanceId));
         }
-        if (o.repo?.length) instances = instances.filter((i) => o.repo!.includes(i.repo));
+        if (o.repo?.length) {
+          const repos = [...new Set(data.instances.map((i) => i.repo))].sort();
+          const unknown = o.repo.filter((r) => !repos.includes(r));
+          if (unknown.length)
+            throw new EvalkitError(
+              `--repo: no instance of ${unknown.map((r) => `"${r}"`).join(', ')} in the subset (repositories: ${repos.join(', ')})`,
+            );
+          instances = instances.filter((i) => o.repo!.includes(i.repo));
+        }
         if (!instances.length) throw new EvalkitError('no instance selected');
         const log = (s: string) => process.stderr.write(`evalkit admit: ${s}\n`);
         log(`${instances.length} instances × ${o.repeats} repeats → ${resolve(o.out)}`);

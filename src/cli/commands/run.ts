@@ -14,6 +14,8 @@ import { runEvaluation } from '../../runner/run.js';
 import { parseShard } from '../../runner/shard.js';
 import { addJudgeOptions, judgeRunOptions } from '../../judge/cli-options.js';
 import { exportResults } from '../export.js';
+import { LANGUAGES, parseLanguages } from '../../tasks/aider-polyglot/data.js';
+import { agentProtocolOption } from '../../agent/select-model.js';
 import { formatErrorSummary } from '../../runner/error-summary.js';
 import { budgetsFromFlags, checkBudgetApi, parseBudgetApi } from '../../reasoning/token-budget.js';
 import {
@@ -101,6 +103,7 @@ export function register(program: Command): void {
     .option(
       '--agent-protocol <p>',
       'SWE-bench agent: tools (native tool calls) | text (<tool_call> blocks) | auto',
+      (v: string) => agentProtocolOption({ agentProtocol: v }),
       'auto',
     )
     .option(
@@ -108,7 +111,11 @@ export function register(program: Command): void {
       'SWE-bench agent: turn budget (default 30)',
       positiveInt('--agent-max-turns'),
     )
-    .option('--languages <list>', 'Aider polyglot: comma-separated languages (default: all six)');
+    .option(
+      '--languages <list>',
+      `Aider polyglot: comma-separated languages (default: all six: ${LANGUAGES.join(', ')})`,
+      (v: string) => parseLanguages(v).join(','),
+    );
   addJudgeOptions(addScoringOptions(cmd)).action(async (o: Record<string, any>) => {
     const options: RunOptions = { ...runOptionsFrom(o), ...judgeRunOptions(o) };
     if (o.agentProtocol && o.agentProtocol !== 'auto') options.agentProtocol = o.agentProtocol;

@@ -18,6 +18,20 @@ const execFileP = promisify(execFile);
 export const LANGUAGES = ['python', 'javascript', 'cpp', 'go', 'java', 'rust'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
+/** The `--languages` option (comma-separated): every name must be one of LANGUAGES, else one error naming them. */
+export function parseLanguages(value: string): Language[] {
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = names.filter((n) => !(LANGUAGES as readonly string[]).includes(n));
+  if (!names.length || unknown.length)
+    throw new EvalkitError(
+      `--languages: ${unknown.length ? `unknown language(s) ${unknown.map((n) => `"${n}"`).join(', ')}` : 'empty list'} (known: ${LANGUAGES.join(', ')})`,
+    );
+  return [...new Set(names)] as Language[];
+}
+
 export interface Exercise {
   language: Language;
   slug: string;

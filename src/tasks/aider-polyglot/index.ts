@@ -20,7 +20,14 @@ import type {
   TaskLoadContext,
   TaskVariant,
 } from '../../types.js';
-import { type Exercise, exerciseId, type Language, LANGUAGES, loadExercises } from './data.js';
+import {
+  type Exercise,
+  exerciseId,
+  type Language,
+  LANGUAGES,
+  loadExercises,
+  parseLanguages,
+} from './data.js';
 import { applyEdits, type EditFormat } from './edits.js';
 import {
   clipTestOutput,
@@ -165,9 +172,8 @@ function variant(format: EditFormat): TaskVariant<AiderItemData> {
         "each exercise's own suite, original test files restored; C++ -DEXERCISM_RUN_ALL_TESTS=1; Java @Disabled stripped, javac + JUnit console; Rust --include-ignored; JS xtest→test, Vitest",
     },
     async loadItems(ctx) {
-      const langs = (
-        typeof ctx.options.languages === 'string' ? ctx.options.languages.split(',') : LANGUAGES
-      ) as Language[];
+      const langs: readonly Language[] =
+        typeof ctx.options.languages === 'string' ? parseLanguages(ctx.options.languages) : LANGUAGES;
       const { exercises, datasets } = await loadExercises(ctx.datasets, langs);
       const items: Item<AiderItemData>[] = [];
       for (const ex of exercises) {
