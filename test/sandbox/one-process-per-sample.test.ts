@@ -136,6 +136,15 @@ for v in values:
 if server._canon_text([(1.0, 2.5)] * 5000) != server._canon_text([(1, 2.5)] * 5000):
     bad += 1
     print("MISMATCH integral floats inside tuples")
+# flat numbers: all floats integral (the int() fast path), an int too large for a float, mixed integral/fraction
+for a, b in (([1.0, 2, True, -0.0] * 5000, [1, 2, 1, 0] * 5000), ([2**2000, 3.0] * 5000, [2**2000, 3] * 5000),
+             ([1.0, 2.5, False] * 5000, [1, 2.5, 0] * 5000)):
+    if server._canon_text(a) != server._canon_text(b) or server._canon_text(a) != repr(b):
+        bad += 1
+        print("MISMATCH flat numbers", repr(a[:4]))
+if server._canon_text([1.0, 2.0] * 5000) == server._canon_text([1.0, 2.5] * 5000):
+    bad += 1
+    print("EQUAL TEXTS for unequal lists")
 for v in ([(1.5, float("nan"))] * 5000, [1.5, float("nan")] * 5000):
     try:
         server._canon_text(v)

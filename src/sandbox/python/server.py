@@ -306,6 +306,18 @@ def _plain_floats(chunk, nested):
     )
 
 
+def _canon_numbers(chunk):
+    """[_canon_number(x) for x in chunk] for ints, bools and floats: at C speed when every float is integral (e.g.
+    HumanEval/130's [1, 3, 2.0, 8.0, ...]: int() of each), else item by item (raises _NotCanonical for NaN)."""
+    try:
+        # float(x).is_integer() is True for every int, so this asks whether every *float* is integral (not NaN/inf)
+        if all(map(_float_is_integer, map(float, chunk))):
+            return list(map(int, chunk))
+    except OverflowError:  # an int too large for a float
+        pass
+    return list(map(_canon_number, chunk))
+
+
 def _feed_items(chunk, put, depth):
     """Feed the items of `chunk` (a list) separated by ", ", in pieces built by repr() where that is canonical."""
     ts = set(map(type, chunk))
@@ -327,7 +339,7 @@ def _feed_items(chunk, put, depth):
                 put(repr(chunk)[1:-1])  # lists/tuples of such items (e.g. combinations): their repr too
                 return
     elif ts <= _NUMBERS:
-        put(repr(list(map(_canon_number, chunk)))[1:-1])
+        put(repr(_canon_numbers(chunk))[1:-1])
         return
     first = True
     for x in chunk:
