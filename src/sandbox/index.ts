@@ -433,7 +433,11 @@ class Executor implements CodeExecutor {
   /** Batches of tasks of one dataset, several per worker so that a slow task does not leave a core idle. */
   private async computeGroundTruthBatches(problems: EvalPlusProblem[]): Promise<void> {
     const byDataset = new Map<string, EvalPlusProblem[]>();
-    for (const p of problems) byDataset.set(p.dataset, [...(byDataset.get(p.dataset) ?? []), p]);
+    for (const p of problems) {
+      const list = byDataset.get(p.dataset);
+      if (list) list.push(p);
+      else byDataset.set(p.dataset, [p]);
+    }
     const size = Math.max(1, Math.ceil(problems.length / (this.workers * GT_BATCHES_PER_WORKER)));
     const batches: EvalPlusProblem[][] = [];
     for (const list of byDataset.values())
@@ -489,7 +493,7 @@ class Executor implements CodeExecutor {
         return false;
       },
       GT_DEADLINE_S * 1000 + WATCHDOG_GRACE_MS,
-      { key, value: null, raw },
+      { key, value: null, raw, batch: true },
     );
     await Promise.all(
       problems.map(async (p, k) => {

@@ -294,6 +294,17 @@ class SandboxWorker {
   }
 }
 
+/**
+ * A job's inputs, cached in the worker's zygote under `key`. `batch`: the raw text is a ground-truth batch,
+ * `[[taskId, [base, plus]], ...]`, instead of one task's `[base, plus]`.
+ */
+export interface JobInputs {
+  key: string;
+  value: unknown;
+  raw?: string;
+  batch?: boolean;
+}
+
 /** Called when a job is handed to its worker, with a function that stops it or skips one of its test sets. */
 export type JobStartHandler = (control: (what: ReturnType<FrameHandler>) => void) => void;
 
@@ -301,7 +312,7 @@ interface QueuedJob {
   onStart?: JobStartHandler;
   job: Record<string, unknown>;
   /** inputs to attach if the chosen worker lacks them */
-  inputs?: { key: string; value: unknown; raw?: string };
+  inputs?: JobInputs;
   onFrame: FrameHandler;
   watchdogMs: number;
   resolve: (end: JobEnd) => void;
@@ -343,7 +354,7 @@ export class WorkerPool {
     job: Record<string, unknown>,
     onFrame: FrameHandler,
     watchdogMs: number,
-    inputs?: { key: string; value: unknown; raw?: string },
+    inputs?: JobInputs,
     onStart?: JobStartHandler,
   ): Promise<JobEnd> {
     if (this.closed) return Promise.reject(new EvalkitError('sandbox executor is closed'));
@@ -384,11 +395,7 @@ export class WorkerPool {
             w.resetInputs();
             w.knownInputs.clear();
           }
-          const meta = {
-            dataset: job.dataset,
-            taskId: job.taskId,
-            ...(job.op === 'gt-batch' ? { batch: 1 } : {}),
-          };
+          const meta = { dataset: job.dataset, taskId: job.taskId, ...(q.inputs.batch ? { batch: 1 } : {}) };
           w.sendInputs(q.inputs.key, meta, q.inputs);
           w.knownInputs.add(q.inputs.key);
         }

@@ -12,43 +12,28 @@ import { cli, expectOneLineError } from '../helpers/cli.js';
 const dir = () => join(mkdtempSync(join(tmpdir(), 'evalkit-swe-opt-')), 'run');
 const MODEL = ['--model', 'openai:http://127.0.0.1:9/v1'];
 
+/** `evalkit run` with these arguments exits 2 with exactly `line` and leaves no run directory. */
+async function expectRunRefused(args: string[], line: string): Promise<void> {
+  const runDir = dir();
+  const r = await cli(['run', ...MODEL, ...args, '--run-dir', runDir]);
+  expect(r.status).toBe(2);
+  expect(expectOneLineError(r)).toBe(line);
+  expect(existsSync(runDir)).toBe(false);
+}
+
 describe('software-engineering options', () => {
   it('--languages with an unknown language names it and the six known ones', async () => {
-    const runDir = dir();
-    const r = await cli([
-      'run',
-      ...MODEL,
-      '--task',
-      'aider-polyglot:diff',
-      '--languages',
-      'go,cobol',
-      '--run-dir',
-      runDir,
-    ]);
-    expect(r.status).toBe(2);
-    expect(expectOneLineError(r)).toBe(
+    await expectRunRefused(
+      ['--task', 'aider-polyglot:diff', '--languages', 'go,cobol'],
       'evalkit: error: --languages: unknown language(s) "cobol" (known: python, javascript, cpp, go, java, rust)',
     );
-    expect(existsSync(runDir)).toBe(false);
   });
 
   it('--agent-protocol with an unknown protocol names the three accepted ones', async () => {
-    const runDir = dir();
-    const r = await cli([
-      'run',
-      ...MODEL,
-      '--task',
-      'swebench-verified-offline:agent',
-      '--agent-protocol',
-      'carrier-pigeon',
-      '--run-dir',
-      runDir,
-    ]);
-    expect(r.status).toBe(2);
-    expect(expectOneLineError(r)).toBe(
+    await expectRunRefused(
+      ['--task', 'swebench-verified-offline:agent', '--agent-protocol', 'carrier-pigeon'],
       'evalkit: error: --agent-protocol must be tools, text or auto (got "carrier-pigeon")',
     );
-    expect(existsSync(runDir)).toBe(false);
   });
 
   it('admit --repo with a repository outside the subset lists the five that are in it', async () => {
